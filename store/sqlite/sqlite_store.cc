@@ -1,0 +1,581 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace riposte::store::sqlite {
+namespace {
+
+// Each entry moves the schema from version i to i+1. Never edit one that
+// has shipped; append a new one.
+constexpr const char* kMigrations[] = {
+    // 0 -> 1: breaches, incidents, audit trail.
+    R"sql(
+CREATE TABLE incidents (
+  id            INTEGER PRIMARY KEY,
+  tenant_id     TEXT    NOT NULL,
+  subject_key   TEXT    NOT NULL,
+  subject_kind  TEXT    NOT NULL,
+  first_seen_us INTEGER NOT NULL,
+  last_seen_us  INTEGER NOT NULL,
+  breach_count  INTEGER NOT NULL
+);
+CREATE INDEX incidents_by_subject
+  ON incidents (tenant_id, subject_key, last_seen_us);
+CREATE TABLE breaches (
+  id             INTEGER PRIMARY KEY,
+  detector_id    TEXT    NOT NULL,
+  breach_id      TEXT    NOT NULL,
+  tenant_id      TEXT    NOT NULL,
+  subject_key    TEXT    NOT NULL,
+  model_name     TEXT    NOT NULL,
+  score          REAL    NOT NULL,
+  observed_us    INTEGER NOT NULL,
+  received_us    INTEGER NOT NULL,
+  incident_id    INTEGER NOT NULL REFERENCES incidents (id),
+  payload        BLOB    NOT NULL,
+  payload_digest TEXT    NOT NULL,
+  outcome        BLOB    NOT NULL,
+  UNIQUE (detector_id, breach_id)
+);
+CREATE INDEX breaches_by_incident ON breaches (incident_id);
+CREATE TABLE audit_log (
+  seq            INTEGER PRIMARY KEY,
+  time_us        INTEGER NOT NULL,
+  actor          TEXT    NOT NULL,
+  event          TEXT    NOT NULL,
+  subject        TEXT    NOT NULL,
+  details        TEXT    NOT NULL,
+  policy_version TEXT    NOT NULL,
+  prev_hash      TEXT    NOT NULL,
+  hash           TEXT    NOT NULL
+);
+)sql",
+};
+
+constexpr char kBreachColumns[] =
+    "id, detector_id, breach_id, tenant_id, subject_key, model_name, score, "
+    "observed_us, received_us, incident_id, payload, payload_digest, outcome";
+
+constexpr char kAuditColumns[] =
+    "seq, time_us, actor, event, subject, details, policy_version, "
+    "prev_hash, hash";
+
+BreachRow ReadBreach(const Statement& s) {
+  BreachRow row;
+  row.id = s.ColumnInt(0);
+  row.detector_id = s.ColumnText(1);
+  row.breach_id = s.ColumnText(2);
+  row.tenant_id = s.ColumnText(3);
+  row.subject_key = s.ColumnText(4);
+  row.model_name = s.ColumnText(5);
+  row.score = s.ColumnDouble(6);
+  row.observed_time = absl::FromUnixMicros(s.ColumnInt(7));
+  row.received_time = absl::FromUnixMicros(s.ColumnInt(8));
+  row.incident_id = s.ColumnInt(9);
+  row.payload = s.ColumnText(10);
+  row.payload_digest = s.ColumnText(11);
+  row.outcome = s.ColumnText(12);
+  return row;
+}
+
+audit::AuditRecord ReadAuditRecord(const Statement& s) {
+  audit::AuditRecord r;
+  r.seq = s.ColumnInt(0);
+  r.time = absl::FromUnixMicros(s.ColumnInt(1));
+  r.event.actor = s.ColumnText(2);
+  r.event.event = s.ColumnText(3);
+  r.event.subject = s.ColumnText(4);
+  r.event.details = s.ColumnText(5);
+  r.event.policy_version = s.ColumnText(6);
+  r.prev_hash = s.ColumnText(7);
+  r.hash = s.ColumnText(8);
+  return r;
+}
+
+}  // namespace
+
+// Prepared statements of the writer connection.
+struct SqliteStore::Statements {
+  std::unique_ptr<Statement> begin, commit, rollback;
+  std::unique_ptr<Statement> savepoint, release, rollback_to;
+  std::unique_ptr<Statement> find_breach, insert_breach, set_outcome;
+  std::unique_ptr<Statement> find_incident, insert_incident, update_incident;
+  std::unique_ptr<Statement> insert_audit;
+};
+
+// Resets a statement however the scope is left, so the next use starts clean.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(Statement& s) : s_(s) {}
+  ~ResetOnExit() { s_.Reset(); }
+
+ private:
+  Statement& s_;
+};
+
+class SqliteStore::Txn : public Transaction {
+ public:
+  explicit Txn(SqliteStore& store) : store_(store), st_(*store.stmts_) {}
+
+  absl::StatusOr<std::optional<BreachRow>> FindBreach(
+      absl::string_view detector_id, absl::string_view breach_id) override {
+    Statement& s = *st_.find_breach;
+    ResetOnExit reset(s);
+    s.Bind(1, detector_id).Bind(2, breach_id);
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::optional<BreachRow>();
+    return std::optional<BreachRow>(ReadBreach(s));
+  }
+
+  absl::StatusOr<int64_t> InsertBreach(const BreachRow& row) override {
+    Statement& s = *st_.insert_breach;
+    ResetOnExit reset(s);
+    s.Bind(1, row.detector_id)
+        .Bind(2, row.breach_id)
+        .Bind(3, row.tenant_id)
+        .Bind(4, row.subject_key)
+        .Bind(5, row.model_name)
+        .Bind(6, row.score)
+        .Bind(7, absl::ToUnixMicros(row.observed_time))
+        .Bind(8, absl::ToUnixMicros(row.received_time))
+        .Bind(9, row.incident_id)
+        .BindBlob(10, row.payload)
+        .Bind(11, row.payload_digest)
+        .BindBlob(12, row.outcome);
+    RIPOSTE_RETURN_IF_ERROR(s.Run());
+    return store_.writer_->LastInsertRowId();
+  }
+
+  absl::Status SetBreachOutcome(int64_t id,
+                                absl::string_view outcome) override {
+    Statement& s = *st_.set_outcome;
+    ResetOnExit reset(s);
+    s.BindBlob(1, outcome).Bind(2, id);
+    return s.Run();
+  }
+
+  absl::StatusOr<std::optional<IncidentRow>> FindLatestIncident(
+      absl::string_view tenant_id, absl::string_view subject_key) override {
+    Statement& s = *st_.find_incident;
+    ResetOnExit reset(s);
+    s.Bind(1, tenant_id).Bind(2, subject_key);
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::optional<IncidentRow>();
+    IncidentRow r;
+    r.id = s.ColumnInt(0);
+    r.tenant_id = s.ColumnText(1);
+    r.subject_key = s.ColumnText(2);
+    r.subject_kind = s.ColumnText(3);
+    r.first_seen = absl::FromUnixMicros(s.ColumnInt(4));
+    r.last_seen = absl::FromUnixMicros(s.ColumnInt(5));
+    r.breach_count = s.ColumnInt(6);
+    return std::optional<IncidentRow>(std::move(r));
+  }
+
+  absl::StatusOr<int64_t> InsertIncident(const IncidentRow& row) override {
+    Statement& s = *st_.insert_incident;
+    ResetOnExit reset(s);
+    s.Bind(1, row.tenant_id)
+        .Bind(2, row.subject_key)
+        .Bind(3, row.subject_kind)
+        .Bind(4, absl::ToUnixMicros(row.first_seen))
+        .Bind(5, absl::ToUnixMicros(row.last_seen))
+        .Bind(6, row.breach_count);
+    RIPOSTE_RETURN_IF_ERROR(s.Run());
+    return store_.writer_->LastInsertRowId();
+  }
+
+  absl::Status UpdateIncident(const IncidentRow& row) override {
+    Statement& s = *st_.update_incident;
+    ResetOnExit reset(s);
+    s.Bind(1, absl::ToUnixMicros(row.first_seen))
+        .Bind(2, absl::ToUnixMicros(row.last_seen))
+        .Bind(3, row.breach_count)
+        .Bind(4, row.id);
+    return s.Run();
+  }
+
+  absl::StatusOr<audit::AuditRecord> AppendAudit(
+      const audit::AuditEvent& event) override {
+    audit::AuditRecord r;
+    r.time = store_.clock_->Now();
+    r.event = event;
+    if (r.event.details.empty()) r.event.details = "{}";
+    audit::Seal(store_.tip_seq_, store_.tip_hash_, r);
+    Statement& s = *st_.insert_audit;
+    ResetOnExit reset(s);
+    s.Bind(1, r.seq)
+        .Bind(2, absl::ToUnixMicros(r.time))
+        .Bind(3, r.event.actor)
+        .Bind(4, r.event.event)
+        .Bind(5, r.event.subject)
+        .Bind(6, r.event.details)
+        .Bind(7, r.event.policy_version)
+        .Bind(8, r.prev_hash)
+        .Bind(9, r.hash);
+    RIPOSTE_RETURN_IF_ERROR(s.Run());
+    store_.tip_seq_ = r.seq;
+    store_.tip_hash_ = r.hash;
+    return r;
+  }
+
+ private:
+  SqliteStore& store_;
+  Statements& st_;
+};
+
+SqliteStore::SqliteStore(SqliteStoreOptions options, Clock* clock)
+    : options_(std::move(options)), clock_(clock) {}
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
+    const SqliteStoreOptions& options, Clock* clock) {
+  if (options.max_batch < 1) {
+    return absl::InvalidArgumentError("store: max_batch must be at least 1");
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(options, clock));
+  RIPOSTE_RETURN_IF_ERROR(store->Init());
+  return store;
+}
+
+absl::Status SqliteStore::Init() {
+  const std::string& path = options_.path;
+  if (!options_.read_only) {
+    const std::string lock_path = path + ".lock";
+    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd_ < 0) {
+      return absl::UnavailableError(absl::StrCat(
+          "store: cannot open ", lock_path, ": ", std::strerror(errno)));
+    }
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "store: ", path, " is in use by another process (", lock_path,
+          " is locked)"));
+    }
+  }
+  RIPOSTE_ASSIGN_OR_RETURN(writer_, Database::Open(path, options_.read_only));
+  if (!options_.read_only) {
+    // WAL lets readers run beside the writer; FULL syncs the WAL at every
+    // commit, which is what makes an acknowledged write durable.
+    RIPOSTE_RETURN_IF_ERROR(writer_->Exec(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+        "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"));
+    RIPOSTE_RETURN_IF_ERROR(Migrate());
+  }
+  {
+    RIPOSTE_ASSIGN_OR_RETURN(auto s, writer_->Prepare("PRAGMA user_version"));
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+    int version = row ? static_cast<int>(s->ColumnInt(0)) : 0;
+    if (version != kSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "store: ", path, " has schema version ", version,
+          "; this build needs ", kSchemaVersion));
+    }
+  }
+  RIPOSTE_ASSIGN_OR_RETURN(auto reader, Database::Open(path, true));
+  RIPOSTE_RETURN_IF_ERROR(reader->Exec("PRAGMA busy_timeout=5000;"));
+  {
+    absl::MutexLock lock(&read_mu_);
+    reader_ = std::move(reader);
+  }
+  if (options_.read_only) {
+    absl::MutexLock lock(&mu_);
+    closing_ = true;
+    return absl::OkStatus();
+  }
+
+  stmts_ = std::make_unique<Statements>();
+  Statements& st = *stmts_;
+  auto prepare = [&](std::unique_ptr<Statement>& out,
+                     std::string sql) -> absl::Status {
+    RIPOSTE_ASSIGN_OR_RETURN(out, writer_->Prepare(sql));
+    return absl::OkStatus();
+  };
+  RIPOSTE_RETURN_IF_ERROR(prepare(st.begin, "BEGIN IMMEDIATE"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(st.commit, "COMMIT"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(st.rollback, "ROLLBACK"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(st.savepoint, "SAVEPOINT unit"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(st.release, "RELEASE unit"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(st.rollback_to, "ROLLBACK TO unit"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.find_breach,
+      absl::StrCat("SELECT ", kBreachColumns,
+                   " FROM breaches WHERE detector_id = ? AND breach_id = ?")));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.insert_breach,
+      "INSERT INTO breaches (detector_id, breach_id, tenant_id, subject_key, "
+      "model_name, score, observed_us, received_us, incident_id, payload, "
+      "payload_digest, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.set_outcome, "UPDATE breaches SET outcome = ? WHERE id = ?"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.find_incident,
+      "SELECT id, tenant_id, subject_key, subject_kind, first_seen_us, "
+      "last_seen_us, breach_count FROM incidents WHERE tenant_id = ? AND "
+      "subject_key = ? ORDER BY last_seen_us DESC, id DESC LIMIT 1"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.insert_incident,
+      "INSERT INTO incidents (tenant_id, subject_key, subject_kind, "
+      "first_seen_us, last_seen_us, breach_count) VALUES (?, ?, ?, ?, ?, ?)"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.update_incident,
+      "UPDATE incidents SET first_seen_us = ?, last_seen_us = ?, "
+      "breach_count = ? WHERE id = ?"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.insert_audit,
+      absl::StrCat("INSERT INTO audit_log (", kAuditColumns,
+                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+  RIPOSTE_RETURN_IF_ERROR(LoadChainTip());
+  writer_thread_ = std::thread([this] { WriterLoop(); });
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::Migrate() {
+  RIPOSTE_ASSIGN_OR_RETURN(auto s, writer_->Prepare("PRAGMA user_version"));
+  RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+  int version = row ? static_cast<int>(s->ColumnInt(0)) : 0;
+  s.reset();
+  constexpr int kKnown = sizeof(kMigrations) / sizeof(kMigrations[0]);
+  static_assert(kKnown == kSchemaVersion, "one migration per version");
+  if (version > kKnown) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store: ", options_.path, " has schema version ", version,
+        ", newer than this build supports (", kKnown,
+        "); run a newer riposted"));
+  }
+  for (int v = version; v < kKnown; ++v) {
+    RIPOSTE_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
+    absl::Status st = writer_->Exec(kMigrations[v]);
+    if (st.ok()) {
+      st = writer_->Exec(absl::StrCat("PRAGMA user_version = ", v + 1));
+    }
+    if (st.ok()) st = writer_->Exec("COMMIT");
+    if (!st.ok()) {
+      writer_->Exec("ROLLBACK").IgnoreError();
+      return absl::Status(st.code(),
+                          absl::StrCat("store: migrating to schema ", v + 1,
+                                       ": ", st.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::LoadChainTip() {
+  RIPOSTE_ASSIGN_OR_RETURN(
+      auto s,
+      writer_->Prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC "
+                       "LIMIT 1"));
+  RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (row) {
+    tip_seq_ = s->ColumnInt(0);
+    tip_hash_ = s->ColumnText(1);
+  } else {
+    tip_seq_ = 0;
+    tip_hash_ = std::string(audit::kGenesisHash);
+  }
+  return absl::OkStatus();
+}
+
+SqliteStore::~SqliteStore() { Close(); }
+
+void SqliteStore::Execute(Work work, Done done) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!closing_) {
+      queue_.push_back(Pending{std::move(work), std::move(done)});
+      return;
+    }
+  }
+  done(options_.read_only
+           ? absl::FailedPreconditionError("store: opened read-only")
+           : absl::UnavailableError("store: closed"));
+}
+
+void SqliteStore::WriterLoop() {
+  while (true) {
+    std::deque<Pending> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](SqliteStore* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu_) {
+            return !s->queue_.empty() || s->closing_;
+          },
+          this));
+      if (queue_.empty()) return;  // closing and drained
+      while (!queue_.empty() &&
+             static_cast<int64_t>(batch.size()) < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    CommitBatch(batch);
+  }
+}
+
+void SqliteStore::CommitBatch(std::deque<Pending>& batch) {
+  Statements& st = *stmts_;
+  std::vector<absl::Status> results(batch.size());
+  auto run = [](Statement& s) {
+    absl::Status status = s.Run();
+    s.Reset();
+    return status;
+  };
+
+  const int64_t saved_seq = tip_seq_;
+  const std::string saved_hash = tip_hash_;
+  absl::Status txn_status = run(*st.begin);
+  if (txn_status.ok()) {
+    Txn txn(*this);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const int64_t unit_seq = tip_seq_;
+      const std::string unit_hash = tip_hash_;
+      absl::Status s = run(*st.savepoint);
+      if (s.ok()) s = batch[i].work(txn);
+      if (s.ok()) {
+        s = run(*st.release);
+      } else {
+        // Undo this unit only; the chain tip goes back with it.
+        absl::Status undo = run(*st.rollback_to);
+        if (undo.ok()) undo = run(*st.release);
+        tip_seq_ = unit_seq;
+        tip_hash_ = unit_hash;
+        if (!undo.ok()) {
+          txn_status = undo;
+          break;
+        }
+      }
+      results[i] = std::move(s);
+    }
+    if (txn_status.ok()) txn_status = run(*st.commit);
+    if (!txn_status.ok()) run(*st.rollback).IgnoreError();
+  }
+  if (!txn_status.ok()) {
+    // Nothing of this batch is durable.
+    tip_seq_ = saved_seq;
+    tip_hash_ = saved_hash;
+    for (auto& r : results) {
+      r = absl::UnavailableError(
+          absl::StrCat("store: commit failed: ", txn_status.message()));
+    }
+  }
+  int64_t ok_units = 0;
+  for (const auto& r : results) ok_units += r.ok() ? 1 : 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (txn_status.ok()) ++commits_;
+    committed_units_ += ok_units;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].done(std::move(results[i]));
+  }
+}
+
+void SqliteStore::Close() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return;
+    closing_ = true;
+    closed_ = true;
+  }
+  if (writer_thread_.joinable()) writer_thread_.join();
+  {
+    absl::MutexLock lock(&read_mu_);
+    reader_.reset();
+  }
+  stmts_.reset();
+  if (writer_ != nullptr && !options_.read_only) {
+    // Fold the WAL back into the main file so a clean stop leaves one file.
+    writer_->Exec("PRAGMA wal_checkpoint(TRUNCATE);").IgnoreError();
+  }
+  writer_.reset();
+  if (lock_fd_ >= 0) {
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+  }
+}
+
+absl::StatusOr<std::vector<audit::AuditRecord>> SqliteStore::ReadAudit(
+    int64_t after_seq, int64_t limit) {
+  absl::MutexLock lock(&read_mu_);
+  if (reader_ == nullptr) return absl::UnavailableError("store: closed");
+  RIPOSTE_ASSIGN_OR_RETURN(
+      auto s, reader_->Prepare(absl::StrCat(
+                  "SELECT ", kAuditColumns,
+                  " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")));
+  s->Bind(1, after_seq).Bind(2, limit);
+  std::vector<audit::AuditRecord> out;
+  while (true) {
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    out.push_back(ReadAuditRecord(*s));
+  }
+  return out;
+}
+
+absl::StatusOr<audit::VerifyResult> SqliteStore::VerifyAudit() {
+  absl::MutexLock lock(&read_mu_);
+  if (reader_ == nullptr) return absl::UnavailableError("store: closed");
+  RIPOSTE_ASSIGN_OR_RETURN(
+      auto s, reader_->Prepare(absl::StrCat("SELECT ", kAuditColumns,
+                                            " FROM audit_log ORDER BY seq")));
+  audit::ChainVerifier verifier;
+  while (true) {
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    if (!verifier.Add(ReadAuditRecord(*s))) break;
+  }
+  return verifier.result();
+}
+
+absl::StatusOr<std::optional<BreachRow>> SqliteStore::GetBreach(
+    absl::string_view detector_id, absl::string_view breach_id) {
+  absl::MutexLock lock(&read_mu_);
+  if (reader_ == nullptr) return absl::UnavailableError("store: closed");
+  RIPOSTE_ASSIGN_OR_RETURN(
+      auto s,
+      reader_->Prepare(absl::StrCat(
+          "SELECT ", kBreachColumns,
+          " FROM breaches WHERE detector_id = ? AND breach_id = ?")));
+  s->Bind(1, detector_id).Bind(2, breach_id);
+  RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return std::optional<BreachRow>();
+  return std::optional<BreachRow>(ReadBreach(*s));
+}
+
+absl::StatusOr<StoreStats> SqliteStore::Stats() {
+  absl::MutexLock lock(&read_mu_);
+  if (reader_ == nullptr) return absl::UnavailableError("store: closed");
+  RIPOSTE_ASSIGN_OR_RETURN(
+      auto s, reader_->Prepare(
+                  "SELECT (SELECT COUNT(*) FROM breaches), "
+                  "(SELECT COUNT(*) FROM incidents), "
+                  "(SELECT COUNT(*) FROM audit_log)"));
+  RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+  StoreStats stats;
+  if (row) {
+    stats.breaches = s->ColumnInt(0);
+    stats.incidents = s->ColumnInt(1);
+    stats.audit_records = s->ColumnInt(2);
+  }
+  return stats;
+}
+
+int64_t SqliteStore::CommitCount() const {
+  absl::MutexLock lock(&mu_);
+  return commits_;
+}
+
+int64_t SqliteStore::CommittedUnits() const {
+  absl::MutexLock lock(&mu_);
+  return committed_units_;
+}
+
+}  // namespace riposte::store::sqlite

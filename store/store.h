@@ -1,0 +1,122 @@
+#ifndef RIPOSTE_STORE_STORE_H_
+#define RIPOSTE_STORE_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "audit/audit_record.h"
+#include "audit/chain_verifier.h"
+
+namespace riposte::store {
+
+// One accepted breach as stored.
+struct BreachRow {
+  int64_t id = 0;  // assigned by InsertBreach
+  std::string detector_id;
+  std::string breach_id;
+  std::string tenant_id;
+  std::string subject_key;
+  std::string model_name;
+  double score = 0;
+  absl::Time observed_time;
+  absl::Time received_time;
+  int64_t incident_id = 0;
+  std::string payload;         // serialized riposte.v1.Breach
+  std::string payload_digest;  // hex SHA-256 of payload
+  std::string outcome;         // serialized riposte.v1.SubmitResponse
+};
+
+// Breaches about one subject that arrived close together.
+struct IncidentRow {
+  int64_t id = 0;  // assigned by InsertIncident
+  std::string tenant_id;
+  std::string subject_key;
+  std::string subject_kind;  // "user", "email", "device", "ip"
+  absl::Time first_seen;
+  absl::Time last_seen;
+  int64_t breach_count = 0;
+};
+
+// Row counts, for operators and tests.
+struct StoreStats {
+  int64_t breaches = 0;
+  int64_t incidents = 0;
+  int64_t audit_records = 0;
+};
+
+// The operations available inside one unit of work. Every method returns
+// Internal or Unavailable when the engine fails; the unit of work is then
+// rolled back as a whole. Only valid during the Work call that received it.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  virtual absl::StatusOr<std::optional<BreachRow>> FindBreach(
+      absl::string_view detector_id, absl::string_view breach_id) = 0;
+  // Returns the new id. AlreadyExists if (detector_id, breach_id) is taken.
+  virtual absl::StatusOr<int64_t> InsertBreach(const BreachRow& row) = 0;
+  virtual absl::Status SetBreachOutcome(int64_t breach_id,
+                                        absl::string_view outcome) = 0;
+
+  // The incident of (tenant, subject) seen most recently, if any.
+  virtual absl::StatusOr<std::optional<IncidentRow>> FindLatestIncident(
+      absl::string_view tenant_id, absl::string_view subject_key) = 0;
+  virtual absl::StatusOr<int64_t> InsertIncident(const IncidentRow& row) = 0;
+  // Writes first_seen, last_seen and breach_count of an existing incident.
+  virtual absl::Status UpdateIncident(const IncidentRow& row) = 0;
+
+  // Appends to the audit chain; returns the sealed record. The record is
+  // durable exactly when the rest of the unit of work is.
+  virtual absl::StatusOr<audit::AuditRecord> AppendAudit(
+      const audit::AuditEvent& event) = 0;
+};
+
+// Durable storage behind one interface, whatever the engine. Thread-safe.
+//
+// Writes happen in units of work. Concurrent units share one physical
+// transaction and one sync to disk (group commit), yet each unit succeeds
+// or fails on its own: a failed unit is rolled back without touching the
+// others.
+class Store {
+ public:
+  // Runs inside the store's writer; must not block on anything but the
+  // Transaction. A non-OK return rolls the unit back and is passed to Done.
+  using Work = absl::AnyInvocable<absl::Status(Transaction&)>;
+  // Called once, after the unit is durable (OK) or abandoned (non-OK), on a
+  // store thread: it must be quick and must not call back into the store.
+  using Done = absl::AnyInvocable<void(absl::Status)>;
+
+  virtual ~Store() = default;
+
+  // Queues a unit of work. After Close, `done` gets Unavailable at once.
+  virtual void Execute(Work work, Done done) = 0;
+
+  // Execute, then wait for the outcome. Never call from a Done callback.
+  absl::Status ExecuteAndWait(Work work);
+
+  // Audit records with seq > after_seq, in order, at most `limit`.
+  virtual absl::StatusOr<std::vector<audit::AuditRecord>> ReadAudit(
+      int64_t after_seq, int64_t limit) = 0;
+
+  // Recomputes the whole audit chain.
+  virtual absl::StatusOr<audit::VerifyResult> VerifyAudit() = 0;
+
+  virtual absl::StatusOr<std::optional<BreachRow>> GetBreach(
+      absl::string_view detector_id, absl::string_view breach_id) = 0;
+
+  virtual absl::StatusOr<StoreStats> Stats() = 0;
+
+  // Finishes every queued unit, then releases the engine. Idempotent.
+  virtual void Close() = 0;
+};
+
+}  // namespace riposte::store
+
+#endif  // RIPOSTE_STORE_STORE_H_
