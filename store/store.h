@@ -18,7 +18,7 @@ namespace riposte::store {
 
 // One accepted breach as stored.
 struct BreachRow {
-  int64_t id = 0;  // assigned by InsertBreach
+  int64_t id = 0;  // from AllocateBreachId
   std::string detector_id;
   std::string breach_id;
   std::string tenant_id;
@@ -60,10 +60,12 @@ class Transaction {
 
   virtual absl::StatusOr<std::optional<BreachRow>> FindBreach(
       absl::string_view detector_id, absl::string_view breach_id) = 0;
-  // Returns the new id. AlreadyExists if (detector_id, breach_id) is taken.
-  virtual absl::StatusOr<int64_t> InsertBreach(const BreachRow& row) = 0;
-  virtual absl::Status SetBreachOutcome(int64_t breach_id,
-                                        absl::string_view outcome) = 0;
+  // A fresh breach id, so the outcome naming it can be written with the
+  // row in one statement. Ids increase; a rolled-back unit leaves a gap.
+  virtual absl::StatusOr<int64_t> AllocateBreachId() = 0;
+  // Inserts `row` under row.id. AlreadyExists if (detector_id, breach_id)
+  // or the id is taken.
+  virtual absl::Status InsertBreach(const BreachRow& row) = 0;
 
   // The incident of (tenant, subject) seen most recently, if any.
   virtual absl::StatusOr<std::optional<IncidentRow>> FindLatestIncident(

@@ -98,6 +98,14 @@ std::string Statement::ColumnText(int col) const {
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     const std::string& path, bool read_only) {
+  static const bool configured = [] {
+    // Memory statistics take a global mutex on every allocation; nothing
+    // here reads them. Must precede SQLite's initialisation; if someone else
+    // initialised it first this fails harmlessly.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
   sqlite3* db = nullptr;
   int flags = read_only ? SQLITE_OPEN_READONLY
                         : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);

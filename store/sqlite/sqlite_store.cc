@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -107,7 +108,7 @@ audit::AuditRecord ReadAuditRecord(const Statement& s) {
 struct SqliteStore::Statements {
   std::unique_ptr<Statement> begin, commit, rollback;
   std::unique_ptr<Statement> savepoint, release, rollback_to;
-  std::unique_ptr<Statement> find_breach, insert_breach, set_outcome;
+  std::unique_ptr<Statement> find_breach, insert_breach;
   std::unique_ptr<Statement> find_incident, insert_incident, update_incident;
   std::unique_ptr<Statement> insert_audit;
 };
@@ -136,30 +137,28 @@ class SqliteStore::Txn : public Transaction {
     return std::optional<BreachRow>(ReadBreach(s));
   }
 
-  absl::StatusOr<int64_t> InsertBreach(const BreachRow& row) override {
-    Statement& s = *st_.insert_breach;
-    ResetOnExit reset(s);
-    s.Bind(1, row.detector_id)
-        .Bind(2, row.breach_id)
-        .Bind(3, row.tenant_id)
-        .Bind(4, row.subject_key)
-        .Bind(5, row.model_name)
-        .Bind(6, row.score)
-        .Bind(7, absl::ToUnixMicros(row.observed_time))
-        .Bind(8, absl::ToUnixMicros(row.received_time))
-        .Bind(9, row.incident_id)
-        .BindBlob(10, row.payload)
-        .Bind(11, row.payload_digest)
-        .BindBlob(12, row.outcome);
-    RIPOSTE_RETURN_IF_ERROR(s.Run());
-    return store_.writer_->LastInsertRowId();
+  absl::StatusOr<int64_t> AllocateBreachId() override {
+    // The file is locked to this process and only the writer thread gets
+    // here, so a counter in memory is enough.
+    return store_.next_breach_id_++;
   }
 
-  absl::Status SetBreachOutcome(int64_t id,
-                                absl::string_view outcome) override {
-    Statement& s = *st_.set_outcome;
+  absl::Status InsertBreach(const BreachRow& row) override {
+    Statement& s = *st_.insert_breach;
     ResetOnExit reset(s);
-    s.BindBlob(1, outcome).Bind(2, id);
+    s.Bind(1, row.id)
+        .Bind(2, row.detector_id)
+        .Bind(3, row.breach_id)
+        .Bind(4, row.tenant_id)
+        .Bind(5, row.subject_key)
+        .Bind(6, row.model_name)
+        .Bind(7, row.score)
+        .Bind(8, absl::ToUnixMicros(row.observed_time))
+        .Bind(9, absl::ToUnixMicros(row.received_time))
+        .Bind(10, row.incident_id)
+        .BindBlob(11, row.payload)
+        .Bind(12, row.payload_digest)
+        .BindBlob(13, row.outcome);
     return s.Run();
   }
 
@@ -267,7 +266,8 @@ absl::Status SqliteStore::Init() {
     // commit, which is what makes an acknowledged write durable.
     RIPOSTE_RETURN_IF_ERROR(writer_->Exec(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-        "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"));
+        "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; "
+        "PRAGMA cache_size=-32768;"));
     RIPOSTE_RETURN_IF_ERROR(Migrate());
   }
   {
@@ -311,11 +311,10 @@ absl::Status SqliteStore::Init() {
                    " FROM breaches WHERE detector_id = ? AND breach_id = ?")));
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.insert_breach,
-      "INSERT INTO breaches (detector_id, breach_id, tenant_id, subject_key, "
-      "model_name, score, observed_us, received_us, incident_id, payload, "
-      "payload_digest, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  RIPOSTE_RETURN_IF_ERROR(prepare(
-      st.set_outcome, "UPDATE breaches SET outcome = ? WHERE id = ?"));
+      "INSERT INTO breaches (id, detector_id, breach_id, tenant_id, "
+      "subject_key, model_name, score, observed_us, received_us, "
+      "incident_id, payload, payload_digest, outcome) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.find_incident,
       "SELECT id, tenant_id, subject_key, subject_kind, first_seen_us, "
@@ -335,6 +334,7 @@ absl::Status SqliteStore::Init() {
                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")));
   RIPOSTE_RETURN_IF_ERROR(LoadChainTip());
   writer_thread_ = std::thread([this] { WriterLoop(); });
+  notifier_thread_ = std::thread([this] { NotifierLoop(); });
   return absl::OkStatus();
 }
 
@@ -369,6 +369,12 @@ absl::Status SqliteStore::Migrate() {
 }
 
 absl::Status SqliteStore::LoadChainTip() {
+  {
+    RIPOSTE_ASSIGN_OR_RETURN(
+        auto s, writer_->Prepare("SELECT COALESCE(MAX(id), 0) FROM breaches"));
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+    next_breach_id_ = (row ? s->ColumnInt(0) : 0) + 1;
+  }
   RIPOSTE_ASSIGN_OR_RETURN(
       auto s,
       writer_->Prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC "
@@ -400,6 +406,7 @@ void SqliteStore::Execute(Work work, Done done) {
 }
 
 void SqliteStore::WriterLoop() {
+  pthread_setname_np(pthread_self(), "store-writer");
   while (true) {
     std::deque<Pending> batch;
     {
@@ -409,7 +416,10 @@ void SqliteStore::WriterLoop() {
             return !s->queue_.empty() || s->closing_;
           },
           this));
-      if (queue_.empty()) return;  // closing and drained
+      if (queue_.empty()) {  // closing and drained
+        writer_exited_ = true;
+        return;
+      }
       while (!queue_.empty() &&
              static_cast<int64_t>(batch.size()) < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
@@ -468,13 +478,34 @@ void SqliteStore::CommitBatch(std::deque<Pending>& batch) {
   }
   int64_t ok_units = 0;
   for (const auto& r : results) ok_units += r.ok() ? 1 : 0;
-  {
-    absl::MutexLock lock(&mu_);
-    if (txn_status.ok()) ++commits_;
-    committed_units_ += ok_units;
-  }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    batch[i].done(std::move(results[i]));
+  Outcomes outcomes;
+  outcomes.done.reserve(batch.size());
+  for (auto& p : batch) outcomes.done.push_back(std::move(p.done));
+  outcomes.status = std::move(results);
+  absl::MutexLock lock(&mu_);
+  if (txn_status.ok()) ++commits_;
+  committed_units_ += ok_units;
+  outcomes_.push_back(std::move(outcomes));
+}
+
+void SqliteStore::NotifierLoop() {
+  pthread_setname_np(pthread_self(), "store-notify");
+  while (true) {
+    Outcomes next;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](SqliteStore* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu_) {
+            return !s->outcomes_.empty() || s->writer_exited_;
+          },
+          this));
+      if (outcomes_.empty()) return;  // the writer is gone and all is told
+      next = std::move(outcomes_.front());
+      outcomes_.pop_front();
+    }
+    for (size_t i = 0; i < next.done.size(); ++i) {
+      next.done[i](std::move(next.status[i]));
+    }
   }
 }
 
@@ -486,6 +517,7 @@ void SqliteStore::Close() {
     closed_ = true;
   }
   if (writer_thread_.joinable()) writer_thread_.join();
+  if (notifier_thread_.joinable()) notifier_thread_.join();
   {
     absl::MutexLock lock(&read_mu_);
     reader_.reset();

@@ -31,8 +31,10 @@ struct SqliteStoreOptions {
 //
 // One writer thread drains the queue of units: it opens a transaction, runs
 // each queued unit inside its own savepoint, and commits once for all of
-// them, so concurrent callers share one fsync. A second connection serves
-// reads. The file is locked against a second writer process.
+// them, so concurrent callers share one fsync. A notifier thread then runs
+// the units' Done callbacks (which typically send replies), so the writer
+// goes straight on to the next batch. A second connection serves reads. The
+// file is locked against a second writer process.
 //
 // Thread-safe.
 class SqliteStore : public Store {
@@ -76,6 +78,14 @@ class SqliteStore : public Store {
   absl::Status LoadChainTip();
   void WriterLoop();
   void CommitBatch(std::deque<Pending>& batch);
+  void NotifierLoop();
+
+  // Outcomes of one committed batch, handed to the notifier thread so the
+  // writer can start on the next batch while replies go out.
+  struct Outcomes {
+    std::vector<Done> done;
+    std::vector<absl::Status> status;
+  };
 
   const SqliteStoreOptions options_;
   Clock* const clock_;
@@ -86,6 +96,7 @@ class SqliteStore : public Store {
   std::unique_ptr<Statements> stmts_;
   int64_t tip_seq_ = 0;
   std::string tip_hash_;
+  int64_t next_breach_id_ = 1;
 
   mutable absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
@@ -94,6 +105,9 @@ class SqliteStore : public Store {
   int64_t commits_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t committed_units_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread writer_thread_;
+  std::deque<Outcomes> outcomes_ ABSL_GUARDED_BY(mu_);
+  bool writer_exited_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread notifier_thread_;
 
   absl::Mutex read_mu_;
   std::unique_ptr<Database> reader_ ABSL_GUARDED_BY(read_mu_);

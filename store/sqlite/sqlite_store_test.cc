@@ -57,8 +57,12 @@ class SqliteStoreTest : public ::testing::Test {
       inc.breach_count = 1;
       auto inc_id = txn.InsertIncident(inc);
       if (!inc_id.ok()) return inc_id.status();
-      auto b = txn.InsertBreach(Breach(id, *inc_id));
-      if (!b.ok()) return b.status();
+      BreachRow row = Breach(id, *inc_id);
+      auto breach_id = txn.AllocateBreachId();
+      if (!breach_id.ok()) return breach_id.status();
+      row.id = *breach_id;
+      absl::Status inserted = txn.InsertBreach(row);
+      if (!inserted.ok()) return inserted;
       audit::AuditEvent ev;
       ev.actor = "detector:det-1";
       ev.event = "breach.received";

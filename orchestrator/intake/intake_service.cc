@@ -1,0 +1,197 @@
+#include "orchestrator/intake/intake_service.h"
+
+#include <deque>
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+
+namespace riposte::intake {
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+std::optional<FieldError> IntakeService::Check(
+    const v1::SubmitRequest& request) const {
+  if (!request.has_breach()) {
+    return FieldError{"breach", "breach: is required"};
+  }
+  return validator_->Validate(request.breach(), clock_->Now(),
+                              request.breach().ByteSizeLong());
+}
+
+grpc::ServerUnaryReactor* IntakeService::Submit(
+    grpc::CallbackServerContext* context, const v1::SubmitRequest* request,
+    v1::SubmitResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (auto error = Check(*request)) {
+    metrics_->Invalid(error->field);
+    reactor->Finish(ToGrpcStatus(ToStatus(*error)));
+    return reactor;
+  }
+  const absl::Time start = clock_->Now();
+  recorder_->Record(
+      request->breach(),
+      [this, reactor, response, start](absl::StatusOr<v1::SubmitResponse> r) {
+        if (!r.ok()) {
+          metrics_->Failed();
+          reactor->Finish(ToGrpcStatus(r.status()));
+          return;
+        }
+        metrics_->Recorded(*r, clock_->Now() - start);
+        *response = std::move(*r);
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
+}
+
+// One bidirectional stream. Requests are validated as they arrive and
+// recorded concurrently; replies go out strictly in request order. At most
+// `stream_max_in_flight` requests may await their reply; past that, reading
+// pauses, which pushes back on the client through flow control.
+class IntakeService::StreamReactor
+    : public grpc::ServerBidiReactor<v1::SubmitRequest,
+                                     v1::StreamSubmitResponse> {
+ public:
+  explicit StreamReactor(IntakeService* service)
+      : service_(service),
+        max_in_flight_(service->validator_->limits().stream_max_in_flight) {
+    absl::MutexLock lock(&mu_);
+    read_outstanding_ = true;
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      absl::MutexLock lock(&mu_);
+      read_outstanding_ = false;
+      reads_done_ = true;
+      MaybeFinishLocked();
+      return;
+    }
+    // Take the request before the next read can overwrite the buffer.
+    v1::SubmitRequest request = std::move(request_);
+    request_.Clear();
+    auto slot = std::make_unique<Slot>();
+    Slot* raw = slot.get();
+    std::optional<FieldError> error = service_->Check(request);
+    if (error) {
+      service_->metrics_->Invalid(error->field);
+      auto* e = raw->reply.mutable_error();
+      e->set_detector_id(request.breach().detector_id());
+      e->set_breach_id(request.breach().breach_id());
+      e->set_code(static_cast<int>(absl::StatusCode::kInvalidArgument));
+      e->set_message(error->message);
+      e->set_field(error->field);
+      raw->ready = true;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      read_outstanding_ = false;
+      slots_.push_back(std::move(slot));
+      if (!error) ++pending_records_;
+      MaybeReadLocked();
+      MaybeWriteLocked();
+      MaybeFinishLocked();
+    }
+    if (error) return;
+    const absl::Time start = service_->clock_->Now();
+    service_->recorder_->Record(
+        std::move(*request.mutable_breach()),
+        [this, raw, start](absl::StatusOr<v1::SubmitResponse> r) {
+          if (r.ok()) {
+            service_->metrics_->Recorded(*r, service_->clock_->Now() - start);
+            *raw->reply.mutable_accepted() = std::move(*r);
+          } else {
+            service_->metrics_->Failed();
+            auto* e = raw->reply.mutable_error();
+            e->set_code(static_cast<int>(r.status().code()));
+            e->set_message(std::string(r.status().message()));
+          }
+          absl::MutexLock lock(&mu_);
+          raw->ready = true;
+          --pending_records_;
+          MaybeWriteLocked();
+          MaybeFinishLocked();
+        });
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) broken_ = true;  // the client is gone; drain and finish
+    MaybeReadLocked();
+    MaybeWriteLocked();
+    MaybeFinishLocked();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    broken_ = true;
+    MaybeFinishLocked();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  struct Slot {
+    v1::StreamSubmitResponse reply;
+    bool ready = false;
+  };
+
+  void MaybeReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (read_outstanding_ || reads_done_ || broken_) return;
+    if (static_cast<int64_t>(slots_.size()) >= max_in_flight_) return;
+    read_outstanding_ = true;
+    StartRead(&request_);
+  }
+
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (!writing_ && !slots_.empty() && slots_.front()->ready) {
+      current_ = std::move(slots_.front());
+      slots_.pop_front();
+      if (broken_) continue;  // nobody to write to; drop it
+      writing_ = true;
+      StartWrite(&current_->reply);
+    }
+  }
+
+  // Finishes once nothing is outstanding: no read, no write, no breach
+  // being recorded (its callback points at this reactor), and every reply
+  // sent, or the client gone.
+  void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || writing_ || read_outstanding_ || pending_records_ > 0) {
+      return;
+    }
+    if (broken_) {
+      slots_.clear();
+    } else if (!reads_done_ || !slots_.empty()) {
+      return;
+    }
+    finished_ = true;
+    Finish(broken_ ? grpc::Status::CANCELLED : grpc::Status::OK);
+  }
+
+  IntakeService* const service_;
+  const int64_t max_in_flight_;
+
+  absl::Mutex mu_;
+  v1::SubmitRequest request_;  // the read buffer; see OnReadDone
+  std::deque<std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<Slot> current_ ABSL_GUARDED_BY(mu_);
+  int64_t pending_records_ ABSL_GUARDED_BY(mu_) = 0;
+  bool read_outstanding_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool broken_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+grpc::ServerBidiReactor<v1::SubmitRequest, v1::StreamSubmitResponse>*
+IntakeService::SubmitStream(grpc::CallbackServerContext* context) {
+  return new StreamReactor(this);
+}
+
+}  // namespace riposte::intake

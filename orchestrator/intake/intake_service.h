@@ -1,0 +1,51 @@
+#ifndef RIPOSTE_ORCHESTRATOR_INTAKE_INTAKE_SERVICE_H_
+#define RIPOSTE_ORCHESTRATOR_INTAKE_INTAKE_SERVICE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/clock.h"
+#include "orchestrator/intake/breach_recorder.h"
+#include "orchestrator/intake/breach_validator.h"
+#include "orchestrator/intake/intake_metrics.h"
+#include "riposte/v1/intake.grpc.pb.h"
+
+namespace riposte::intake {
+
+// Maps an absl::Status onto the wire. The one place that does so for intake.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// The detector-facing gRPC service. Thin: it validates, hands the breach to
+// the recorder, and replies when the recorder says the breach is durable.
+// Reactor threads never wait for the disk.
+class IntakeService final : public v1::Intake::CallbackService {
+ public:
+  // All pointers must outlive the service.
+  IntakeService(const BreachValidator* validator, BreachRecorder* recorder,
+                Clock* clock, IntakeMetrics* metrics)
+      : validator_(validator),
+        recorder_(recorder),
+        clock_(clock),
+        metrics_(metrics) {}
+
+  grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
+                                   const v1::SubmitRequest* request,
+                                   v1::SubmitResponse* response) override;
+
+  grpc::ServerBidiReactor<v1::SubmitRequest, v1::StreamSubmitResponse>*
+  SubmitStream(grpc::CallbackServerContext* context) override;
+
+ private:
+  class StreamReactor;
+
+  // Validates one request; on success `breach` is the breach to record.
+  std::optional<FieldError> Check(const v1::SubmitRequest& request) const;
+
+  const BreachValidator* const validator_;
+  BreachRecorder* const recorder_;
+  Clock* const clock_;
+  IntakeMetrics* const metrics_;
+};
+
+}  // namespace riposte::intake
+
+#endif  // RIPOSTE_ORCHESTRATOR_INTAKE_INTAKE_SERVICE_H_

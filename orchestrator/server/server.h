@@ -1,0 +1,65 @@
+#ifndef RIPOSTE_ORCHESTRATOR_SERVER_SERVER_H_
+#define RIPOSTE_ORCHESTRATOR_SERVER_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "config/server_config.h"
+#include "metrics/metrics.h"
+#include "orchestrator/intake/breach_recorder.h"
+#include "orchestrator/intake/breach_validator.h"
+#include "orchestrator/intake/intake_metrics.h"
+#include "orchestrator/intake/intake_service.h"
+#include "store/store.h"
+
+namespace riposte::server {
+
+// Everything riposted runs, wired together: the store, the intake pipeline,
+// and the gRPC server with health checking and reflection.
+//
+// Thread-safe.
+class Server {
+ public:
+  // Creates the data directory, opens the store and starts listening.
+  // Errors: FailedPrecondition (store in use or too new), Unavailable (the
+  // data directory or the port cannot be had).
+  static absl::StatusOr<std::unique_ptr<Server>> Start(
+      const config::ServerConfig& config, Clock* clock);
+
+  ~Server();
+
+  // host:port actually bound (the port is resolved when configured as 0).
+  const std::string& grpc_address() const { return grpc_address_; }
+
+  metrics::Registry& metrics() { return *metrics_; }
+
+  // Reports NOT_SERVING, stops accepting calls, lets in-flight calls finish
+  // for up to the configured grace period (cancelling the rest), then closes
+  // the store. Idempotent.
+  void Shutdown();
+
+ private:
+  explicit Server(const config::ServerConfig& config) : config_(config) {}
+
+  const config::ServerConfig config_;
+  std::string grpc_address_;
+  std::unique_ptr<metrics::Registry> metrics_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<intake::BreachValidator> validator_;
+  std::unique_ptr<intake::BreachRecorder> recorder_;
+  std::unique_ptr<intake::IntakeMetrics> intake_metrics_;
+  std::unique_ptr<intake::IntakeService> intake_service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  bool shut_down_ = false;
+};
+
+// The store file for a config: data_dir/store.sqlite.file.
+std::string StorePath(const config::ServerConfig& config);
+
+}  // namespace riposte::server
+
+#endif  // RIPOSTE_ORCHESTRATOR_SERVER_SERVER_H_
