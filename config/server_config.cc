@@ -252,6 +252,14 @@ absl::StatusOr<ServerConfig> FromDocument(const Node& doc,
     }
   });
 
+  root.OptionalMap("policy", [&](MapReader& policy) {
+    if (policy.OptionalString("path", &config.policy_path) &&
+        config.policy_path.empty()) {
+      policy.AddError("path", "must not be empty (leave the key out to run "
+                              "without a policy)");
+    }
+  });
+
   root.OptionalMap("shutdown", [&](MapReader& shutdown) {
     shutdown.OptionalDuration("grace", &config.shutdown_grace,
                               DurationBounds::NonNegative());

@@ -60,6 +60,9 @@ struct ServerConfig {
   absl::Duration correlation_window = absl::Hours(24);
   IntakeLimits intake;
   std::string log_level = "info";  // debug|info|warn|error
+  // A policy file, or a directory of *.yaml policy files. Empty: no policy;
+  // breaches are recorded but nothing is decided.
+  std::string policy_path;
   absl::Duration shutdown_grace = absl::Seconds(10);
   std::string source;  // file name it came from, or "<embedded defaults>"
 

@@ -205,7 +205,7 @@ TEST(ParseServerConfigTest, UnknownKeysAnywhere) {
             "file)\n"
             "riposted.yaml:6: unknown key 'grcp' at the top level (allowed: "
             "grpc, data_dir, store, tenants, correlation, intake, log, "
-            "shutdown)");
+            "policy, shutdown)");
   EXPECT_EQ(ErrorsOf("tenants:\n  - id: a\n    name: A\n"),
             "riposted.yaml:3: unknown key 'name' in 'tenants[0]' (allowed: "
             "id, display_name)");
@@ -424,7 +424,27 @@ TEST(ParseServerConfigTest, ReportsAllErrorsAtOnce) {
             "30s, 5m, 24h)\n"
             "riposted.yaml:9: unknown key 'extra' at the top level (allowed: "
             "grpc, data_dir, store, tenants, correlation, intake, log, "
-            "shutdown)");
+            "policy, shutdown)");
+}
+
+}  // namespace
+}  // namespace riposte::config
+
+namespace riposte::config {
+namespace {
+
+TEST(ParseServerConfigPolicyTest, PolicyPathIsOptionalButNeverEmpty) {
+  auto without = ParseServerConfig(kMinimal, "m.yaml");
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_EQ(without->policy_path, "");
+  auto with = ParseServerConfig(
+      absl::StrCat(kMinimal, "policy:\n  path: /etc/riposte/policies\n"),
+      "m.yaml");
+  ASSERT_TRUE(with.ok()) << with.status();
+  EXPECT_EQ(with->policy_path, "/etc/riposte/policies");
+  EXPECT_THAT(ErrorsOf(absl::StrCat(kMinimal, "policy:\n  path: \"\"\n")),
+              ::testing::HasSubstr("policy.path: must not be empty"));
+  EXPECT_EQ(DefaultServerConfig().policy_path, "policies/library");
 }
 
 }  // namespace

@@ -44,11 +44,59 @@ struct IncidentRow {
   int64_t breach_count = 0;
 };
 
+// What the policy engine decided for one breach.
+struct DecisionRow {
+  int64_t id = 0;  // assigned by InsertDecision
+  int64_t breach_id = 0;
+  int64_t incident_id = 0;
+  std::string tenant_id;
+  std::string policy_version;
+  absl::Time decided_at;
+  std::string matched_rules;  // JSON array of rule names
+  std::string narrative;
+};
+
+// One decided action on one target, through its lifecycle.
+struct ActionRunRow {
+  int64_t id = 0;  // assigned by InsertActionRun
+  int64_t decision_id = 0;
+  int64_t incident_id = 0;
+  std::string tenant_id;
+  std::string action;
+  std::string target_kind;  // "user", "email"
+  std::string target_key;   // e.g. "user:alice@contoso.com"
+  std::string target;       // serialized riposte.v1.Entity
+  std::string state;        // "proposed", "awaiting_approval", ...
+  std::string rule;
+  int64_t rung = 0;
+  std::string rule_mode;  // the mode the rule asked for
+  bool autonomous = false;  // runs without waiting for an operator
+  absl::Duration duration = absl::ZeroDuration();  // zero: no expiry
+  std::optional<absl::Time> approval_deadline;
+  std::string on_approval_expiry;
+  bool two_person = false;
+  std::string gates;  // comma-separated gate names, e.g. "cap,budget"
+  // Unique; lets an adapter recognise a retried effect.
+  std::string idempotency_key;
+  absl::Time created_at;
+  absl::Time updated_at;
+};
+
+// The earlier breaches of an incident, as the policy engine needs them.
+struct BreachSummary {
+  int64_t id = 0;
+  std::string model_name;
+  double score = 0;
+  absl::Time observed_time;
+};
+
 // Row counts, for operators and tests.
 struct StoreStats {
   int64_t breaches = 0;
   int64_t incidents = 0;
   int64_t audit_records = 0;
+  int64_t decisions = 0;
+  int64_t action_runs = 0;
 };
 
 // The operations available inside one unit of work. Every method returns
@@ -73,6 +121,30 @@ class Transaction {
   virtual absl::StatusOr<int64_t> InsertIncident(const IncidentRow& row) = 0;
   // Writes first_seen, last_seen and breach_count of an existing incident.
   virtual absl::Status UpdateIncident(const IncidentRow& row) = 0;
+
+  // Breaches of an incident, oldest observed first.
+  virtual absl::StatusOr<std::vector<BreachSummary>> ListIncidentBreaches(
+      int64_t incident_id) = 0;
+  // Action runs of an incident, in id order.
+  virtual absl::StatusOr<std::vector<ActionRunRow>> ListIncidentRuns(
+      int64_t incident_id) = 0;
+  // Runs of a tenant on any of `target_keys` whose state is one of
+  // `states`, in id order.
+  virtual absl::StatusOr<std::vector<ActionRunRow>> ListRunsOnTargets(
+      absl::string_view tenant_id, const std::vector<std::string>& target_keys,
+      const std::vector<std::string>& states) = 0;
+  // Autonomous runs of `action` in a tenant created at or after `since`.
+  virtual absl::StatusOr<int64_t> CountAutonomousRuns(
+      absl::string_view tenant_id, absl::string_view action,
+      absl::Time since) = 0;
+  virtual absl::StatusOr<int64_t> InsertDecision(const DecisionRow& row) = 0;
+  virtual absl::StatusOr<int64_t> InsertActionRun(const ActionRunRow& row) = 0;
+
+  // Small durable settings (e.g. the global pause).
+  virtual absl::StatusOr<std::optional<std::string>> GetSetting(
+      absl::string_view key) = 0;
+  virtual absl::Status PutSetting(absl::string_view key,
+                                  absl::string_view value) = 0;
 
   // Appends to the audit chain; returns the sealed record. The record is
   // durable exactly when the rest of the unit of work is.

@@ -5,29 +5,19 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/json.h"
+#include "common/proto_time.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
 #include "orchestrator/intake/breach_validator.h"
+#include "orchestrator/decide/decision_writer.h"
+#include "orchestrator/entity/subject_key.h"
 
 namespace riposte::intake {
 namespace {
 
 absl::Time ObservedTime(const v1::Breach& breach, absl::Time received) {
-  if (!breach.has_observed_time()) return received;
-  return absl::FromUnixSeconds(breach.observed_time().seconds()) +
-         absl::Nanoseconds(breach.observed_time().nanos());
-}
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t seconds = micros / 1'000'000;
-  int64_t rem = micros % 1'000'000;
-  if (rem < 0) {
-    rem += 1'000'000;
-    --seconds;
-  }
-  ts->set_seconds(seconds);
-  ts->set_nanos(static_cast<int32_t>(rem * 1000));
+  return breach.has_observed_time() ? FromProtoTime(breach.observed_time())
+                                    : received;
 }
 
 }  // namespace
@@ -45,8 +35,12 @@ void BreachRecorder::Record(v1::Breach breach, Done done) {
   const absl::Time received =
       absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now()));
   const absl::Duration window = window_;
+  // One snapshot for the whole unit of work, whatever reloads meanwhile.
+  std::shared_ptr<const policies::Policy> policy =
+      policies_ != nullptr ? policies_->Get() : nullptr;
 
-  auto work = [state, received, window](store::Transaction& txn) -> absl::Status {
+  auto work = [state, received, window,
+               policy](store::Transaction& txn) -> absl::Status {
     const v1::Breach& b = state->breach;
     v1::SubmitResponse& resp = state->response;
     std::string payload;
@@ -67,7 +61,7 @@ void BreachRecorder::Record(v1::Breach breach, Done done) {
       return absl::OkStatus();
     }
 
-    const std::string subject_key = SubjectKey(b.subject());
+    const std::string subject_key = entity::SubjectKey(b.subject());
     const absl::Time observed = ObservedTime(b, received);
     RIPOSTE_ASSIGN_OR_RETURN(auto latest,
                              txn.FindLatestIncident(b.tenant_id(), subject_key));
@@ -84,11 +78,52 @@ void BreachRecorder::Record(v1::Breach breach, Done done) {
     } else {
       incident.tenant_id = b.tenant_id();
       incident.subject_key = subject_key;
-      incident.subject_kind = SubjectKind(b.subject());
+      incident.subject_kind = entity::SubjectKind(b.subject());
       incident.first_seen = observed;
       incident.last_seen = observed;
       incident.breach_count = 1;
       RIPOSTE_ASSIGN_OR_RETURN(incident.id, txn.InsertIncident(incident));
+    }
+
+    RIPOSTE_ASSIGN_OR_RETURN(const int64_t stored_id, txn.AllocateBreachId());
+    const std::string subject = absl::StrCat(b.tenant_id(), "/", subject_key);
+    if (new_incident) {
+      JsonObjectWriter d;
+      d.AddInt("incident_id", incident.id);
+      d.Add("subject_kind", incident.subject_kind);
+      audit::AuditEvent ev;
+      ev.actor = "system";
+      ev.event = "incident.opened";
+      ev.subject = subject;
+      ev.details = std::move(d).Finish();
+      RIPOSTE_RETURN_IF_ERROR(txn.AppendAudit(ev).status());
+    }
+    {
+      JsonObjectWriter d;
+      d.Add("detector_id", b.detector_id());
+      d.Add("breach_id", b.breach_id());
+      d.AddInt("stored_breach_id", stored_id);
+      d.AddInt("incident_id", incident.id);
+      d.Add("model_name", b.model_name());
+      d.AddDouble("score", b.score());
+      d.Add("payload_sha256", digest);
+      audit::AuditEvent ev;
+      ev.actor = absl::StrCat("detector:", b.detector_id());
+      ev.event = "breach.received";
+      ev.subject = subject;
+      ev.details = std::move(d).Finish();
+      RIPOSTE_RETURN_IF_ERROR(txn.AppendAudit(ev).status());
+    }
+    if (policy != nullptr) {
+      decide::BreachContext ctx;
+      ctx.breach = &b;
+      ctx.breach_row_id = stored_id;
+      ctx.incident_id = incident.id;
+      ctx.observed = observed;
+      ctx.now = received;
+      ctx.audit_subject = subject;
+      RIPOSTE_ASSIGN_OR_RETURN(*resp.mutable_decision(),
+                               decide::DecideAndRecord(txn, *policy, ctx));
     }
 
     store::BreachRow row;
@@ -103,7 +138,6 @@ void BreachRecorder::Record(v1::Breach breach, Done done) {
     row.incident_id = incident.id;
     row.payload = std::move(payload);
     row.payload_digest = digest;
-    RIPOSTE_ASSIGN_OR_RETURN(const int64_t stored_id, txn.AllocateBreachId());
     row.id = stored_id;
 
     resp.set_detector_id(b.detector_id());
@@ -111,38 +145,11 @@ void BreachRecorder::Record(v1::Breach breach, Done done) {
     resp.set_stored_breach_id(stored_id);
     resp.set_incident_id(incident.id);
     resp.set_new_incident(new_incident);
-    SetTimestamp(received, resp.mutable_received_time());
+    ToProtoTime(received, resp.mutable_received_time());
     if (!resp.SerializeToString(&row.outcome)) {
       return absl::InternalError("intake: cannot serialize outcome");
     }
-    RIPOSTE_RETURN_IF_ERROR(txn.InsertBreach(row));
-
-    const std::string subject = absl::StrCat(b.tenant_id(), "/", subject_key);
-    if (new_incident) {
-      JsonObjectWriter d;
-      d.AddInt("incident_id", incident.id);
-      d.Add("subject_kind", incident.subject_kind);
-      audit::AuditEvent ev;
-      ev.actor = "system";
-      ev.event = "incident.opened";
-      ev.subject = subject;
-      ev.details = std::move(d).Finish();
-      RIPOSTE_RETURN_IF_ERROR(txn.AppendAudit(ev).status());
-    }
-    JsonObjectWriter d;
-    d.Add("detector_id", b.detector_id());
-    d.Add("breach_id", b.breach_id());
-    d.AddInt("stored_breach_id", stored_id);
-    d.AddInt("incident_id", incident.id);
-    d.Add("model_name", b.model_name());
-    d.AddDouble("score", b.score());
-    d.Add("payload_sha256", digest);
-    audit::AuditEvent ev;
-    ev.actor = absl::StrCat("detector:", b.detector_id());
-    ev.event = "breach.received";
-    ev.subject = subject;
-    ev.details = std::move(d).Finish();
-    return txn.AppendAudit(ev).status();
+    return txn.InsertBreach(row);
   };
 
   store_->Execute(std::move(work), [state](absl::Status status) {

@@ -5,14 +5,17 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "orchestrator/decide/policy_holder.h"
 #include "riposte/v1/intake.pb.h"
 #include "store/store.h"
 
 namespace riposte::intake {
 
 // Turns a validated breach into durable state: looks up the idempotency key,
-// correlates the breach into an incident, stores it with its audit records,
-// and reports the outcome once the store has made it durable.
+// correlates the breach into an incident, decides what to do under the
+// running policy (when one is configured), stores breach, decision, action
+// runs and their audit records in one unit of work, and reports the outcome
+// once the store has made it durable.
 //
 // Correlation: a breach joins the subject's most recent incident when its
 // observed time lies within `window` of that incident's span (so late
@@ -23,8 +26,10 @@ class BreachRecorder {
  public:
   using Done = absl::AnyInvocable<void(absl::StatusOr<v1::SubmitResponse>)>;
 
-  BreachRecorder(store::Store* store, Clock* clock, absl::Duration window)
-      : store_(store), clock_(clock), window_(window) {}
+  // `policies` may be null: breaches are then recorded without decisions.
+  BreachRecorder(store::Store* store, Clock* clock, absl::Duration window,
+                 const decide::PolicyHolder* policies = nullptr)
+      : store_(store), clock_(clock), window_(window), policies_(policies) {}
 
   // `breach` must have passed BreachValidator. The reply is the stored
   // outcome; for a (detector_id, breach_id) seen before it is the original
@@ -36,6 +41,7 @@ class BreachRecorder {
   store::Store* const store_;
   Clock* const clock_;
   const absl::Duration window_;
+  const decide::PolicyHolder* const policies_;
 };
 
 }  // namespace riposte::intake

@@ -45,15 +45,6 @@ class BreachValidator {
   absl::flat_hash_set<std::string> tenants_;
 };
 
-// The correlation key of an entity, stable across detectors: "user:" and the
-// lower-cased userPrincipalName (or "user-id:" and the object id when no UPN
-// is given), "email:<mailbox>/<internet message id>", "device:<id>" (or
-// "host:<hostname>"), "ip:<address>". Call on validated entities only.
-std::string SubjectKey(const v1::Entity& entity);
-
-// "user", "email", "device" or "ip".
-std::string SubjectKind(const v1::Entity& entity);
-
 }  // namespace riposte::intake
 
 #endif  // RIPOSTE_ORCHESTRATOR_INTAKE_BREACH_VALIDATOR_H_

@@ -1,4 +1,5 @@
 #include "orchestrator/intake/breach_validator.h"
+#include "orchestrator/entity/subject_key.h"
 
 #include <cmath>
 #include <limits>
@@ -230,18 +231,18 @@ TEST(SubjectKeyTest, UsersCorrelateCaseInsensitivelyByUpn) {
   b.mutable_user()->set_user_principal_name("alice@contoso.com");
   b.mutable_user()->set_id("0f1e");
   c.mutable_user()->set_id("0F1E");
-  EXPECT_EQ(SubjectKey(a), SubjectKey(b));
-  EXPECT_EQ(SubjectKey(a), "user:alice@contoso.com");
-  EXPECT_EQ(SubjectKey(c), "user-id:0f1e");
-  EXPECT_EQ(SubjectKind(c), "user");
+  EXPECT_EQ(entity::SubjectKey(a), entity::SubjectKey(b));
+  EXPECT_EQ(entity::SubjectKey(a), "user:alice@contoso.com");
+  EXPECT_EQ(entity::SubjectKey(c), "user-id:0f1e");
+  EXPECT_EQ(entity::SubjectKind(c), "user");
 }
 
 TEST(SubjectKeyTest, EmailKeyIsMailboxAndMessageId) {
   v1::Entity e;
   e.mutable_email()->set_mailbox("Bob@contoso.com");
   e.mutable_email()->set_internet_message_id("<X@y>");
-  EXPECT_EQ(SubjectKey(e), "email:bob@contoso.com/<X@y>");
-  EXPECT_EQ(SubjectKind(e), "email");
+  EXPECT_EQ(entity::SubjectKey(e), "email:bob@contoso.com/<X@y>");
+  EXPECT_EQ(entity::SubjectKind(e), "email");
 }
 
 }  // namespace

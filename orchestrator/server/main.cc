@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "config/server_config.h"
 #include "orchestrator/server/server.h"
+#include "policies/policy_loader.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace riposte::server {
@@ -47,7 +48,9 @@ Options:
   --help             this text
 
 Signals: SIGTERM/SIGINT stop accepting, finish in-flight submits, close the
-store. Secrets are never read from the command line.
+store. SIGHUP re-reads the policy; an invalid one is rejected (logged and
+audited) and the running policy stays. Secrets are never read from the
+command line.
 )";
 
 struct Flags {
@@ -155,10 +158,22 @@ int Run(int argc, char** argv) {
     return 2;
   }
   if (flags.check_config) {
+    std::string policy_summary = "no policy";
+    if (!config->policy_path.empty()) {
+      auto policy = policies::LoadPolicy(config->policy_path);
+      if (!policy.ok()) {
+        std::cerr << "riposted: invalid policy " << config->policy_path
+                  << ":\n" << policy.status().message() << "\n";
+        return 2;
+      }
+      policy_summary = absl::StrCat("policy ", config->policy_path, " with ",
+                                    (*policy)->rules.size(), " rule(s), version ",
+                                    (*policy)->version.substr(0, 12));
+    }
     std::cout << "riposted: " << config->source << " is valid ("
               << config->tenants.size() << " tenant(s), listen "
               << config->grpc_listen << ", store " << StorePath(*config)
-              << ")\n";
+              << ", " << policy_summary << ")\n";
     return 0;
   }
   if (flags.verify_audit) return VerifyAudit(*config);
@@ -203,7 +218,8 @@ int Run(int argc, char** argv) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      log::Info("SIGHUP received; nothing to reload yet");
+      // Errors are logged and audited by ReloadPolicy; the old policy stays.
+      (*server)->ReloadPolicy().IgnoreError();
       continue;
     }
     log::Info("shutting down", {{"signal", strsignal(sig)}});

@@ -7,7 +7,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/json.h"
 #include "common/log.h"
+#include "policies/policy_loader.h"
 #include "common/status_macros.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -15,6 +17,7 @@ namespace riposte::server {
 namespace {
 
 constexpr char kIntakeServiceName[] = "riposte.v1.Intake";
+constexpr char kOperatorServiceName[] = "riposte.v1.Operator";
 
 // "127.0.0.1:0" + 41234 -> "127.0.0.1:41234"; "[::1]:0" -> "[::1]:41234".
 std::string WithPort(const std::string& listen, int port) {
@@ -33,6 +36,15 @@ std::string StorePath(const config::ServerConfig& config) {
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const config::ServerConfig& config, Clock* clock) {
   std::unique_ptr<Server> s(new Server(config));
+  if (!config.policy_path.empty()) {
+    auto policy = policies::LoadPolicy(config.policy_path);
+    if (!policy.ok()) {
+      return absl::Status(policy.status().code(),
+                          absl::StrCat("policy.path: ", config.policy_path,
+                                       ":\n", policy.status().message()));
+    }
+    s->policies_.Set(*policy);
+  }
 
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -51,9 +63,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   s->validator_ = std::make_unique<intake::BreachValidator>(config.intake,
                                                             config.tenants);
   s->recorder_ = std::make_unique<intake::BreachRecorder>(
-      s->store_.get(), clock, config.correlation_window);
+      s->store_.get(), clock, config.correlation_window, &s->policies_);
   s->intake_service_ = std::make_unique<intake::IntakeService>(
       s->validator_.get(), s->recorder_.get(), clock, s->intake_metrics_.get());
+  s->operator_service_ = std::make_unique<operator_api::OperatorService>(
+      &s->policies_, s->validator_.get(), config.correlation_window, clock);
+
+
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -65,6 +81,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(config.grpc_max_receive_message_bytes));
   builder.RegisterService(s->intake_service_.get());
+  builder.RegisterService(s->operator_service_.get());
   s->grpc_server_ = builder.BuildAndStart();
   if (s->grpc_server_ == nullptr || port == 0) {
     s->store_->Close();
@@ -73,13 +90,67 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         " (address in use or not local?)"));
   }
   s->grpc_address_ = WithPort(config.grpc_listen, port);
+  {
+    auto policy = s->policies_.Get();
+    JsonObjectWriter d;
+    d.Add("grpc", s->grpc_address_);
+    d.Add("policy_version", policy ? policy->version : "");
+    d.AddInt("policy_rules", policy ? static_cast<int64_t>(policy->rules.size()) : 0);
+    RIPOSTE_RETURN_IF_ERROR(
+        s->Audit("server.started", d.Finish(), policy ? policy->version : ""));
+  }
   auto* health = s->grpc_server_->GetHealthCheckService();
   health->SetServingStatus(true);
   health->SetServingStatus(kIntakeServiceName, true);
+  health->SetServingStatus(kOperatorServiceName, true);
   return s;
 }
 
 Server::~Server() { Shutdown(); }
+
+absl::Status Server::Audit(const std::string& event, const std::string& details,
+                           const std::string& policy_version) {
+  return store_->ExecuteAndWait([&](store::Transaction& txn) -> absl::Status {
+    audit::AuditEvent ev;
+    ev.actor = "system";
+    ev.event = event;
+    ev.details = details;
+    ev.policy_version = policy_version;
+    return txn.AppendAudit(ev).status();
+  });
+}
+
+absl::StatusOr<std::string> Server::ReloadPolicy() {
+  if (config_.policy_path.empty()) {
+    return absl::FailedPreconditionError(
+        "policy: no policy.path configured; nothing to reload");
+  }
+  auto running = policies_.Get();
+  const std::string old_version = running ? running->version : "";
+  auto policy = policies::LoadPolicy(config_.policy_path);
+  if (!policy.ok()) {
+    JsonObjectWriter d;
+    d.Add("path", config_.policy_path);
+    d.Add("error", policy.status().message());
+    d.Add("kept_version", old_version);
+    Audit("policy.reload_failed", d.Finish(), old_version).IgnoreError();
+    log::Error("policy reload rejected; the running policy stays",
+               {{"path", config_.policy_path},
+                {"error", policy.status()},
+                {"version", old_version}});
+    return policy.status();
+  }
+  policies_.Set(*policy);
+  JsonObjectWriter d;
+  d.Add("path", config_.policy_path);
+  d.Add("previous_version", old_version);
+  d.AddInt("rules", static_cast<int64_t>((*policy)->rules.size()));
+  Audit("policy.reloaded", d.Finish(), (*policy)->version).IgnoreError();
+  log::Info("policy reloaded", {{"path", config_.policy_path},
+                                {"version", (*policy)->version},
+                                {"previous_version", old_version}});
+  return (*policy)->version;
+}
 
 void Server::Shutdown() {
   if (shut_down_) return;

@@ -13,7 +13,9 @@
 #include "orchestrator/intake/breach_recorder.h"
 #include "orchestrator/intake/breach_validator.h"
 #include "orchestrator/intake/intake_metrics.h"
+#include "orchestrator/decide/policy_holder.h"
 #include "orchestrator/intake/intake_service.h"
+#include "orchestrator/operator/operator_service.h"
 #include "store/store.h"
 
 namespace riposte::server {
@@ -24,9 +26,10 @@ namespace riposte::server {
 // Thread-safe.
 class Server {
  public:
-  // Creates the data directory, opens the store and starts listening.
-  // Errors: FailedPrecondition (store in use or too new), Unavailable (the
-  // data directory or the port cannot be had).
+  // Loads the policy, creates the data directory, opens the store and
+  // starts listening. Errors: InvalidArgument (the policy is invalid),
+  // FailedPrecondition (store in use or too new), Unavailable (the data
+  // directory or the port cannot be had).
   static absl::StatusOr<std::unique_ptr<Server>> Start(
       const config::ServerConfig& config, Clock* clock);
 
@@ -37,6 +40,13 @@ class Server {
 
   metrics::Registry& metrics() { return *metrics_; }
 
+  // Re-reads the policy from its configured path. On success the new
+  // snapshot replaces the running one atomically; on failure the running one
+  // stays. Either way the outcome is audited and logged. Returns the new
+  // version, or InvalidArgument with every error in the policy, or
+  // FailedPrecondition if no policy path is configured.
+  absl::StatusOr<std::string> ReloadPolicy();
+
   // Reports NOT_SERVING, stops accepting calls, lets in-flight calls finish
   // for up to the configured grace period (cancelling the rest), then closes
   // the store. Idempotent.
@@ -44,6 +54,10 @@ class Server {
 
  private:
   explicit Server(const config::ServerConfig& config) : config_(config) {}
+
+  // Appends one system audit record and waits until it is durable.
+  absl::Status Audit(const std::string& event, const std::string& details,
+                     const std::string& policy_version);
 
   const config::ServerConfig config_;
   std::string grpc_address_;
@@ -53,6 +67,8 @@ class Server {
   std::unique_ptr<intake::BreachRecorder> recorder_;
   std::unique_ptr<intake::IntakeMetrics> intake_metrics_;
   std::unique_ptr<intake::IntakeService> intake_service_;
+  decide::PolicyHolder policies_;
+  std::unique_ptr<operator_api::OperatorService> operator_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   bool shut_down_ = false;
 };

@@ -56,6 +56,16 @@ Statement& Statement::BindBlob(int index, absl::string_view bytes) {
   return *this;
 }
 
+Statement& Statement::BindNull(int index) {
+  int rc = sqlite3_bind_null(stmt_, index);
+  if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  return *this;
+}
+
+bool Statement::ColumnIsNull(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
+
 absl::StatusOr<bool> Statement::Step() {
   if (bind_rc_ != SQLITE_OK) {
     return SqliteError(db_, bind_rc_, "binding parameters");

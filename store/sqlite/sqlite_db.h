@@ -31,6 +31,7 @@ class Statement {
   Statement& Bind(int index, double value);
   Statement& Bind(int index, absl::string_view text);
   Statement& BindBlob(int index, absl::string_view bytes);
+  Statement& BindNull(int index);
 
   // Returns true while a row is available, false when done.
   absl::StatusOr<bool> Step();
@@ -42,6 +43,7 @@ class Statement {
   int64_t ColumnInt(int col) const;
   double ColumnDouble(int col) const;
   std::string ColumnText(int col) const;
+  bool ColumnIsNull(int col) const;
 
  private:
   sqlite3* db_;

@@ -60,11 +60,62 @@ CREATE TABLE audit_log (
   hash           TEXT    NOT NULL
 );
 )sql",
+    // 1 -> 2: decisions, action runs, settings.
+    R"sql(
+CREATE TABLE decisions (
+  id             INTEGER PRIMARY KEY,
+  breach_id      INTEGER NOT NULL,
+  incident_id    INTEGER NOT NULL REFERENCES incidents (id),
+  tenant_id      TEXT    NOT NULL,
+  policy_version TEXT    NOT NULL,
+  decided_us     INTEGER NOT NULL,
+  matched_rules  TEXT    NOT NULL,
+  narrative      TEXT    NOT NULL
+);
+CREATE INDEX decisions_by_incident ON decisions (incident_id);
+CREATE TABLE action_runs (
+  id                   INTEGER PRIMARY KEY,
+  decision_id          INTEGER NOT NULL REFERENCES decisions (id),
+  incident_id          INTEGER NOT NULL REFERENCES incidents (id),
+  tenant_id            TEXT    NOT NULL,
+  action               TEXT    NOT NULL,
+  target_kind          TEXT    NOT NULL,
+  target_key           TEXT    NOT NULL,
+  target               BLOB    NOT NULL,
+  state                TEXT    NOT NULL,
+  rule                 TEXT    NOT NULL,
+  rung                 INTEGER NOT NULL,
+  rule_mode            TEXT    NOT NULL,
+  autonomous           INTEGER NOT NULL,
+  duration_s           INTEGER NOT NULL,
+  approval_deadline_us INTEGER,
+  on_approval_expiry   TEXT    NOT NULL,
+  two_person           INTEGER NOT NULL,
+  gates                TEXT    NOT NULL,
+  idempotency_key      TEXT    NOT NULL UNIQUE,
+  created_us           INTEGER NOT NULL,
+  updated_us           INTEGER NOT NULL
+);
+CREATE INDEX action_runs_by_incident ON action_runs (incident_id);
+CREATE INDEX action_runs_by_target ON action_runs (tenant_id, target_key);
+CREATE INDEX action_runs_by_action
+  ON action_runs (tenant_id, action, created_us);
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql",
 };
 
 constexpr char kBreachColumns[] =
     "id, detector_id, breach_id, tenant_id, subject_key, model_name, score, "
     "observed_us, received_us, incident_id, payload, payload_digest, outcome";
+
+constexpr char kRunColumns[] =
+    "id, decision_id, incident_id, tenant_id, action, target_kind, "
+    "target_key, target, state, rule, rung, rule_mode, autonomous, "
+    "duration_s, approval_deadline_us, on_approval_expiry, two_person, gates, "
+    "idempotency_key, created_us, updated_us";
 
 constexpr char kAuditColumns[] =
     "seq, time_us, actor, event, subject, details, policy_version, "
@@ -86,6 +137,34 @@ BreachRow ReadBreach(const Statement& s) {
   row.payload_digest = s.ColumnText(11);
   row.outcome = s.ColumnText(12);
   return row;
+}
+
+ActionRunRow ReadRun(const Statement& s) {
+  ActionRunRow r;
+  r.id = s.ColumnInt(0);
+  r.decision_id = s.ColumnInt(1);
+  r.incident_id = s.ColumnInt(2);
+  r.tenant_id = s.ColumnText(3);
+  r.action = s.ColumnText(4);
+  r.target_kind = s.ColumnText(5);
+  r.target_key = s.ColumnText(6);
+  r.target = s.ColumnText(7);
+  r.state = s.ColumnText(8);
+  r.rule = s.ColumnText(9);
+  r.rung = s.ColumnInt(10);
+  r.rule_mode = s.ColumnText(11);
+  r.autonomous = s.ColumnInt(12) != 0;
+  r.duration = absl::Seconds(s.ColumnInt(13));
+  if (!s.ColumnIsNull(14)) {
+    r.approval_deadline = absl::FromUnixMicros(s.ColumnInt(14));
+  }
+  r.on_approval_expiry = s.ColumnText(15);
+  r.two_person = s.ColumnInt(16) != 0;
+  r.gates = s.ColumnText(17);
+  r.idempotency_key = s.ColumnText(18);
+  r.created_at = absl::FromUnixMicros(s.ColumnInt(19));
+  r.updated_at = absl::FromUnixMicros(s.ColumnInt(20));
+  return r;
 }
 
 audit::AuditRecord ReadAuditRecord(const Statement& s) {
@@ -110,6 +189,9 @@ struct SqliteStore::Statements {
   std::unique_ptr<Statement> savepoint, release, rollback_to;
   std::unique_ptr<Statement> find_breach, insert_breach;
   std::unique_ptr<Statement> find_incident, insert_incident, update_incident;
+  std::unique_ptr<Statement> incident_breaches, incident_runs;
+  std::unique_ptr<Statement> count_autonomous, insert_decision, insert_run;
+  std::unique_ptr<Statement> get_setting, put_setting;
   std::unique_ptr<Statement> insert_audit;
 };
 
@@ -203,6 +285,133 @@ class SqliteStore::Txn : public Transaction {
     return s.Run();
   }
 
+  absl::StatusOr<std::vector<BreachSummary>> ListIncidentBreaches(
+      int64_t incident_id) override {
+    Statement& s = *st_.incident_breaches;
+    ResetOnExit reset(s);
+    s.Bind(1, incident_id);
+    std::vector<BreachSummary> out;
+    while (true) {
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      BreachSummary b;
+      b.id = s.ColumnInt(0);
+      b.model_name = s.ColumnText(1);
+      b.score = s.ColumnDouble(2);
+      b.observed_time = absl::FromUnixMicros(s.ColumnInt(3));
+      out.push_back(std::move(b));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<ActionRunRow>> ListIncidentRuns(
+      int64_t incident_id) override {
+    Statement& s = *st_.incident_runs;
+    ResetOnExit reset(s);
+    s.Bind(1, incident_id);
+    return ReadRuns(s);
+  }
+
+  absl::StatusOr<std::vector<ActionRunRow>> ListRunsOnTargets(
+      absl::string_view tenant_id, const std::vector<std::string>& target_keys,
+      const std::vector<std::string>& states) override {
+    if (target_keys.empty() || states.empty()) {
+      return std::vector<ActionRunRow>();
+    }
+    // The lists vary in length, so this statement is prepared per call.
+    std::string sql = absl::StrCat("SELECT ", kRunColumns,
+                                   " FROM action_runs WHERE tenant_id = ?1 "
+                                   "AND target_key IN (");
+    int param = 2;
+    for (size_t i = 0; i < target_keys.size(); ++i) {
+      absl::StrAppend(&sql, i ? ", " : "", "?", param++);
+    }
+    absl::StrAppend(&sql, ") AND state IN (");
+    for (size_t i = 0; i < states.size(); ++i) {
+      absl::StrAppend(&sql, i ? ", " : "", "?", param++);
+    }
+    absl::StrAppend(&sql, ") ORDER BY id");
+    RIPOSTE_ASSIGN_OR_RETURN(auto s, store_.writer_->Prepare(sql));
+    s->Bind(1, tenant_id);
+    param = 2;
+    for (const auto& k : target_keys) s->Bind(param++, k);
+    for (const auto& st : states) s->Bind(param++, st);
+    return ReadRuns(*s);
+  }
+
+  absl::StatusOr<int64_t> CountAutonomousRuns(absl::string_view tenant_id,
+                                              absl::string_view action,
+                                              absl::Time since) override {
+    Statement& s = *st_.count_autonomous;
+    ResetOnExit reset(s);
+    s.Bind(1, tenant_id).Bind(2, action).Bind(3, absl::ToUnixMicros(since));
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+    return row ? s.ColumnInt(0) : 0;
+  }
+
+  absl::StatusOr<int64_t> InsertDecision(const DecisionRow& row) override {
+    Statement& s = *st_.insert_decision;
+    ResetOnExit reset(s);
+    s.Bind(1, row.breach_id)
+        .Bind(2, row.incident_id)
+        .Bind(3, row.tenant_id)
+        .Bind(4, row.policy_version)
+        .Bind(5, absl::ToUnixMicros(row.decided_at))
+        .Bind(6, row.matched_rules)
+        .Bind(7, row.narrative);
+    RIPOSTE_RETURN_IF_ERROR(s.Run());
+    return store_.writer_->LastInsertRowId();
+  }
+
+  absl::StatusOr<int64_t> InsertActionRun(const ActionRunRow& r) override {
+    Statement& s = *st_.insert_run;
+    ResetOnExit reset(s);
+    s.Bind(1, r.decision_id)
+        .Bind(2, r.incident_id)
+        .Bind(3, r.tenant_id)
+        .Bind(4, r.action)
+        .Bind(5, r.target_kind)
+        .Bind(6, r.target_key)
+        .BindBlob(7, r.target)
+        .Bind(8, r.state)
+        .Bind(9, r.rule)
+        .Bind(10, r.rung)
+        .Bind(11, r.rule_mode)
+        .Bind(12, static_cast<int64_t>(r.autonomous ? 1 : 0))
+        .Bind(13, absl::ToInt64Seconds(r.duration));
+    if (r.approval_deadline.has_value()) {
+      s.Bind(14, absl::ToUnixMicros(*r.approval_deadline));
+    } else {
+      s.BindNull(14);
+    }
+    s.Bind(15, r.on_approval_expiry)
+        .Bind(16, static_cast<int64_t>(r.two_person ? 1 : 0))
+        .Bind(17, r.gates)
+        .Bind(18, r.idempotency_key)
+        .Bind(19, absl::ToUnixMicros(r.created_at))
+        .Bind(20, absl::ToUnixMicros(r.updated_at));
+    RIPOSTE_RETURN_IF_ERROR(s.Run());
+    return store_.writer_->LastInsertRowId();
+  }
+
+  absl::StatusOr<std::optional<std::string>> GetSetting(
+      absl::string_view key) override {
+    Statement& s = *st_.get_setting;
+    ResetOnExit reset(s);
+    s.Bind(1, key);
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::optional<std::string>();
+    return std::optional<std::string>(s.ColumnText(0));
+  }
+
+  absl::Status PutSetting(absl::string_view key,
+                          absl::string_view value) override {
+    Statement& s = *st_.put_setting;
+    ResetOnExit reset(s);
+    s.Bind(1, key).Bind(2, value);
+    return s.Run();
+  }
+
   absl::StatusOr<audit::AuditRecord> AppendAudit(
       const audit::AuditEvent& event) override {
     audit::AuditRecord r;
@@ -228,6 +437,16 @@ class SqliteStore::Txn : public Transaction {
   }
 
  private:
+  static absl::StatusOr<std::vector<ActionRunRow>> ReadRuns(Statement& s) {
+    std::vector<ActionRunRow> out;
+    while (true) {
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(ReadRun(s));
+    }
+    return out;
+  }
+
   SqliteStore& store_;
   Statements& st_;
 };
@@ -328,6 +547,36 @@ absl::Status SqliteStore::Init() {
       st.update_incident,
       "UPDATE incidents SET first_seen_us = ?, last_seen_us = ?, "
       "breach_count = ? WHERE id = ?"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.incident_breaches,
+      "SELECT id, model_name, score, observed_us FROM breaches "
+      "WHERE incident_id = ? ORDER BY observed_us, id"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.incident_runs,
+      absl::StrCat("SELECT ", kRunColumns,
+                   " FROM action_runs WHERE incident_id = ? ORDER BY id")));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.count_autonomous,
+      "SELECT COUNT(*) FROM action_runs WHERE tenant_id = ? AND action = ? "
+      "AND autonomous = 1 AND created_us >= ?"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.insert_decision,
+      "INSERT INTO decisions (breach_id, incident_id, tenant_id, "
+      "policy_version, decided_us, matched_rules, narrative) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.insert_run,
+      "INSERT INTO action_runs (decision_id, incident_id, tenant_id, action, "
+      "target_kind, target_key, target, state, rule, rung, rule_mode, "
+      "autonomous, duration_s, approval_deadline_us, on_approval_expiry, "
+      "two_person, gates, idempotency_key, created_us, updated_us) VALUES "
+      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.get_setting, "SELECT value FROM settings WHERE key = ?"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.put_setting,
+      "INSERT INTO settings (key, value) VALUES (?, ?) "
+      "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.insert_audit,
       absl::StrCat("INSERT INTO audit_log (", kAuditColumns,
@@ -589,13 +838,17 @@ absl::StatusOr<StoreStats> SqliteStore::Stats() {
       auto s, reader_->Prepare(
                   "SELECT (SELECT COUNT(*) FROM breaches), "
                   "(SELECT COUNT(*) FROM incidents), "
-                  "(SELECT COUNT(*) FROM audit_log)"));
+                  "(SELECT COUNT(*) FROM audit_log), "
+                  "(SELECT COUNT(*) FROM decisions), "
+                  "(SELECT COUNT(*) FROM action_runs)"));
   RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
   StoreStats stats;
   if (row) {
     stats.breaches = s->ColumnInt(0);
     stats.incidents = s->ColumnInt(1);
     stats.audit_records = s->ColumnInt(2);
+    stats.decisions = s->ColumnInt(3);
+    stats.action_runs = s->ColumnInt(4);
   }
   return stats;
 }

@@ -1,0 +1,365 @@
+#include "orchestrator/decide/decide.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "orchestrator/decide/narrative.h"
+#include "orchestrator/entity/subject_key.h"
+
+namespace riposte::decide {
+namespace {
+
+using policies::ActionSpec;
+using policies::Mode;
+using policies::Policy;
+using policies::Rule;
+
+bool HasTag(const v1::Breach& b, const std::string& tag) {
+  for (const auto& t : b.model_tags()) {
+    if (t == tag) return true;
+  }
+  return false;
+}
+
+bool Contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// Whether every condition of `rule` other than the model name holds.
+bool ConditionsHold(const Rule& rule, const v1::Breach& breach,
+                    const std::vector<std::string>& subject_groups) {
+  if (breach.score() < rule.min_score) return false;
+  if (!rule.subject_kind.empty() &&
+      rule.subject_kind != entity::SubjectKind(breach.subject())) {
+    return false;
+  }
+  if (!rule.tags_any.empty()) {
+    bool any = false;
+    for (const auto& t : rule.tags_any) any = any || HasTag(breach, t);
+    if (!any) return false;
+  }
+  for (const auto& t : rule.tags_all) {
+    if (!HasTag(breach, t)) return false;
+  }
+  if (!rule.groups_any.empty()) {
+    bool any = false;
+    for (const auto& g : rule.groups_any) any = any || Contains(subject_groups, g);
+    if (!any) return false;
+  }
+  for (const auto& g : rule.groups_none) {
+    if (Contains(subject_groups, g)) return false;
+  }
+  return true;
+}
+
+int IndexInLadder(const Rule& rule, const std::string& action) {
+  for (int i = 0; i < static_cast<int>(rule.ladder.size()); ++i) {
+    if (rule.ladder[i] == action) return i;
+  }
+  return -1;
+}
+
+// Whether a run counts as an earlier step that was tried (or, observed,
+// would have been): not one still waiting for an operator, turned down, or
+// never started.
+bool CountsAsTried(RunState s) {
+  return s != RunState::kAwaitingApproval && s != RunState::kRejected &&
+         s != RunState::kApprovalExpired && s != RunState::kSuppressed;
+}
+
+Requirement Require(const Rule& rule, const Target& target,
+                    const DecideInput& in, const Policy& policy) {
+  Requirement req;
+  req.rule = rule.name;
+  const double score = in.breach->score();
+  for (const auto& band : rule.bands) {
+    if (score >= band.min_score) {
+      req.band_rung = band.start;
+      req.band_min_score = band.min_score;
+    } else if (req.next_band_min_score < 0 && band.start > req.band_rung) {
+      req.next_band_min_score = band.min_score;
+      req.next_band_action = rule.ladder[band.start];
+    }
+  }
+  int rung = req.band_rung;
+
+  // Decay: a long enough quiet spell before this breach wipes the slate.
+  if (!in.incident_breaches.empty()) {
+    absl::Time last = in.incident_breaches.front().observed;
+    for (const auto& b : in.incident_breaches) last = std::max(last, b.observed);
+    if (in.observed - last > rule.quiet_period) req.decayed = true;
+  }
+  if (!req.decayed) {
+    int prior = -1;
+    const PriorRun* prior_run = nullptr;
+    for (const auto& run : in.incident_runs) {
+      if (run.target_key != target.key || !CountsAsTried(run.state)) continue;
+      // Watching contains nothing, so it cannot have proved insufficient:
+      // only a step that acted (or, in observe mode, would have) counts.
+      const ActionSpec* spec = policy.FindAction(run.action);
+      if (spec == nullptr || spec->records_only) continue;
+      if (run.created < in.now - rule.escalation_window) continue;
+      const int idx = IndexInLadder(rule, run.action);
+      if (idx > prior || (idx == prior && prior_run != nullptr &&
+                          run.id > prior_run->id)) {
+        prior = idx;
+        prior_run = &run;
+      }
+    }
+    if (prior >= 0 && prior + 1 > rung) {
+      req.escalated = true;
+      req.escalated_from_run = prior_run->id;
+      req.escalated_from_action = prior_run->action;
+      rung = prior + 1;
+    }
+  }
+  const int top = static_cast<int>(rule.ladder.size()) - 1;
+  if (rung > top) {
+    req.at_top = true;
+    rung = top;
+  }
+  req.rung = rung;
+  req.action = rule.ladder[rung];
+  return req;
+}
+
+int ModeCaution(Mode m) {
+  switch (m) {
+    case Mode::kAutonomous:
+      return 0;
+    case Mode::kConfirm:
+      return 1;
+    case Mode::kObserve:
+      return 2;
+  }
+  return 2;
+}
+
+bool Covers(const ActionSpec& a, const std::set<std::string>& need) {
+  return std::includes(a.contains.begin(), a.contains.end(), need.begin(),
+                       need.end());
+}
+
+struct PerTarget {
+  Target target;
+  std::vector<std::pair<const Rule*, Requirement>> reqs;
+};
+
+}  // namespace
+
+absl::string_view GateName(Gate gate) {
+  switch (gate) {
+    case Gate::kPaused:
+      return "paused";
+    case Gate::kExcluded:
+      return "excluded";
+    case Gate::kBudget:
+      return "budget";
+    case Gate::kDuplicate:
+      return "duplicate";
+    case Gate::kCap:
+      return "cap";
+  }
+  return "unknown";
+}
+
+std::vector<Target> TargetsOf(const v1::Breach& breach, const Rule& rule) {
+  std::vector<Target> out;
+  auto add = [&](const v1::Entity& e, policies::TargetKind kind) {
+    Target t;
+    t.kind = kind;
+    t.key = entity::SubjectKey(e);
+    t.display = entity::DisplayName(e);
+    t.entity = e;
+    for (const auto& existing : out) {
+      if (existing.key == t.key) return;
+    }
+    out.push_back(std::move(t));
+  };
+  if (rule.target == policies::RuleTarget::kSubject) {
+    const auto& s = breach.subject();
+    if (rule.target_kind == policies::TargetKind::kUser && s.has_user()) {
+      add(s, policies::TargetKind::kUser);
+    } else if (rule.target_kind == policies::TargetKind::kEmail &&
+               s.has_email()) {
+      add(s, policies::TargetKind::kEmail);
+    }
+  } else {
+    for (const auto& e : breach.related_entities()) {
+      if (e.has_email()) add(e, policies::TargetKind::kEmail);
+    }
+  }
+  return out;
+}
+
+Decision Decide(const DecideInput& in, const Policy& policy) {
+  Decision decision;
+  decision.policy_version = policy.version;
+  const v1::Breach& breach = *in.breach;
+  const std::vector<std::string> subject_groups =
+      policy.GroupsOf(breach.subject());
+
+  std::vector<const Rule*> matched;
+  for (const Rule* rule : policy.CandidateRules(breach.model_name())) {
+    if (ConditionsHold(*rule, breach, subject_groups)) {
+      matched.push_back(rule);
+      decision.matched_rules.push_back(rule->name);
+    }
+  }
+
+  // Each rule's requirement on each of its targets, grouped by target in
+  // first-seen order.
+  std::vector<PerTarget> targets;
+  for (const Rule* rule : matched) {
+    for (Target& t : TargetsOf(breach, *rule)) {
+      auto it = std::find_if(targets.begin(), targets.end(),
+                             [&](const PerTarget& p) { return p.target.key == t.key; });
+      if (it == targets.end()) {
+        targets.push_back(PerTarget{std::move(t), {}});
+        it = targets.end() - 1;
+      }
+      it->reqs.emplace_back(rule, Require(*rule, it->target, in, policy));
+    }
+  }
+
+  absl::flat_hash_map<std::string, int64_t> budget_used = in.budget_used;
+  for (const PerTarget& pt : targets) {
+    // The strongest requirement: the union of what the required actions
+    // contain. The driving rule is the one asking for the most aggressive
+    // action (ties: the most cautious mode, then policy order).
+    std::set<std::string> need;
+    std::set<std::string> allowed;
+    const Rule* driving = nullptr;
+    const Requirement* driving_req = nullptr;
+    int driving_aggression = -1;
+    for (const auto& [rule, req] : pt.reqs) {
+      const ActionSpec* spec = policy.FindAction(req.action);
+      need.insert(spec->contains.begin(), spec->contains.end());
+      allowed.insert(rule->ladder.begin(), rule->ladder.end());
+      if (spec->aggression > driving_aggression ||
+          (spec->aggression == driving_aggression &&
+           ModeCaution(rule->mode) > ModeCaution(driving->mode))) {
+        driving = rule;
+        driving_req = &req;
+        driving_aggression = spec->aggression;
+      }
+    }
+    // The least aggressive action any matching rule allows that contains
+    // everything required; if none covers it all, the driving requirement.
+    const ActionSpec* chosen = nullptr;
+    for (const auto& name : allowed) {
+      const ActionSpec* spec = policy.FindAction(name);
+      if (spec == nullptr || spec->targets.count(pt.target.kind) == 0) continue;
+      if (!Covers(*spec, need)) continue;
+      if (chosen == nullptr || spec->aggression < chosen->aggression ||
+          (spec->aggression == chosen->aggression && spec->name < chosen->name)) {
+        chosen = spec;
+      }
+    }
+    if (chosen == nullptr) chosen = policy.FindAction(driving_req->action);
+
+    ProposedAction pa;
+    pa.action = chosen->name;
+    pa.target = pt.target;
+    pa.rule_mode = driving->mode;
+    pa.rule = driving->name;
+    pa.rung = std::max(0, IndexInLadder(*driving, chosen->name));
+    for (const auto& [rule, req] : pt.reqs) pa.requirements.push_back(req);
+    pa.escalation_window = driving->escalation_window;
+    if (pa.rung + 1 < static_cast<int>(driving->ladder.size())) {
+      pa.next_action = driving->ladder[pa.rung + 1];
+    }
+    if (chosen->reversible) {
+      pa.duration = driving->duration.value_or(chosen->default_duration);
+    }
+    pa.approval_deadline = driving->approval_deadline;
+    pa.on_approval_expiry = driving->on_approval_expiry;
+    const std::vector<std::string> target_groups =
+        policy.GroupsOf(pt.target.entity);
+    for (const auto& tp : policy.two_person) {
+      if (tp.action == chosen->name &&
+          (tp.group.empty() || Contains(target_groups, tp.group))) {
+        pa.two_person = true;
+      }
+    }
+
+    // Gates, strongest first. Suppressions end the story.
+    for (const auto& ex : policy.exclusions) {
+      if (Contains(target_groups, ex.group) ||
+          (pt.target.kind == policies::TargetKind::kUser &&
+           Contains(subject_groups, ex.group) &&
+           pt.target.key == entity::SubjectKey(breach.subject()))) {
+        pa.gates.push_back(Gate::kExcluded);
+        pa.excluded_by_group = ex.group;
+        pa.exclusion_reason = ex.reason;
+        pa.state = RunState::kSuppressed;
+        break;
+      }
+    }
+    if (pa.state != RunState::kSuppressed) {
+      const PriorRun* blocking = nullptr;
+      for (const auto& run : in.open_runs) {
+        if (run.target_key != pt.target.key || !IsOpen(run.state)) continue;
+        const ActionSpec* spec = policy.FindAction(run.action);
+        if (spec == nullptr) continue;
+        if (Covers(*spec, chosen->contains) &&
+            (blocking == nullptr || run.id < blocking->id)) {
+          blocking = &run;
+        }
+      }
+      if (blocking != nullptr) {
+        pa.gates.push_back(Gate::kDuplicate);
+        pa.duplicate_of_run = blocking->id;
+        pa.duplicate_of_action = blocking->action;
+        pa.state = RunState::kSuppressed;
+      }
+    }
+    if (pa.state != RunState::kSuppressed) {
+      if (chosen->records_only || driving->mode == Mode::kObserve) {
+        pa.state = RunState::kObserved;
+      } else {
+        bool autonomous = driving->mode == Mode::kAutonomous;
+        for (const auto& cap : policy.caps) {
+          if (!Contains(target_groups, cap.group)) continue;
+          const ActionSpec* limit = policy.FindAction(cap.max_autonomous);
+          if (limit != nullptr && chosen->aggression > limit->aggression) {
+            if (autonomous) pa.gates.push_back(Gate::kCap);
+            pa.capped_by_group = cap.group;
+            pa.cap_action = cap.max_autonomous;
+            autonomous = false;
+            break;
+          }
+        }
+        if (autonomous && in.paused) {
+          pa.gates.push_back(Gate::kPaused);
+          autonomous = false;
+        }
+        if (autonomous) {
+          for (const auto& budget : policy.budgets) {
+            if (budget.action != chosen->name) continue;
+            int64_t& used = budget_used[budget.action];
+            if (used >= budget.max) {
+              pa.gates.push_back(Gate::kBudget);
+              pa.budget_max = budget.max;
+              pa.budget_per = budget.per;
+              autonomous = false;
+            } else {
+              ++used;
+            }
+            break;
+          }
+        }
+        pa.state = autonomous ? RunState::kProposed
+                              : RunState::kAwaitingApproval;
+      }
+    }
+    // Gates read best in precedence order.
+    std::sort(pa.gates.begin(), pa.gates.end());
+    decision.actions.push_back(std::move(pa));
+  }
+  decision.narrative = WriteNarrative(in, decision, policy);
+  return decision;
+}
+
+}  // namespace riposte::decide

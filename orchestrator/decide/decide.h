@@ -1,0 +1,152 @@
+#ifndef RIPOSTE_ORCHESTRATOR_DECIDE_DECIDE_H_
+#define RIPOSTE_ORCHESTRATOR_DECIDE_DECIDE_H_
+
+// Decide: the pure heart of Riposte. Given a breach, what already happened
+// in its incident and on its targets, the guards' state, a policy snapshot
+// and the time, it returns the least aggressive actions that neutralise the
+// threat and a narrative explaining them. No I/O, no clock, no randomness:
+// the same input always gives the same decision, so decisions can be unit
+// tested, replayed and simulated.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "orchestrator/decide/run_state.h"
+#include "policies/policy.h"
+#include "riposte/v1/breach.pb.h"
+
+namespace riposte::decide {
+
+// What an action is aimed at.
+struct Target {
+  policies::TargetKind kind = policies::TargetKind::kUser;
+  // Stable key (the intake's SubjectKey): "user:alice@contoso.com",
+  // "email:bob@contoso.com/<id@host>".
+  std::string key;
+  // For people: "alice@contoso.com", "message <id@host> in bob@contoso.com".
+  std::string display;
+  v1::Entity entity;
+};
+
+// An action run recorded earlier.
+struct PriorRun {
+  int64_t id = 0;
+  int64_t incident_id = 0;
+  std::string action;
+  std::string target_key;
+  std::string rule;
+  RunState state = RunState::kProposed;
+  absl::Time created;
+};
+
+// An earlier breach of the same incident.
+struct PriorBreach {
+  std::string model_name;
+  double score = 0;
+  absl::Time observed;
+};
+
+struct DecideInput {
+  const v1::Breach* breach = nullptr;
+  int64_t incident_id = 0;
+  // When the breach was observed (its observed_time, or the receive time).
+  absl::Time observed;
+  // The decision time.
+  absl::Time now;
+  // Earlier breaches of this incident, oldest first (not this one).
+  std::vector<PriorBreach> incident_breaches;
+  // Runs of this incident, any state.
+  std::vector<PriorRun> incident_runs;
+  // Open runs (IsOpen) on any target of this breach, from any incident.
+  std::vector<PriorRun> open_runs;
+  // Autonomous runs per action name in this breach's tenant within each
+  // budget's window (only actions with a budget need an entry).
+  absl::flat_hash_map<std::string, int64_t> budget_used;
+  // Global pause (kill switch): no autonomy at all.
+  bool paused = false;
+};
+
+// What turned an action from the rule's mode, in precedence order.
+enum class Gate {
+  kPaused,      // global pause: confirmation instead of autonomy
+  kExcluded,    // target in an excluded group: suppressed
+  kBudget,      // blast-radius budget exhausted: confirmation
+  kDuplicate,   // an equal or stronger action already open: suppressed
+  kCap,         // above the target's cap: confirmation
+};
+absl::string_view GateName(Gate gate);
+
+// Why a rule asks for the rung it asks for.
+struct Requirement {
+  std::string rule;
+  int rung = 0;  // index into the rule's ladder
+  std::string action;
+  int band_rung = 0;        // where the score band starts
+  double band_min_score = -1;  // the band's threshold; -1 if none
+  bool escalated = false;   // an earlier step of this ladder did not stop it
+  int64_t escalated_from_run = 0;
+  std::string escalated_from_action;
+  bool decayed = false;     // quiet period passed: earlier steps ignored
+  bool at_top = false;      // the escalation wanted more than the ladder has
+  // The first band above the score that starts higher, if any.
+  double next_band_min_score = -1;
+  std::string next_band_action;
+};
+
+struct ProposedAction {
+  std::string action;
+  Target target;
+  // kProposed (will run autonomously), kAwaitingApproval, kObserved or
+  // kSuppressed.
+  RunState state = RunState::kProposed;
+  // The mode the driving rule asked for.
+  policies::Mode rule_mode = policies::Mode::kConfirm;
+  // The rule whose requirement set the action (the strongest).
+  std::string rule;
+  int rung = 0;
+  // Every rule that asked for something on this target.
+  std::vector<Requirement> requirements;
+  // For reversible actions, how long until it is undone; zero = until an
+  // operator reverts it (or not reversible at all).
+  absl::Duration duration = absl::ZeroDuration();
+  absl::Duration approval_deadline = absl::ZeroDuration();
+  policies::OnApprovalExpiry on_approval_expiry =
+      policies::OnApprovalExpiry::kReject;
+  bool two_person = false;
+  std::vector<Gate> gates;
+  // Details for the gates: the exclusion reason, the blocking run, ...
+  std::string excluded_by_group;
+  std::string exclusion_reason;
+  int64_t duplicate_of_run = 0;
+  std::string duplicate_of_action;
+  std::string capped_by_group;
+  std::string cap_action;
+  int64_t budget_max = 0;
+  absl::Duration budget_per = absl::ZeroDuration();
+  // The next rung of the driving rule's ladder, "" at the top.
+  std::string next_action;
+  absl::Duration escalation_window = absl::ZeroDuration();
+};
+
+struct Decision {
+  std::string policy_version;
+  // Rules whose conditions all held, in policy order.
+  std::vector<std::string> matched_rules;
+  std::vector<ProposedAction> actions;
+  std::string narrative;
+};
+
+// Decides for `input` under `policy`. Deterministic.
+Decision Decide(const DecideInput& input, const policies::Policy& policy);
+
+// The targets a rule acts on for this breach (its subject, or its related
+// emails), as the intake keys them.
+std::vector<Target> TargetsOf(const v1::Breach& breach,
+                              const policies::Rule& rule);
+
+}  // namespace riposte::decide
+
+#endif  // RIPOSTE_ORCHESTRATOR_DECIDE_DECIDE_H_
