@@ -71,6 +71,7 @@ struct ActionRunRow {
   int64_t rung = 0;
   std::string rule_mode;  // the mode the rule asked for
   bool autonomous = false;  // runs without waiting for an operator
+  bool reversible = false;  // can be undone (then active until reverted)
   absl::Duration duration = absl::ZeroDuration();  // zero: no expiry
   std::optional<absl::Time> approval_deadline;
   std::string on_approval_expiry;
@@ -80,6 +81,37 @@ struct ActionRunRow {
   std::string idempotency_key;
   absl::Time created_at;
   absl::Time updated_at;
+
+  // Execution bookkeeping (see the executor).
+  absl::Time not_before = absl::InfinitePast();  // not tried again before
+  int64_t attempts = 0;
+  std::string lease_holder;  // "" when not leased
+  absl::Time lease_expires = absl::InfinitePast();
+  int64_t fence = 0;  // bumped on every lease; guards every update
+  std::string last_error;
+  std::optional<absl::Time> expires_at;  // when an active run is undone
+  std::string memo;                      // adapter state for the revert
+  std::optional<absl::Time> first_attempt_at;
+  std::optional<absl::Time> effect_at;  // when the effect was made
+  // Set by ClaimDueRun: the state the run was in before this lease
+  // ("running" or "reverting" means a dead worker's lease was taken over).
+  std::string claimed_from;
+};
+
+// A change to a leased run, applied only while the caller still holds the
+// lease (the fence matches).
+struct RunUpdate {
+  int64_t id = 0;
+  int64_t fence = 0;
+  std::string state;
+  absl::Time not_before = absl::InfinitePast();
+  std::string last_error;
+  std::optional<std::string> memo;  // unchanged if unset
+  std::optional<absl::Time> expires_at;  // cleared if unset
+  std::optional<absl::Time> effect_at;   // unchanged if unset
+  // Undo the attempt count of this lease (the call never happened).
+  bool refund_attempt = false;
+  absl::Time now;
 };
 
 // The earlier breaches of an incident, as the policy engine needs them.
@@ -140,6 +172,26 @@ class Transaction {
   virtual absl::StatusOr<int64_t> InsertDecision(const DecisionRow& row) = 0;
   virtual absl::StatusOr<int64_t> InsertActionRun(const ActionRunRow& row) = 0;
 
+  // Leases the run that is due first, if any, for `holder` until
+  // `lease_until`: autonomous proposed, queued and approved runs (state
+  // becomes running), running or reverting runs whose lease has expired
+  // (taken over), and active runs whose expiry has passed (state becomes
+  // reverting). Bumps fence and attempts. Returns the run as leased.
+  virtual absl::StatusOr<std::optional<ActionRunRow>> ClaimDueRun(
+      absl::string_view holder, absl::Time now, absl::Time lease_until) = 0;
+  // Applies `update` and clears the lease. FailedPrecondition if the fence
+  // no longer matches (the lease was lost to another worker).
+  virtual absl::Status UpdateLeasedRun(const RunUpdate& update) = 0;
+  // When the next run becomes due (for idle workers), if any is pending.
+  virtual absl::StatusOr<std::optional<absl::Time>> NextDueTime(
+      absl::Time now) = 0;
+  // Ends every lease not held by `holder`. Only for engines that one
+  // process owns exclusively (see Store::exclusive): after a restart every
+  // other lease belongs to a dead process. Returns how many.
+  virtual absl::StatusOr<int64_t> ReleaseForeignLeases(
+      absl::string_view holder, absl::Time now) = 0;
+  virtual absl::StatusOr<std::optional<ActionRunRow>> GetRun(int64_t id) = 0;
+
   // Small durable settings (e.g. the global pause).
   virtual absl::StatusOr<std::optional<std::string>> GetSetting(
       absl::string_view key) = 0;
@@ -189,6 +241,14 @@ class Store {
 
   // Finishes every queued unit, then releases the engine. Idempotent.
   virtual void Close() = 0;
+
+  // True when one process owns the store exclusively (the embedded engine):
+  // leases of other holders then belong to dead processes.
+  virtual bool exclusive() const = 0;
+
+  // Action runs, newest first, at most `limit` (for operators and tests).
+  virtual absl::StatusOr<std::vector<ActionRunRow>> ListRuns(
+      int64_t limit) = 0;
 };
 
 }  // namespace riposte::store

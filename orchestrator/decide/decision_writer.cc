@@ -110,6 +110,8 @@ absl::StatusOr<v1::Decision> DecideAndRecord(store::Transaction& txn,
     row.rung = a.rung;
     row.rule_mode = std::string(policies::ModeName(a.rule_mode));
     row.autonomous = a.state == RunState::kProposed;
+    const policies::ActionSpec* spec = policy.FindAction(a.action);
+    row.reversible = spec != nullptr && spec->reversible;
     row.duration = a.duration;
     if (a.state == RunState::kAwaitingApproval) {
       row.approval_deadline = ctx.now + a.approval_deadline;

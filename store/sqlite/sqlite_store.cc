@@ -105,6 +105,21 @@ CREATE TABLE settings (
   value TEXT NOT NULL
 );
 )sql",
+    // 2 -> 3: execution bookkeeping of action runs.
+    R"sql(
+ALTER TABLE action_runs ADD COLUMN not_before_us INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE action_runs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE action_runs ADD COLUMN lease_holder TEXT NOT NULL DEFAULT '';
+ALTER TABLE action_runs ADD COLUMN lease_expires_us INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE action_runs ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE action_runs ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+ALTER TABLE action_runs ADD COLUMN expires_at_us INTEGER;
+ALTER TABLE action_runs ADD COLUMN memo TEXT NOT NULL DEFAULT '';
+ALTER TABLE action_runs ADD COLUMN first_attempt_us INTEGER;
+ALTER TABLE action_runs ADD COLUMN effect_us INTEGER;
+ALTER TABLE action_runs ADD COLUMN reversible INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX action_runs_by_state ON action_runs (state, not_before_us);
+)sql",
 };
 
 constexpr char kBreachColumns[] =
@@ -115,7 +130,17 @@ constexpr char kRunColumns[] =
     "id, decision_id, incident_id, tenant_id, action, target_kind, "
     "target_key, target, state, rule, rung, rule_mode, autonomous, "
     "duration_s, approval_deadline_us, on_approval_expiry, two_person, gates, "
-    "idempotency_key, created_us, updated_us";
+    "idempotency_key, created_us, updated_us, not_before_us, attempts, "
+    "lease_holder, lease_expires_us, fence, last_error, expires_at_us, memo, "
+    "first_attempt_us, effect_us, reversible";
+
+// A run is due when it is waiting to be applied, its lease has lapsed, or
+// its expiry has passed. ?1 = now.
+constexpr char kDueCondition[] =
+    "((state = 'proposed' AND autonomous = 1) OR state IN ('queued', "
+    "'approved') OR (state IN ('running', 'reverting') AND lease_expires_us "
+    "<= ?1) OR (state = 'active' AND expires_at_us IS NOT NULL AND "
+    "expires_at_us <= ?1)) AND not_before_us <= ?1";
 
 constexpr char kAuditColumns[] =
     "seq, time_us, actor, event, subject, details, policy_version, "
@@ -164,6 +189,19 @@ ActionRunRow ReadRun(const Statement& s) {
   r.idempotency_key = s.ColumnText(18);
   r.created_at = absl::FromUnixMicros(s.ColumnInt(19));
   r.updated_at = absl::FromUnixMicros(s.ColumnInt(20));
+  r.not_before = absl::FromUnixMicros(s.ColumnInt(21));
+  r.attempts = s.ColumnInt(22);
+  r.lease_holder = s.ColumnText(23);
+  r.lease_expires = absl::FromUnixMicros(s.ColumnInt(24));
+  r.fence = s.ColumnInt(25);
+  r.last_error = s.ColumnText(26);
+  if (!s.ColumnIsNull(27)) r.expires_at = absl::FromUnixMicros(s.ColumnInt(27));
+  r.memo = s.ColumnText(28);
+  if (!s.ColumnIsNull(29)) {
+    r.first_attempt_at = absl::FromUnixMicros(s.ColumnInt(29));
+  }
+  if (!s.ColumnIsNull(30)) r.effect_at = absl::FromUnixMicros(s.ColumnInt(30));
+  r.reversible = s.ColumnInt(31) != 0;
   return r;
 }
 
@@ -192,6 +230,8 @@ struct SqliteStore::Statements {
   std::unique_ptr<Statement> incident_breaches, incident_runs;
   std::unique_ptr<Statement> count_autonomous, insert_decision, insert_run;
   std::unique_ptr<Statement> get_setting, put_setting;
+  std::unique_ptr<Statement> find_due, claim_run, update_run, next_due;
+  std::unique_ptr<Statement> release_foreign, get_run;
   std::unique_ptr<Statement> insert_audit;
 };
 
@@ -389,9 +429,108 @@ class SqliteStore::Txn : public Transaction {
         .Bind(17, r.gates)
         .Bind(18, r.idempotency_key)
         .Bind(19, absl::ToUnixMicros(r.created_at))
-        .Bind(20, absl::ToUnixMicros(r.updated_at));
+        .Bind(20, absl::ToUnixMicros(r.updated_at))
+        .Bind(21, static_cast<int64_t>(r.reversible ? 1 : 0));
     RIPOSTE_RETURN_IF_ERROR(s.Run());
     return store_.writer_->LastInsertRowId();
+  }
+
+  absl::StatusOr<std::optional<ActionRunRow>> ClaimDueRun(
+      absl::string_view holder, absl::Time now,
+      absl::Time lease_until) override {
+    std::optional<ActionRunRow> run;
+    {
+      Statement& s = *st_.find_due;
+      ResetOnExit reset(s);
+      s.Bind(1, absl::ToUnixMicros(now));
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) return run;
+      run = ReadRun(s);
+    }
+    // Applying leads to running; an active run past expiry, or a reverting
+    // one taken over, is reverted.
+    run->claimed_from = run->state;
+    run->state = (run->state == "active" || run->state == "reverting")
+                     ? "reverting"
+                     : "running";
+    run->lease_holder = std::string(holder);
+    run->lease_expires = lease_until;
+    run->fence += 1;
+    run->attempts += 1;
+    if (!run->first_attempt_at.has_value()) run->first_attempt_at = now;
+    run->updated_at = now;
+    Statement& u = *st_.claim_run;
+    ResetOnExit reset(u);
+    u.Bind(1, run->state)
+        .Bind(2, run->lease_holder)
+        .Bind(3, absl::ToUnixMicros(lease_until))
+        .Bind(4, run->fence)
+        .Bind(5, run->attempts)
+        .Bind(6, absl::ToUnixMicros(*run->first_attempt_at))
+        .Bind(7, absl::ToUnixMicros(now))
+        .Bind(8, run->id);
+    RIPOSTE_RETURN_IF_ERROR(u.Run());
+    return run;
+  }
+
+  absl::Status UpdateLeasedRun(const RunUpdate& up) override {
+    Statement& u = *st_.update_run;
+    ResetOnExit reset(u);
+    u.Bind(1, up.state)
+        .Bind(2, absl::ToUnixMicros(std::max(up.not_before,
+                                             absl::UnixEpoch())))
+        .Bind(3, up.last_error);
+    if (up.memo.has_value()) {
+      u.Bind(4, *up.memo);
+    } else {
+      u.BindNull(4);
+    }
+    if (up.expires_at.has_value()) {
+      u.Bind(5, absl::ToUnixMicros(*up.expires_at));
+    } else {
+      u.BindNull(5);
+    }
+    if (up.effect_at.has_value()) {
+      u.Bind(6, absl::ToUnixMicros(*up.effect_at));
+    } else {
+      u.BindNull(6);
+    }
+    u.Bind(7, static_cast<int64_t>(up.refund_attempt ? 1 : 0))
+        .Bind(8, absl::ToUnixMicros(up.now))
+        .Bind(9, up.id)
+        .Bind(10, up.fence);
+    RIPOSTE_RETURN_IF_ERROR(u.Run());
+    if (sqlite3_changes(store_.writer_->raw()) != 1) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "run ", up.id, ": lease lost (fence ", up.fence, " is stale)"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<absl::Time>> NextDueTime(absl::Time) override {
+    Statement& s = *st_.next_due;
+    ResetOnExit reset(s);
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row || s.ColumnIsNull(0)) return std::optional<absl::Time>();
+    return std::optional<absl::Time>(absl::FromUnixMicros(s.ColumnInt(0)));
+  }
+
+  absl::StatusOr<int64_t> ReleaseForeignLeases(absl::string_view holder,
+                                               absl::Time now) override {
+    Statement& s = *st_.release_foreign;
+    ResetOnExit reset(s);
+    s.Bind(1, absl::ToUnixMicros(now)).Bind(2, holder);
+    RIPOSTE_RETURN_IF_ERROR(s.Run());
+    return static_cast<int64_t>(sqlite3_changes(store_.writer_->raw()));
+  }
+
+  absl::StatusOr<std::optional<ActionRunRow>> GetRun(int64_t id) override {
+    Statement& s = *st_.get_run;
+    ResetOnExit reset(s);
+    s.Bind(1, id);
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::optional<ActionRunRow>();
+    return std::optional<ActionRunRow>(ReadRun(s));
   }
 
   absl::StatusOr<std::optional<std::string>> GetSetting(
@@ -569,10 +708,42 @@ absl::Status SqliteStore::Init() {
       "INSERT INTO action_runs (decision_id, incident_id, tenant_id, action, "
       "target_kind, target_key, target, state, rule, rung, rule_mode, "
       "autonomous, duration_s, approval_deadline_us, on_approval_expiry, "
-      "two_person, gates, idempotency_key, created_us, updated_us) VALUES "
-      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      "two_person, gates, idempotency_key, created_us, updated_us, "
+      "reversible) VALUES "
+      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.get_setting, "SELECT value FROM settings WHERE key = ?"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.find_due, absl::StrCat("SELECT ", kRunColumns,
+                                " FROM action_runs WHERE ", kDueCondition,
+                                " ORDER BY not_before_us, id LIMIT 1")));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.claim_run,
+      "UPDATE action_runs SET state = ?, lease_holder = ?, "
+      "lease_expires_us = ?, fence = ?, attempts = ?, first_attempt_us = ?, "
+      "updated_us = ? WHERE id = ?"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.update_run,
+      "UPDATE action_runs SET state = ?1, not_before_us = ?2, "
+      "last_error = ?3, memo = COALESCE(?4, memo), expires_at_us = ?5, "
+      "effect_us = COALESCE(?6, effect_us), attempts = attempts - ?7, "
+      "lease_holder = '', lease_expires_us = 0, updated_us = ?8 "
+      "WHERE id = ?9 AND fence = ?10"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.next_due,
+      "SELECT MIN(CASE WHEN state = 'active' THEN MAX(expires_at_us, "
+      "not_before_us) WHEN state IN ('running', 'reverting') THEN "
+      "MAX(lease_expires_us, not_before_us) ELSE not_before_us END) FROM "
+      "action_runs WHERE (state = 'proposed' AND autonomous = 1) OR state IN "
+      "('queued', 'approved', 'running', 'reverting') OR (state = 'active' "
+      "AND expires_at_us IS NOT NULL)"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.release_foreign,
+      "UPDATE action_runs SET lease_expires_us = ?1 WHERE lease_holder != '' "
+      "AND lease_holder != ?2 AND lease_expires_us > ?1"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.get_run,
+      absl::StrCat("SELECT ", kRunColumns, " FROM action_runs WHERE id = ?")));
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.put_setting,
       "INSERT INTO settings (key, value) VALUES (?, ?) "
@@ -851,6 +1022,24 @@ absl::StatusOr<StoreStats> SqliteStore::Stats() {
     stats.action_runs = s->ColumnInt(4);
   }
   return stats;
+}
+
+absl::StatusOr<std::vector<ActionRunRow>> SqliteStore::ListRuns(
+    int64_t limit) {
+  absl::MutexLock lock(&read_mu_);
+  if (reader_ == nullptr) return absl::UnavailableError("store: closed");
+  RIPOSTE_ASSIGN_OR_RETURN(
+      auto s, reader_->Prepare(absl::StrCat("SELECT ", kRunColumns,
+                                            " FROM action_runs ORDER BY id "
+                                            "DESC LIMIT ?")));
+  s->Bind(1, limit);
+  std::vector<ActionRunRow> out;
+  while (true) {
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    out.push_back(ReadRun(*s));
+  }
+  return out;
 }
 
 int64_t SqliteStore::CommitCount() const {

@@ -46,7 +46,7 @@ class SqliteStore : public Store {
       const SqliteStoreOptions& options, Clock* clock);
 
   // The schema version this build writes.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   ~SqliteStore() override;
 
@@ -58,6 +58,8 @@ class SqliteStore : public Store {
       absl::string_view detector_id, absl::string_view breach_id) override;
   absl::StatusOr<StoreStats> Stats() override;
   void Close() override;
+  bool exclusive() const override { return true; }
+  absl::StatusOr<std::vector<ActionRunRow>> ListRuns(int64_t limit) override;
 
   // Number of physical commits so far; with CommittedUnits shows how well
   // group commit batches.

@@ -1,0 +1,42 @@
+#include "actions/action_executor.h"
+
+#include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace riposte::actions {
+namespace {
+constexpr char kRetryAfterUrl[] = "type.riposte.dev/retry-after-ms";
+}  // namespace
+
+absl::string_view OutcomeName(ActionResult::Outcome outcome) {
+  switch (outcome) {
+    case ActionResult::Outcome::kApplied:
+      return "applied";
+    case ActionResult::Outcome::kAlreadyApplied:
+      return "already_applied";
+    case ActionResult::Outcome::kReverted:
+      return "reverted";
+    case ActionResult::Outcome::kAlreadyReverted:
+      return "already_reverted";
+  }
+  return "unknown";
+}
+
+absl::Status WithRetryAfter(absl::Status status, absl::Duration retry_after) {
+  status.SetPayload(kRetryAfterUrl,
+                    absl::Cord(absl::StrCat(absl::ToInt64Milliseconds(retry_after))));
+  return status;
+}
+
+std::optional<absl::Duration> RetryAfter(const absl::Status& status) {
+  auto payload = status.GetPayload(kRetryAfterUrl);
+  if (!payload.has_value()) return std::nullopt;
+  int64_t ms = 0;
+  if (!absl::SimpleAtoi(std::string(*payload), &ms) || ms < 0) {
+    return std::nullopt;
+  }
+  return absl::Milliseconds(ms);
+}
+
+}  // namespace riposte::actions

@@ -1,0 +1,329 @@
+#include "orchestrator/execute/executor.h"
+
+#include <pthread.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "orchestrator/decide/run_state.h"
+
+namespace riposte::execute {
+namespace {
+
+template <typename T>
+T Must(absl::StatusOr<T> v) {
+  if (!v.ok()) {
+    log::Error("executor metrics", {{"error", v.status()}});
+    std::abort();
+  }
+  return *v;
+}
+
+std::string StatusText(const absl::Status& s) {
+  return absl::StrCat(absl::StatusCodeToString(s.code()), ": ", s.message());
+}
+
+}  // namespace
+
+Executor::Executor(store::Store* store, AdapterRouter* router, Clock* clock,
+                   metrics::Registry* metrics, ExecutorOptions options,
+                   std::function<double()> uniform01)
+    : store_(store),
+      router_(router),
+      clock_(clock),
+      options_(std::move(options)),
+      uniform01_(std::move(uniform01)),
+      breaker_(options_.breaker_failures, options_.breaker_open_for) {
+  runs_total_ = Must(metrics->AddCounter(
+      "riposte_action_runs_total",
+      "Action run attempts finished, by action, adapter and resulting state "
+      "(active, done, reverted, queued for retry, failed, deferred).",
+      {"action", "adapter", "state"}));
+  retries_total_ = Must(metrics->AddCounter(
+      "riposte_action_retries_total",
+      "Retries scheduled after a retryable failure, by adapter and code.",
+      {"adapter", "code"}));
+  takeovers_total_ = Must(metrics->AddCounter(
+      "riposte_action_lease_takeovers_total",
+      "Runs taken over after their worker's lease lapsed.", {}));
+  effect_latency_ = Must(metrics->AddHistogram(
+      "riposte_action_effect_latency_seconds",
+      "Time from the decision to the effect on the target.", {"action"},
+      metrics::ExponentialBuckets(0.01, 2, 14)));
+  call_latency_ = Must(metrics->AddHistogram(
+      "riposte_adapter_call_seconds",
+      "Duration of one adapter call (apply or revert), by adapter and "
+      "outcome (ok or the status code).",
+      {"adapter", "outcome"}, metrics::DefaultLatencyBuckets()));
+}
+
+Executor::~Executor() { Stop(); }
+
+absl::Status Executor::Start() {
+  if (store_->exclusive()) {
+    int64_t released = 0;
+    RIPOSTE_RETURN_IF_ERROR(store_->ExecuteAndWait(
+        [&](store::Transaction& txn) -> absl::Status {
+          RIPOSTE_ASSIGN_OR_RETURN(
+              released, txn.ReleaseForeignLeases(options_.holder, clock_->Now()));
+          return absl::OkStatus();
+        }));
+    if (released > 0) {
+      log::Info("resuming action runs left by a previous process",
+                {{"runs", released}});
+    }
+  }
+  for (int i = 0; i < options_.workers; ++i) {
+    workers_.emplace_back([this, i] { WorkerLoop(i); });
+  }
+  return absl::OkStatus();
+}
+
+void Executor::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  for (auto& w : workers_) w.join();
+  workers_.clear();
+}
+
+void Executor::Wake() {
+  absl::MutexLock lock(&mu_);
+  ++wakeups_;
+}
+
+void Executor::WorkerLoop(int index) {
+  pthread_setname_np(pthread_self(), absl::StrCat("exec-", index).c_str());
+  while (true) {
+    int64_t seen;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      seen = wakeups_;
+    }
+    absl::StatusOr<bool> worked = RunOnce();
+    if (!worked.ok()) {
+      log::Warn("executor cycle failed", {{"error", worked.status()}});
+    }
+    if (worked.ok() && *worked) continue;
+
+    // Idle: wait for a wake-up, the next due time, or the poll interval.
+    absl::Duration wait = options_.idle_poll;
+    auto next = store_->ExecuteAndWait([&](store::Transaction& txn) -> absl::Status {
+      RIPOSTE_ASSIGN_OR_RETURN(auto t, txn.NextDueTime(clock_->Now()));
+      if (t.has_value()) {
+        wait = std::max(absl::ZeroDuration(),
+                        std::min(wait, *t - clock_->Now()));
+      }
+      return absl::OkStatus();
+    });
+    if (!next.ok()) wait = options_.idle_poll;
+    absl::MutexLock lock(&mu_);
+    auto woken = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stopping_ || wakeups_ != seen;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&woken), wait);
+  }
+}
+
+absl::Status Executor::Finish(const store::ActionRunRow& run,
+                              const store::RunUpdate& update,
+                              const std::string& event,
+                              const std::string& details) {
+  return store_->ExecuteAndWait([&](store::Transaction& txn) -> absl::Status {
+    RIPOSTE_RETURN_IF_ERROR(txn.UpdateLeasedRun(update));
+    audit::AuditEvent ev;
+    ev.actor = "system";
+    ev.event = event;
+    ev.subject = absl::StrCat(run.tenant_id, "/", run.target_key);
+    ev.details = details;
+    return txn.AppendAudit(ev).status();
+  });
+}
+
+absl::StatusOr<bool> Executor::RunOnce() {
+  const absl::Time now = clock_->Now();
+  std::optional<store::ActionRunRow> claimed;
+  bool takeover = false;
+  RIPOSTE_RETURN_IF_ERROR(store_->ExecuteAndWait(
+      [&](store::Transaction& txn) -> absl::Status {
+        RIPOSTE_ASSIGN_OR_RETURN(
+            auto before, txn.ClaimDueRun(options_.holder, now, now + options_.lease));
+        claimed = std::move(before);
+        if (!claimed.has_value()) return absl::OkStatus();
+        // Its lease lapsed while it was being worked on: the worker died.
+        takeover = claimed->claimed_from == "running" ||
+                   claimed->claimed_from == "reverting";
+        JsonObjectWriter d;
+        d.AddInt("run_id", claimed->id);
+        d.Add("action", claimed->action);
+        d.AddInt("attempt", claimed->attempts);
+        d.AddInt("fence", claimed->fence);
+        d.Add("holder", options_.holder);
+        if (takeover) d.AddBool("lease_taken_over", true);
+        audit::AuditEvent ev;
+        ev.actor = "system";
+        ev.event = absl::StrCat("action.", claimed->state);
+        ev.subject = absl::StrCat(claimed->tenant_id, "/", claimed->target_key);
+        ev.details = d.Finish();
+        return txn.AppendAudit(ev).status();
+      }));
+  if (!claimed.has_value()) return false;
+  const store::ActionRunRow& run = *claimed;
+  if (takeover) (*takeovers_total_->WithLabels({}))->Increment();
+  const bool reverting = run.state == "reverting";
+
+  v1::Entity target;
+  target.ParseFromString(run.target);
+  store::RunUpdate up;
+  up.id = run.id;
+  up.fence = run.fence;
+
+  auto routed = router_->Route(run.tenant_id, run.action, target);
+  if (!routed.ok()) {
+    up.state = "failed";
+    up.now = clock_->Now();
+    up.last_error = StatusText(routed.status());
+    JsonObjectWriter d;
+    d.AddInt("run_id", run.id);
+    d.Add("error", up.last_error);
+    log::Error("action run failed: no adapter",
+               {{"run", run.id}, {"error", routed.status()}});
+    (*runs_total_->WithLabels({run.action, "none", "failed"}))->Increment();
+    RIPOSTE_RETURN_IF_ERROR(Finish(run, up, "action.failed", d.Finish()));
+    return true;
+  }
+  actions::ActionExecutor* adapter = *routed;
+  const std::string adapter_name(adapter->name());
+  const std::string breaker_key = absl::StrCat(adapter_name, "/", run.tenant_id);
+
+  if (auto until = breaker_.Check(breaker_key, now)) {
+    // Held back, not failed: the attempt is refunded.
+    up.state = reverting ? "active" : "queued";
+    if (reverting) up.expires_at = run.expires_at;
+    up.not_before = *until;
+    up.refund_attempt = true;
+    up.now = clock_->Now();
+    JsonObjectWriter d;
+    d.AddInt("run_id", run.id);
+    d.Add("adapter", adapter_name);
+    d.AddInt("until_unix", absl::ToUnixSeconds(*until));
+    (*runs_total_->WithLabels({run.action, adapter_name, "deferred"}))->Increment();
+    RIPOSTE_RETURN_IF_ERROR(Finish(run, up, "action.deferred", d.Finish()));
+    return true;
+  }
+
+  actions::ActionRequest req;
+  req.run_id = run.id;
+  req.incident_id = run.incident_id;
+  req.tenant_id = run.tenant_id;
+  req.action = run.action;
+  req.target = target;
+  req.target_key = run.target_key;
+  req.idempotency_key = run.idempotency_key;
+  req.memo = run.memo;
+  if (run.expires_at.has_value()) req.expires_at = *run.expires_at;
+
+  const absl::Time call_start = clock_->Now();
+  absl::StatusOr<actions::ActionResult> result =
+      reverting ? adapter->Revert(req) : adapter->Apply(req);
+  const absl::Time done = clock_->Now();
+  (*call_latency_->WithLabels(
+       {adapter_name,
+        result.ok() ? "ok" : absl::StatusCodeToString(result.status().code())}))
+      ->Observe(absl::ToDoubleSeconds(done - call_start));
+  up.now = done;
+
+  JsonObjectWriter d;
+  d.AddInt("run_id", run.id);
+  d.Add("action", run.action);
+  d.Add("adapter", adapter_name);
+  d.AddInt("attempt", run.attempts);
+  if (result.ok()) {
+    breaker_.RecordSuccess(breaker_key);
+    d.Add("outcome", actions::OutcomeName(result->outcome));
+    d.AddRaw("result", result->details.empty() ? "{}" : result->details);
+    up.memo = result->memo.empty() ? run.memo : result->memo;
+    std::string event;
+    if (reverting) {
+      up.state = "reverted";
+      event = "action.reverted";
+    } else {
+      up.effect_at = done;
+      if (run.reversible) {
+        // In effect until it expires, or (no duration) until an operator
+        // reverts it.
+        up.state = "active";
+        if (run.duration > absl::ZeroDuration()) {
+          up.expires_at = done + run.duration;
+          d.AddInt("expires_unix", absl::ToUnixSeconds(*up.expires_at));
+        }
+        event = "action.active";
+      } else {
+        up.state = "done";
+        event = "action.done";
+      }
+      (*effect_latency_->WithLabels({run.action}))
+          ->Observe(absl::ToDoubleSeconds(done - run.created_at));
+    }
+    (*runs_total_->WithLabels({run.action, adapter_name, up.state}))->Increment();
+    log::Info("action run finished", {{"run", run.id},
+                                      {"action", run.action},
+                                      {"tenant", run.tenant_id},
+                                      {"state", up.state},
+                                      {"outcome", actions::OutcomeName(result->outcome)}});
+    RIPOSTE_RETURN_IF_ERROR(Finish(run, up, event, d.Finish()));
+    return true;
+  }
+
+  const absl::Status& error = result.status();
+  up.last_error = StatusText(error);
+  d.Add("error", up.last_error);
+  const bool retryable = IsRetryable(error.code());
+  if (retryable) breaker_.RecordFailure(breaker_key, done);
+  const absl::Time first = run.first_attempt_at.value_or(done);
+  const bool exhausted = run.attempts >= options_.max_attempts ||
+                         done - first >= options_.max_age;
+  if (retryable && !exhausted) {
+    std::optional<absl::Duration> retry_after = actions::RetryAfter(error);
+    const absl::Duration wait =
+        retry_after.has_value()
+            ? *retry_after
+            : Backoff(run.attempts, options_.backoff, uniform01_);
+    up.state = reverting ? "reverting" : "queued";
+    if (reverting) up.expires_at = run.expires_at;
+    up.not_before = done + wait;
+    d.AddInt("retry_in_ms", absl::ToInt64Milliseconds(wait));
+    d.AddBool("retry_after_from_server", retry_after.has_value());
+    (*retries_total_->WithLabels(
+         {adapter_name, absl::StatusCodeToString(error.code())}))
+        ->Increment();
+    (*runs_total_->WithLabels({run.action, adapter_name, "retry"}))->Increment();
+    log::Warn("action run will be retried",
+              {{"run", run.id},
+               {"action", run.action},
+               {"attempt", run.attempts},
+               {"retry_in_ms", absl::ToInt64Milliseconds(wait)},
+               {"error", error}});
+    RIPOSTE_RETURN_IF_ERROR(Finish(run, up, "action.retry_scheduled", d.Finish()));
+    return true;
+  }
+  up.state = "failed";
+  if (reverting) up.expires_at = run.expires_at;
+  d.AddBool("gave_up_after_retries", retryable);
+  (*runs_total_->WithLabels({run.action, adapter_name, "failed"}))->Increment();
+  log::Error(reverting ? "action revert failed; the effect stays in place"
+                       : "action run failed",
+             {{"run", run.id},
+              {"action", run.action},
+              {"tenant", run.tenant_id},
+              {"attempts", run.attempts},
+              {"error", error}});
+  RIPOSTE_RETURN_IF_ERROR(Finish(run, up, "action.failed", d.Finish()));
+  return true;
+}
+
+}  // namespace riposte::execute
