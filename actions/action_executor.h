@@ -5,6 +5,7 @@
 // it. The executor (orchestrator/execute) calls these from worker threads,
 // possibly again after a crash, so both must be idempotent.
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -28,10 +29,19 @@ struct ActionRequest {
   // Zero: no expiry. Otherwise when the action will be undone.
   absl::Time expires_at = absl::InfinitePast();
   std::string narrative;
-  // What an earlier Apply returned in ActionResult::memo (for Revert, and
-  // for a retried Apply after a crash that did record a memo). Empty if
-  // none.
+  // What an earlier Apply returned in ActionResult::memo, or last stored
+  // through `checkpoint` (for Revert, and for an Apply retried after a
+  // crash). Empty if none.
   std::string memo;
+  // Attempt number of this run (1 for the first call). A retry may follow a
+  // call whose outcome is unknown (a crash or a timeout mid-call).
+  int64_t attempt = 1;
+  // Durably stores `memo` for this run BEFORE the adapter changes the
+  // target, so that a retry after a crash mid-change still knows what the
+  // target looked like before (e.g. "the account was enabled", "the message
+  // was in Inbox"). Returns FailedPrecondition if the run's lease was lost:
+  // the adapter must then stop without acting. May be unset in tests.
+  std::function<absl::Status(const std::string& memo)> checkpoint;
 };
 
 // The business outcome of a call that completed. A non-OK Status instead

@@ -2,14 +2,19 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <limits>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "config/embedded_config.h"
 #include "yaml/error_list.h"
@@ -122,10 +127,654 @@ void RequireNonEmpty(MapReader& reader, absl::string_view key,
   if (read_ok && value.empty()) reader.AddError(key, "must not be empty");
 }
 
-struct TenantSite {
+// --- Adapters -------------------------------------------------------------
+
+constexpr absl::string_view kPlainHttpHosts = "127.0.0.1, localhost, [::1]";
+
+bool IsLoopbackHost(absl::string_view host) {
+  return host == "127.0.0.1" || absl::EqualsIgnoreCase(host, "localhost") ||
+         host == "[::1]";
+}
+
+bool IsHttpTokenChar(char c) {
+  // RFC 9110 tchar: what header names are made of.
+  return absl::ascii_isalnum(c) ||
+         absl::string_view("!#$%&'*+-.^_`|~").find(c) !=
+             absl::string_view::npos;
+}
+
+bool IsHttpToken(absl::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (!IsHttpTokenChar(c)) return false;
+  }
+  return true;
+}
+
+// Returns why `url` cannot be an adapter endpoint, or "" if it can. Never
+// repeats the URL: a webhook's may carry a token in its path or query.
+// `base`: a base URL that paths are appended to, so no query either.
+std::string CheckUrl(absl::string_view url, bool base) {
+  if (url.empty()) return "must not be empty";
+  for (char c : url) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) {
+      return "must not contain spaces, control or non-ASCII characters "
+             "(percent-encode them)";
+    }
+  }
+  bool https = absl::StartsWith(url, "https://");
+  bool http = absl::StartsWith(url, "http://");
+  if (!https && !http) {
+    return "must start with https:// (or http:// for a loopback host)";
+  }
+  absl::string_view rest = url.substr(https ? 8 : 7);
+  size_t authority_end = rest.find_first_of("/?#");
+  absl::string_view authority = rest.substr(0, authority_end);
+  absl::string_view tail = authority_end == absl::string_view::npos
+                               ? absl::string_view()
+                               : rest.substr(authority_end);
+  if (authority.find('@') != absl::string_view::npos) {
+    return "must not contain credentials (user:password@host); secrets come "
+           "from *_file or *_env keys";
+  }
+  absl::string_view host = authority;
+  absl::string_view port;
+  bool host_ok = !authority.empty();
+  if (host_ok && authority[0] == '[') {
+    size_t close = authority.find(']');
+    host_ok = close != absl::string_view::npos && close > 1;
+    if (host_ok) {
+      host = authority.substr(0, close + 1);
+      for (char c : authority.substr(1, close - 1)) {
+        host_ok = host_ok && (absl::ascii_isxdigit(c) || c == ':' || c == '.');
+      }
+      absl::string_view after = authority.substr(close + 1);
+      if (!after.empty()) {
+        host_ok = host_ok && after[0] == ':';
+        port = after.substr(1);
+        if (port.empty()) port = "?";
+      }
+    }
+  } else if (host_ok) {
+    size_t colon = authority.find(':');
+    host = authority.substr(0, colon);
+    if (colon != absl::string_view::npos) {
+      port = authority.substr(colon + 1);
+      if (port.empty()) port = "?";
+    }
+    host_ok = !host.empty();
+    for (char c : host) host_ok = host_ok && IsHostChar(c);
+  }
+  if (!host_ok) return "has no valid host name";
+  if (!port.empty()) {
+    int number = 0;
+    bool digits = port.size() <= 5;
+    for (char c : port) digits = digits && absl::ascii_isdigit(c);
+    if (!digits || !absl::SimpleAtoi(port, &number) || number < 1 ||
+        number > 65535) {
+      return "has a bad port (1 to 65535)";
+    }
+  }
+  if (http && !IsLoopbackHost(host)) {
+    return absl::StrCat("uses plain http://, which is allowed only for "
+                        "loopback hosts (",
+                        kPlainHttpHosts,
+                        "): a secret must not travel in clear; use https://");
+  }
+  if (tail.find('#') != absl::string_view::npos) {
+    return "must not have a fragment (#...)";
+  }
+  if (base && tail.find('?') != absl::string_view::npos) {
+    return "must not have a query (?...): paths are appended to it";
+  }
+  return "";
+}
+
+// Reads a string that must not be empty; required keys must be present.
+bool ReadText(MapReader& reader, absl::string_view key, bool required,
+              std::string* out) {
+  std::string value;
+  bool ok = required ? reader.RequiredString(key, &value)
+                     : reader.OptionalString(key, &value);
+  if (!ok) return false;
+  if (value.empty()) {
+    reader.AddError(key, "must not be empty");
+    return false;
+  }
+  *out = std::move(value);
+  return true;
+}
+
+// Reads a URL (see CheckUrl). Base URLs lose their trailing '/'s.
+bool ReadUrl(MapReader& reader, absl::string_view key, bool required,
+             bool base, std::string* out) {
+  std::string value;
+  bool ok = required ? reader.RequiredString(key, &value)
+                     : reader.OptionalString(key, &value);
+  if (!ok) return false;
+  std::string problem = CheckUrl(value, base);
+  if (!problem.empty()) {
+    reader.AddError(key, problem);
+    return false;
+  }
+  if (base) {
+    while (absl::EndsWith(value, "/")) value.pop_back();
+  }
+  *out = std::move(value);
+  return true;
+}
+
+bool IsEnvironmentVariableName(absl::string_view name) {
+  if (name.empty() || absl::ascii_isdigit(name[0])) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(c) && c != '_') return false;
+  }
+  return true;
+}
+
+// Reads the secret `name` as `<name>_file` or `<name>_env`: exactly one when
+// `required`, at most one otherwise. Only where the secret is; never its
+// value, which is read at start-up (ReadSecret).
+bool ReadSecretRef(MapReader& reader, absl::string_view name, bool required,
+                   SecretRef* out) {
+  const std::string file_key = absl::StrCat(name, "_file");
+  const std::string env_key = absl::StrCat(name, "_env");
+  SecretRef ref;
+  bool ok = true;
+  bool has_file = reader.Has(file_key);
+  bool has_env = reader.Has(env_key);
+  if (has_file) ok = ReadText(reader, file_key, false, &ref.file) && ok;
+  if (has_env && reader.OptionalString(env_key, &ref.env)) {
+    if (!IsEnvironmentVariableName(ref.env)) {
+      reader.AddError(env_key,
+                      absl::StrCat(QuoteForMessage(ref.env),
+                                   " is not an environment variable name "
+                                   "(letters, digits and '_', not starting "
+                                   "with a digit)"));
+      ok = false;
+    }
+  } else if (has_env) {
+    ok = false;
+  }
+  if (has_file && has_env) {
+    reader.AddError(env_key, absl::StrCat("give either ", file_key, " or ",
+                                          env_key, ", not both"));
+    return false;
+  }
+  if (!has_file && !has_env && required) {
+    reader.errors()->Add(
+        reader.line(), reader.PathOf(name),
+        absl::StrCat("required: set ", file_key,
+                     " (a file holding the secret) or ", env_key,
+                     " (an environment variable holding it)"));
+    return false;
+  }
+  if (ok) *out = std::move(ref);
+  return ok;
+}
+
+// Reads map `node` at `path` as MapReader::ReadMap does, after taking out
+// any key in `secret_names` (say "client_secret") with a message that says
+// where the secret belongs: a secret's value never goes in the config file,
+// and the usual "unknown key" message would not tell the user why.
+void ReadMapRefusingInlineSecrets(
+    const Node& node, const std::string& path,
+    std::initializer_list<absl::string_view> secret_names, ErrorList* errors,
+    absl::FunctionRef<void(MapReader&)> read) {
+  Node filtered = node;
+  if (node.IsMap()) {
+    filtered.entries.clear();
+    for (const auto& entry : node.entries) {
+      bool secret = false;
+      for (absl::string_view name : secret_names) {
+        if (entry.first != name) continue;
+        secret = true;
+        int line = entry.second.BlameLine();
+        errors->Add(line > 0 ? line : node.BlameLine(), "",
+                    absl::StrCat("unknown key '", name, "' in '", path,
+                                 "': secrets come from ", name, "_file or ",
+                                 name, "_env, never from the config file"));
+      }
+      if (!secret) filtered.entries.push_back(entry);
+    }
+  }
+  MapReader::ReadMap(filtered, path, errors, read);
+}
+
+// MapReader::OptionalMap with ReadMapRefusingInlineSecrets.
+bool OptionalMapRefusingInlineSecrets(
+    MapReader& parent, absl::string_view key,
+    std::initializer_list<absl::string_view> secret_names,
+    absl::FunctionRef<void(MapReader&)> read) {
+  const Node* value = parent.Get(key);
+  if (value == nullptr) return false;
+  if (!value->IsMap() && !value->IsNull()) {
+    parent.AddError(key, absl::StrCat("expected a map of keys, got a ",
+                                      value->KindName()));
+    return false;
+  }
+  ReadMapRefusingInlineSecrets(*value, parent.PathOf(key), secret_names,
+                               parent.errors(), read);
+  return true;
+}
+
+// Reads a `graph:` or `gateway:` section's `enabled` key: a section that is
+// present is enabled unless it says otherwise. Returns whether the section's
+// other keys are required: when it is enabled, and `enabled` itself is valid
+// (a typo there is reported alone, not with a list of missing keys).
+bool ReadEnabled(MapReader& reader, bool* enabled) {
+  *enabled = true;
+  bool present = reader.Has("enabled");
+  bool ok = reader.OptionalBool("enabled", enabled) || !present;
+  return ok && *enabled;
+}
+
+void ReadGraph(MapReader& reader, GraphConfig* graph) {
+  // A disabled section may be left half-written, but what is there must be
+  // right.
+  const bool required = ReadEnabled(reader, &graph->enabled);
+  if (ReadText(reader, "directory_tenant", required,
+               &graph->directory_tenant)) {
+    for (char c : graph->directory_tenant) {
+      if (!absl::ascii_isalnum(c) && c != '.' && c != '-') {
+        reader.AddError("directory_tenant",
+                        "must be the Entra tenant id (a GUID) or one of its "
+                        "domains, e.g. contoso.onmicrosoft.com");
+        break;
+      }
+    }
+  }
+  ReadText(reader, "client_id", required, &graph->client_id);
+  ReadSecretRef(reader, "client_secret", required, &graph->client_secret);
+  ReadUrl(reader, "login_base_url", false, /*base=*/true,
+          &graph->login_base_url);
+  ReadUrl(reader, "graph_base_url", false, /*base=*/true,
+          &graph->graph_base_url);
+  ReadText(reader, "quarantine_folder", false, &graph->quarantine_folder);
+}
+
+void ReadGateway(MapReader& reader, GatewayConfig* gateway) {
+  const bool required = ReadEnabled(reader, &gateway->enabled);
+  ReadUrl(reader, "base_url", required, /*base=*/true, &gateway->base_url);
+  ReadText(reader, "client_id", required, &gateway->client_id);
+  ReadSecretRef(reader, "client_secret", required, &gateway->client_secret);
+}
+
+constexpr absl::string_view kWebhookMethods[] = {"GET", "POST", "PUT",
+                                                 "PATCH", "DELETE"};
+
+// Headers that carry credentials: their values would be secrets in the
+// config file.
+bool IsCredentialHeader(absl::string_view name) {
+  for (absl::string_view credential :
+       {"Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key",
+        "Api-Key"}) {
+    if (absl::EqualsIgnoreCase(name, credential)) return true;
+  }
+  return false;
+}
+
+void ReadWebhookHeaders(MapReader& reader, WebhookConfig* webhook) {
+  const Node* headers = reader.Get("headers");
+  if (headers == nullptr || headers->IsNull()) return;
+  if (!headers->IsMap()) {
+    reader.AddError("headers",
+                    absl::StrCat("expected a map of header names to values, "
+                                 "got a ",
+                                 headers->KindName()));
+    return;
+  }
+  const std::string base = reader.PathOf("headers");
+  std::map<std::string, int> line_of_lower_name;
+  for (const auto& [name, value] : headers->entries) {
+    const std::string path = absl::StrCat(base, ".", name);
+    const int line =
+        value.BlameLine() > 0 ? value.BlameLine() : reader.LineOf("headers");
+    ErrorList& errors = *reader.errors();
+    if (!IsHttpToken(name)) {
+      errors.Add(line, path,
+                 "is not a valid header name (letters, digits and "
+                 "!#$%&'*+-.^_`|~)");
+      continue;
+    }
+    if (IsCredentialHeader(name)) {
+      errors.Add(line, path,
+                 "would put a credential in the config file; sign requests "
+                 "with hmac_secret_file or hmac_secret_env instead");
+      continue;
+    }
+    if (absl::EqualsIgnoreCase(name, "Content-Length") ||
+        absl::EqualsIgnoreCase(name, "Host")) {
+      errors.Add(line, path, "is set by the HTTP client; leave it out");
+      continue;
+    }
+    auto [it, inserted] =
+        line_of_lower_name.emplace(absl::AsciiStrToLower(name), line);
+    if (!inserted) {
+      errors.Add(line, path,
+                 absl::StrCat("duplicate header (names ignore case; first "
+                              "defined at line ",
+                              it->second, ")"));
+      continue;
+    }
+    absl::StatusOr<std::string> text = yaml::ReadString(value);
+    if (!text.ok()) {
+      errors.Add(line, path, text.status().message());
+      continue;
+    }
+    if (text->find_first_of("\r\n") != std::string::npos) {
+      errors.Add(line, path, "must be one line");
+      continue;
+    }
+    webhook->headers[name] = *std::move(text);
+  }
+}
+
+void ReadSuccessCodes(MapReader& reader, WebhookConfig* webhook) {
+  std::vector<int> codes;
+  bool all_good = true;
+  bool present = reader.OptionalSequence(
+      "success_codes", [&](const Node& item, const std::string& path) {
+        absl::StatusOr<int64_t> code =
+            yaml::ReadInt64(item, IntBounds::Range(100, 599));
+        if (!code.ok()) {
+          reader.errors()->Add(item.line > 0 ? item.line : reader.line(), path,
+                               code.status().message());
+          all_good = false;
+          return;
+        }
+        codes.push_back(static_cast<int>(*code));
+      });
+  if (!present || !all_good) return;
+  if (codes.empty()) {
+    reader.AddError("success_codes",
+                    "must list at least one HTTP status code, e.g. [200, 202]");
+    return;
+  }
+  webhook->success_codes = std::move(codes);
+}
+
+std::string CheckWebhookName(absl::string_view name) {
+  if (name.empty()) return "must not be empty";
+  for (char c : name) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '-') {
+      return absl::StrCat(QuoteForMessage(name),
+                          " may only contain lowercase letters, digits and "
+                          "'-'");
+    }
+  }
+  return "";
+}
+
+struct Site {
   int line;
   std::string path;
 };
+
+// Reads one webhook; returns false if it has no usable name (so that name
+// checks across webhooks skip it).
+bool ReadWebhook(MapReader& reader, WebhookConfig* webhook, Site* name_site) {
+  bool name_ok = reader.RequiredString("name", &webhook->name);
+  if (name_ok) {
+    std::string problem = CheckWebhookName(webhook->name);
+    if (!problem.empty()) {
+      reader.AddError("name", problem);
+      name_ok = false;
+    }
+  }
+  *name_site = Site{reader.LineOf("name"), reader.PathOf("name")};
+  if (reader.OptionalString("method", &webhook->method)) {
+    bool known = false;
+    for (absl::string_view method : kWebhookMethods) {
+      known = known || webhook->method == method;
+    }
+    if (!known) {
+      reader.AddError("method",
+                      absl::StrCat("unknown method ",
+                                   QuoteForMessage(webhook->method),
+                                   " (allowed: ",
+                                   absl::StrJoin(kWebhookMethods, ", "), ")"));
+    }
+  }
+  ReadUrl(reader, "url", /*required=*/true, /*base=*/false, &webhook->url);
+  ReadWebhookHeaders(reader, webhook);
+  reader.OptionalString("body_template", &webhook->body_template);
+  ReadSuccessCodes(reader, webhook);
+  ReadSecretRef(reader, "hmac_secret", /*required=*/false,
+                &webhook->hmac_secret);
+  if (reader.OptionalString("signature_header", &webhook->signature_header) &&
+      !IsHttpToken(webhook->signature_header)) {
+    reader.AddError("signature_header",
+                    "must be a header name (letters, digits and "
+                    "!#$%&'*+-.^_`|~)");
+  }
+  reader.OptionalBool("revert", &webhook->revert);
+  return name_ok;
+}
+
+// Returns why `adapter` cannot run actions for `tenant`, or "".
+std::string CheckRoute(absl::string_view adapter, const TenantConfig& tenant) {
+  if (adapter == "graph") {
+    if (!tenant.graph.enabled) {
+      return "\"graph\" is not configured for this tenant (add a graph: "
+             "section, or enable it)";
+    }
+    return "";
+  }
+  if (adapter == "gateway") {
+    if (!tenant.gateway.enabled) {
+      return "\"gateway\" is not configured for this tenant (add a gateway: "
+             "section, or enable it)";
+    }
+    return "";
+  }
+  if (absl::StartsWith(adapter, "webhook:")) {
+    absl::string_view name = adapter.substr(8);
+    if (tenant.FindWebhook(name) != nullptr) return "";
+    std::vector<std::string> names;
+    for (const WebhookConfig& webhook : tenant.webhooks) {
+      names.push_back(webhook.name);
+    }
+    return absl::StrCat("no webhook named ", QuoteForMessage(name),
+                        " in this tenant (",
+                        names.empty() ? "it has none"
+                                      : absl::StrCat("webhooks: ",
+                                                     absl::StrJoin(names,
+                                                                   ", ")),
+                        ")");
+  }
+  return absl::StrCat("unknown adapter ", QuoteForMessage(adapter),
+                      " (allowed: graph, gateway, webhook:<name>)");
+}
+
+void ReadRoutes(MapReader& reader, TenantConfig* tenant) {
+  const Node* routes = reader.Get("routes");
+  if (routes == nullptr || routes->IsNull()) return;
+  if (!routes->IsMap()) {
+    reader.AddError("routes",
+                    absl::StrCat("expected a map of action names to adapters, "
+                                 "got a ",
+                                 routes->KindName()));
+    return;
+  }
+  const std::string base = reader.PathOf("routes");
+  ErrorList& errors = *reader.errors();
+  for (const auto& [action, value] : routes->entries) {
+    const std::string path = absl::StrCat(base, ".", action);
+    const int line =
+        value.BlameLine() > 0 ? value.BlameLine() : reader.LineOf("routes");
+    bool action_ok = !action.empty();
+    for (char c : action) {
+      action_ok = action_ok && (absl::ascii_islower(c) ||
+                                absl::ascii_isdigit(c) || c == '_');
+    }
+    if (!action_ok) {
+      errors.Add(line, path,
+                 "is not an action name (lowercase letters, digits and '_', "
+                 "e.g. disable_user)");
+      continue;
+    }
+    absl::StatusOr<std::string> adapter = yaml::ReadString(value);
+    if (!adapter.ok()) {
+      errors.Add(line, path, adapter.status().message());
+      continue;
+    }
+    std::string problem = CheckRoute(*adapter, *tenant);
+    if (!problem.empty()) {
+      errors.Add(line, path, problem);
+      continue;
+    }
+    tenant->routes[action] = *std::move(adapter);
+  }
+}
+
+// Reads one `tenants:` item. Returns false if its id is unusable (so the
+// checks across tenants skip it); `*id_site` says where the id is.
+bool ReadTenant(MapReader& reader, TenantConfig* tenant, Site* id_site) {
+  bool id_ok = reader.RequiredString("id", &tenant->id);
+  if (id_ok) {
+    std::string problem = CheckTenantId(tenant->id);
+    if (!problem.empty()) {
+      reader.AddError("id", problem);
+      id_ok = false;
+    }
+  }
+  bool has_name = reader.Has("display_name");
+  if (reader.OptionalString("display_name", &tenant->display_name) &&
+      tenant->display_name.empty()) {
+    reader.AddError("display_name",
+                    "must not be empty (leave it out to use the id)");
+  }
+  if (!has_name) tenant->display_name = tenant->id;
+  *id_site = Site{reader.LineOf("id"), reader.PathOf("id")};
+
+  OptionalMapRefusingInlineSecrets(
+      reader, "graph", {"client_secret"},
+      [&](MapReader& graph) { ReadGraph(graph, &tenant->graph); });
+  OptionalMapRefusingInlineSecrets(
+      reader, "gateway", {"client_secret"},
+      [&](MapReader& gateway) { ReadGateway(gateway, &tenant->gateway); });
+
+  std::vector<Site> name_sites;  // parallel to tenant->webhooks
+  reader.OptionalSequence(
+      "webhooks", [&](const Node& item, const std::string& path) {
+        if (!item.IsMap() && !item.IsNull()) {
+          // Let ReadMap report the shape.
+          MapReader::ReadMap(item, path, reader.errors(), [](MapReader&) {});
+          return;
+        }
+        WebhookConfig webhook;
+        Site site{0, ""};
+        bool name_ok = false;
+        ReadMapRefusingInlineSecrets(
+            item, path, {"hmac_secret"}, reader.errors(),
+            [&](MapReader& w) { name_ok = ReadWebhook(w, &webhook, &site); });
+        if (!name_ok) return;
+        name_sites.push_back(std::move(site));
+        tenant->webhooks.push_back(std::move(webhook));
+      });
+  std::map<std::string, int> first_line_of_name;
+  for (size_t i = 0; i < tenant->webhooks.size(); ++i) {
+    auto [it, inserted] = first_line_of_name.emplace(tenant->webhooks[i].name,
+                                                     name_sites[i].line);
+    if (!inserted) {
+      reader.errors()->Add(
+          name_sites[i].line, name_sites[i].path,
+          absl::StrCat("duplicate webhook name '", tenant->webhooks[i].name,
+                       "' (first defined at line ", it->second, ")"));
+    }
+  }
+
+  ReadRoutes(reader, tenant);
+  return id_ok;
+}
+
+// --- Execution ------------------------------------------------------------
+
+void ReadExecution(MapReader& reader, ExecutionConfig* execution) {
+  ReadLimit(reader, "workers", &execution->workers, IntBounds::Range(0, 256));
+  bool lease_ok = reader.OptionalDuration("lease", &execution->lease,
+                                          DurationBounds::Positive()) ||
+                  !reader.Has("lease");
+  bool call_timeout_ok =
+      reader.OptionalDuration("call_timeout", &execution->call_timeout,
+                              DurationBounds::Positive()) ||
+      !reader.Has("call_timeout");
+  ReadLimit(reader, "max_attempts", &execution->max_attempts);
+  reader.OptionalDuration("max_age", &execution->max_age,
+                          DurationBounds::Positive());
+  bool backoff_ok = true;
+  int initial_line = 0;  // 0: key absent
+  int max_line = 0;
+  std::string initial_path;
+  std::string max_path;
+  reader.OptionalMap("backoff", [&](MapReader& backoff) {
+    backoff_ok = (backoff.OptionalDuration("initial",
+                                           &execution->backoff_initial,
+                                           DurationBounds::Positive()) ||
+                  !backoff.Has("initial")) &&
+                 backoff_ok;
+    backoff_ok = (backoff.OptionalDuration("max", &execution->backoff_max,
+                                           DurationBounds::Positive()) ||
+                  !backoff.Has("max")) &&
+                 backoff_ok;
+    if (backoff.Has("initial")) initial_line = backoff.LineOf("initial");
+    if (backoff.Has("max")) max_line = backoff.LineOf("max");
+    initial_path = backoff.PathOf("initial");
+    max_path = backoff.PathOf("max");
+  });
+  reader.OptionalMap("circuit_breaker", [&](MapReader& breaker) {
+    ReadLimit(breaker, "failures", &execution->breaker_failures);
+    breaker.OptionalDuration("open_for", &execution->breaker_open_for,
+                             DurationBounds::Positive());
+  });
+  reader.OptionalDuration("expiry_scan_interval",
+                          &execution->expiry_scan_interval,
+                          DurationBounds::Positive());
+
+  // A lease must outlast a few calls, or a slow but healthy worker loses its
+  // run to another and the action runs twice.
+  // The brief asked for "more than"; the default 60s lease with the default
+  // 20s call timeout sits exactly on the line, so the bound is inclusive.
+  if (lease_ok && call_timeout_ok &&
+      execution->lease < 3 * execution->call_timeout) {
+    const std::string needed =
+        absl::StrCat("3 * execution.call_timeout = ",
+                     absl::FormatDuration(3 * execution->call_timeout));
+    if (reader.Has("lease") || !reader.Has("call_timeout")) {
+      reader.AddError("lease",
+                      absl::StrCat("must be at least ", needed, ", got ",
+                                   absl::FormatDuration(execution->lease)));
+    } else {
+      reader.AddError(
+          "call_timeout",
+          absl::StrCat(needed, " is more than execution.lease (",
+                       absl::FormatDuration(execution->lease),
+                       "); raise the lease too"));
+    }
+  }
+  if (backoff_ok && execution->backoff_initial > execution->backoff_max) {
+    if (initial_line > 0 || max_line == 0) {
+      reader.errors()->Add(
+          initial_line > 0 ? initial_line : reader.LineOf("backoff"),
+          initial_path.empty() ? "execution.backoff.initial" : initial_path,
+          absl::StrCat("must not exceed execution.backoff.max (",
+                       absl::FormatDuration(execution->backoff_max),
+                       "), got ",
+                       absl::FormatDuration(execution->backoff_initial)));
+    } else {
+      reader.errors()->Add(
+          max_line, max_path,
+          absl::StrCat("must be at least execution.backoff.initial (",
+                       absl::FormatDuration(execution->backoff_initial),
+                       "), got ",
+                       absl::FormatDuration(execution->backoff_max)));
+    }
+  }
+}
+
+// --- The whole file -------------------------------------------------------
 
 absl::StatusOr<ServerConfig> FromDocument(const Node& doc,
                                           absl::string_view filename) {
@@ -141,7 +790,7 @@ absl::StatusOr<ServerConfig> FromDocument(const Node& doc,
   bool max_breach_ok = true;
   int max_breach_line = 0;
   bool max_id_ok = true;
-  std::vector<TenantSite> tenant_sites;  // parallel to config.tenants
+  std::vector<Site> tenant_sites;  // parallel to config.tenants
 
   root.OptionalMap("grpc", [&](MapReader& grpc) {
     if (grpc.OptionalString("listen", &config.grpc_listen)) {
@@ -190,24 +839,9 @@ absl::StatusOr<ServerConfig> FromDocument(const Node& doc,
       "tenants", [&](const Node& item, const std::string& path) {
         MapReader::ReadMap(item, path, &errors, [&](MapReader& tenant) {
           TenantConfig t;
-          bool id_ok = tenant.RequiredString("id", &t.id);
-          if (id_ok) {
-            std::string problem = CheckTenantId(t.id);
-            if (!problem.empty()) {
-              tenant.AddError("id", problem);
-              id_ok = false;
-            }
-          }
-          bool has_name = tenant.Has("display_name");
-          if (tenant.OptionalString("display_name", &t.display_name) &&
-              t.display_name.empty()) {
-            tenant.AddError("display_name",
-                            "must not be empty (leave it out to use the id)");
-          }
-          if (!has_name) t.display_name = t.id;
-          if (!id_ok) return;
-          tenant_sites.push_back(
-              TenantSite{tenant.LineOf("id"), tenant.PathOf("id")});
+          Site site{0, ""};
+          if (!ReadTenant(tenant, &t, &site)) return;
+          tenant_sites.push_back(std::move(site));
           config.tenants.push_back(std::move(t));
         });
       });
@@ -265,6 +899,10 @@ absl::StatusOr<ServerConfig> FromDocument(const Node& doc,
                               DurationBounds::NonNegative());
   });
 
+  root.OptionalMap("execution", [&](MapReader& execution) {
+    ReadExecution(execution, &config.execution);
+  });
+
   root.Finish();
 
   // Cross-field checks.
@@ -290,7 +928,7 @@ absl::StatusOr<ServerConfig> FromDocument(const Node& doc,
   std::map<std::string, int> first_line_of_id;
   for (size_t i = 0; i < config.tenants.size(); ++i) {
     const TenantConfig& tenant = config.tenants[i];
-    const TenantSite& site = tenant_sites[i];
+    const Site& site = tenant_sites[i];
     auto [it, inserted] = first_line_of_id.emplace(tenant.id, site.line);
     if (!inserted) {
       errors.Add(site.line, site.path,
@@ -312,6 +950,13 @@ absl::StatusOr<ServerConfig> FromDocument(const Node& doc,
 }
 
 }  // namespace
+
+const WebhookConfig* TenantConfig::FindWebhook(absl::string_view name) const {
+  for (const WebhookConfig& webhook : webhooks) {
+    if (webhook.name == name) return &webhook;
+  }
+  return nullptr;
+}
 
 const TenantConfig* ServerConfig::FindTenant(absl::string_view id) const {
   for (const TenantConfig& tenant : tenants) {

@@ -10,18 +10,73 @@
 // key, and all of a file's errors are reported together.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "config/secret.h"
 
 namespace riposte::config {
+
+// Microsoft Graph: an Entra app registration with application permissions,
+// authenticating with the client-credentials flow.
+struct GraphConfig {
+  bool enabled = false;  // true when the tenant has a graph: section
+  // The Entra tenant: its id (a GUID) or a verified domain
+  // ("contoso.onmicrosoft.com"). [A-Za-z0-9.-]+
+  std::string directory_tenant;
+  std::string client_id;
+  SecretRef client_secret;  // exactly one of file, env
+  // https:// (http:// only for loopback hosts), no query or fragment, no
+  // trailing '/'.
+  std::string login_base_url = "https://login.microsoftonline.com";
+  std::string graph_base_url = "https://graph.microsoft.com/v1.0";
+  // Mail folder that quarantine_email moves messages to, created on demand.
+  std::string quarantine_folder = "Riposte Quarantine";
+};
+
+// A Mimecast-style mail gateway's REST API (quarantine and release).
+struct GatewayConfig {
+  bool enabled = false;  // true when the tenant has a gateway: section
+  std::string base_url;  // as GraphConfig::graph_base_url
+  std::string client_id;
+  SecretRef client_secret;  // exactly one of file, env
+};
+
+// A generic outgoing webhook, for SOARs, ticketing, chat.
+struct WebhookConfig {
+  std::string name;  // [a-z0-9-]+, unique within the tenant
+  std::string method = "POST";  // GET, POST, PUT, PATCH or DELETE
+  std::string url;  // https:// (http:// only for loopback); may have a query
+  // Extra request headers. Names are HTTP tokens, unique ignoring case;
+  // credential headers (Authorization, Cookie...) are refused.
+  std::map<std::string, std::string> headers;
+  // The request body, with {{placeholders}} filled in by the adapter.
+  std::string body_template;
+  std::vector<int> success_codes = {200, 201, 202, 204};  // each 100..599
+  SecretRef hmac_secret;  // optional: signs the body when set
+  std::string signature_header = "X-Riposte-Signature";
+  bool revert = false;  // also call the webhook when the action is undone
+};
 
 struct TenantConfig {
   std::string id;            // [A-Za-z0-9._-]+, unique
   std::string display_name;  // defaults to id
+  GraphConfig graph;
+  GatewayConfig gateway;
+  std::vector<WebhookConfig> webhooks;
+  // Which adapter runs which action, e.g. {"disable_user": "graph",
+  // "quarantine_email": "gateway", "notify": "webhook:soar"}. Keys are action
+  // names ([a-z0-9_]+); values are "graph", "gateway" or "webhook:<name>",
+  // each naming an adapter configured (and enabled) for this tenant. Actions
+  // not listed are left to the executor's default.
+  std::map<std::string, std::string> routes;
+
+  // The webhook named `name`, or nullptr.
+  const WebhookConfig* FindWebhook(absl::string_view name) const;
 };
 
 // What Intake accepts from detectors; breaches over a limit are rejected as
@@ -45,6 +100,26 @@ struct StoreConfig {
   int64_t group_commit_max_batch = 1024;
 };
 
+// How action runs are executed: the worker pool, retries, the circuit
+// breaker per adapter and the expiry scanner.
+struct ExecutionConfig {
+  int64_t workers = 8;                       // 0..256; 0 = decide only
+  // How long a worker owns a run before another may take it over (after a
+  // crash). At least 3 * call_timeout.
+  absl::Duration lease = absl::Seconds(60);
+  absl::Duration call_timeout = absl::Seconds(20);  // one adapter call
+  int64_t max_attempts = 8;                  // >= 1
+  absl::Duration max_age = absl::Hours(1);   // give up on a run this old
+  // Exponential backoff between attempts; initial <= max. A server's
+  // Retry-After takes precedence.
+  absl::Duration backoff_initial = absl::Seconds(1);
+  absl::Duration backoff_max = absl::Minutes(5);
+  int64_t breaker_failures = 5;  // consecutive failures that open the circuit
+  absl::Duration breaker_open_for = absl::Seconds(30);
+  // How often expired actions are looked for (and reverted).
+  absl::Duration expiry_scan_interval = absl::Seconds(5);
+};
+
 // Bytes a gRPC request may need beyond the breach it carries;
 // grpc_max_receive_message_bytes must be at least
 // intake.max_breach_bytes + kGrpcHeadroomBytes.
@@ -64,6 +139,7 @@ struct ServerConfig {
   // breaches are recorded but nothing is decided.
   std::string policy_path;
   absl::Duration shutdown_grace = absl::Seconds(10);
+  ExecutionConfig execution;
   std::string source;  // file name it came from, or "<embedded defaults>"
 
   // The tenant with this id, or nullptr.
@@ -82,7 +158,14 @@ inline constexpr absl::string_view kEmbeddedDefaultsSource =
 // unknown keys, wrong types, bad durations, non-positive limits, bad
 // grpc.listen, message size below the breach limit plus headroom, bad,
 // duplicate or missing tenants, unsupported store engine, unknown log level,
-// empty data_dir or sqlite file.
+// empty data_dir or sqlite file; in tenants: missing graph/gateway keys,
+// secrets written inline or given both as file and env (or neither), URLs
+// that are not https (plain http is allowed for loopback hosts only), bad or
+// duplicate webhook names, routes to unknown or unconfigured adapters; in
+// execution: out-of-range values, lease below 3 * call_timeout, backoff
+// initial above max.
+//
+// Secret files are not read here (see ReadSecret in config/secret.h).
 absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view yaml_text,
                                                absl::string_view filename);
 

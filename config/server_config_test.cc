@@ -2,8 +2,10 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -68,6 +70,17 @@ void ExpectSameSettings(const ServerConfig& a, const ServerConfig& b) {
   EXPECT_EQ(a.intake.stream_max_in_flight, b.intake.stream_max_in_flight);
   EXPECT_EQ(a.log_level, b.log_level);
   EXPECT_EQ(a.shutdown_grace, b.shutdown_grace);
+  EXPECT_EQ(a.execution.workers, b.execution.workers);
+  EXPECT_EQ(a.execution.lease, b.execution.lease);
+  EXPECT_EQ(a.execution.call_timeout, b.execution.call_timeout);
+  EXPECT_EQ(a.execution.max_attempts, b.execution.max_attempts);
+  EXPECT_EQ(a.execution.max_age, b.execution.max_age);
+  EXPECT_EQ(a.execution.backoff_initial, b.execution.backoff_initial);
+  EXPECT_EQ(a.execution.backoff_max, b.execution.backoff_max);
+  EXPECT_EQ(a.execution.breaker_failures, b.execution.breaker_failures);
+  EXPECT_EQ(a.execution.breaker_open_for, b.execution.breaker_open_for);
+  EXPECT_EQ(a.execution.expiry_scan_interval,
+            b.execution.expiry_scan_interval);
 }
 
 TEST(DefaultServerConfigTest, EmbeddedFileEqualsCompiledDefaults) {
@@ -205,10 +218,10 @@ TEST(ParseServerConfigTest, UnknownKeysAnywhere) {
             "file)\n"
             "riposted.yaml:6: unknown key 'grcp' at the top level (allowed: "
             "grpc, data_dir, store, tenants, correlation, intake, log, "
-            "policy, shutdown)");
+            "policy, shutdown, execution)");
   EXPECT_EQ(ErrorsOf("tenants:\n  - id: a\n    name: A\n"),
             "riposted.yaml:3: unknown key 'name' in 'tenants[0]' (allowed: "
-            "id, display_name)");
+            "id, display_name, graph, gateway, webhooks, routes)");
 }
 
 TEST(ParseServerConfigTest, BadDurations) {
@@ -424,7 +437,7 @@ TEST(ParseServerConfigTest, ReportsAllErrorsAtOnce) {
             "30s, 5m, 24h)\n"
             "riposted.yaml:9: unknown key 'extra' at the top level (allowed: "
             "grpc, data_dir, store, tenants, correlation, intake, log, "
-            "policy, shutdown)");
+            "policy, shutdown, execution)");
 }
 
 }  // namespace
@@ -445,6 +458,725 @@ TEST(ParseServerConfigPolicyTest, PolicyPathIsOptionalButNeverEmpty) {
   EXPECT_THAT(ErrorsOf(absl::StrCat(kMinimal, "policy:\n  path: \"\"\n")),
               ::testing::HasSubstr("policy.path: must not be empty"));
   EXPECT_EQ(DefaultServerConfig().policy_path, "policies/library");
+}
+
+}  // namespace
+}  // namespace riposte::config
+
+namespace riposte::config {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kFullTenant[] =
+    "tenants:\n"                                                      // 1
+    "  - id: contoso\n"                                               // 2
+    "    display_name: Contoso Ltd\n"                                 // 3
+    "    graph:\n"                                                    // 4
+    "      directory_tenant: contoso.onmicrosoft.com\n"               // 5
+    "      client_id: 00000000-0000-0000-0000-000000000000\n"         // 6
+    "      client_secret_file: /run/secrets/graph-client-secret\n"    // 7
+    "      login_base_url: https://login.microsoftonline.com/\n"      // 8
+    "      graph_base_url: https://graph.microsoft.com/beta\n"        // 9
+    "      quarantine_folder: Quarantined by Riposte\n"               // 10
+    "    gateway:\n"                                                  // 11
+    "      base_url: https://gateway.example.com/api/\n"              // 12
+    "      client_id: riposte-app\n"                                  // 13
+    "      client_secret_env: RIPOSTE_GATEWAY_SECRET\n"               // 14
+    "    webhooks:\n"                                                 // 15
+    "      - name: soar\n"                                            // 16
+    "        url: https://soar.example.com/hooks/riposte?team=sec\n"  // 17
+    "        method: PUT\n"                                           // 18
+    "        headers: {X-Source: riposte, X-Team: blue}\n"            // 19
+    "        body_template: "
+    "'{\"action\":\"{{action}}\",\"target\":\"{{target}}\"}'\n"       // 20
+    "        success_codes: [200, 202]\n"                             // 21
+    "        hmac_secret_file: /run/secrets/soar-hmac\n"              // 22
+    "        signature_header: X-Soar-Signature\n"                    // 23
+    "        revert: true\n"                                          // 24
+    "      - name: chat-2\n"                                          // 25
+    "        url: http://127.0.0.1:8080/notify\n"                     // 26
+    "    routes:\n"                                                   // 27
+    "      disable_user: graph\n"                                     // 28
+    "      quarantine_email: gateway\n"                               // 29
+    "      notify: webhook:soar\n";                                   // 30
+
+TEST(AdapterConfigTest, ReadsGraphGatewayWebhooksAndRoutes) {
+  absl::StatusOr<ServerConfig> config =
+      ParseServerConfig(kFullTenant, "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->tenants.size(), 1u);
+  const TenantConfig& t = config->tenants[0];
+
+  EXPECT_TRUE(t.graph.enabled);
+  EXPECT_EQ(t.graph.directory_tenant, "contoso.onmicrosoft.com");
+  EXPECT_EQ(t.graph.client_id, "00000000-0000-0000-0000-000000000000");
+  EXPECT_EQ(t.graph.client_secret.file, "/run/secrets/graph-client-secret");
+  EXPECT_EQ(t.graph.client_secret.env, "");
+  // Base URLs lose their trailing '/', so paths can be appended.
+  EXPECT_EQ(t.graph.login_base_url, "https://login.microsoftonline.com");
+  EXPECT_EQ(t.graph.graph_base_url, "https://graph.microsoft.com/beta");
+  EXPECT_EQ(t.graph.quarantine_folder, "Quarantined by Riposte");
+
+  EXPECT_TRUE(t.gateway.enabled);
+  EXPECT_EQ(t.gateway.base_url, "https://gateway.example.com/api");
+  EXPECT_EQ(t.gateway.client_id, "riposte-app");
+  EXPECT_EQ(t.gateway.client_secret.file, "");
+  EXPECT_EQ(t.gateway.client_secret.env, "RIPOSTE_GATEWAY_SECRET");
+
+  ASSERT_EQ(t.webhooks.size(), 2u);
+  const WebhookConfig& soar = t.webhooks[0];
+  EXPECT_EQ(soar.name, "soar");
+  EXPECT_EQ(soar.url, "https://soar.example.com/hooks/riposte?team=sec");
+  EXPECT_EQ(soar.method, "PUT");
+  EXPECT_EQ(soar.headers,
+            (std::map<std::string, std::string>{{"X-Source", "riposte"},
+                                                {"X-Team", "blue"}}));
+  EXPECT_EQ(soar.body_template,
+            "{\"action\":\"{{action}}\",\"target\":\"{{target}}\"}");
+  EXPECT_EQ(soar.success_codes, (std::vector<int>{200, 202}));
+  EXPECT_EQ(soar.hmac_secret.file, "/run/secrets/soar-hmac");
+  EXPECT_EQ(soar.signature_header, "X-Soar-Signature");
+  EXPECT_TRUE(soar.revert);
+
+  // Defaults.
+  const WebhookConfig& chat = t.webhooks[1];
+  EXPECT_EQ(chat.name, "chat-2");
+  EXPECT_EQ(chat.url, "http://127.0.0.1:8080/notify");
+  EXPECT_EQ(chat.method, "POST");
+  EXPECT_TRUE(chat.headers.empty());
+  EXPECT_EQ(chat.body_template, "");
+  EXPECT_EQ(chat.success_codes, (std::vector<int>{200, 201, 202, 204}));
+  EXPECT_TRUE(chat.hmac_secret.empty());
+  EXPECT_EQ(chat.signature_header, "X-Riposte-Signature");
+  EXPECT_FALSE(chat.revert);
+
+  EXPECT_EQ(t.routes, (std::map<std::string, std::string>{
+                          {"disable_user", "graph"},
+                          {"quarantine_email", "gateway"},
+                          {"notify", "webhook:soar"}}));
+  EXPECT_EQ(t.FindWebhook("chat-2"), &t.webhooks[1]);
+  EXPECT_EQ(t.FindWebhook("nope"), nullptr);
+}
+
+TEST(AdapterConfigTest, DefaultsWhenLeftOut) {
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      "tenants:\n"
+      "  - id: a\n"
+      "    graph:\n"
+      "      directory_tenant: 72f988bf-86f1-41af-91ab-2d7cd011db47\n"
+      "      client_id: c\n"
+      "      client_secret_env: GRAPH_SECRET\n"
+      "  - id: b\n",
+      "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const GraphConfig& graph = config->tenants[0].graph;
+  EXPECT_TRUE(graph.enabled);
+  EXPECT_EQ(graph.client_secret.env, "GRAPH_SECRET");
+  EXPECT_EQ(graph.login_base_url, "https://login.microsoftonline.com");
+  EXPECT_EQ(graph.graph_base_url, "https://graph.microsoft.com/v1.0");
+  EXPECT_EQ(graph.quarantine_folder, "Riposte Quarantine");
+  EXPECT_FALSE(config->tenants[0].gateway.enabled);
+  const TenantConfig& b = config->tenants[1];
+  EXPECT_FALSE(b.graph.enabled);
+  EXPECT_FALSE(b.gateway.enabled);
+  EXPECT_TRUE(b.webhooks.empty());
+  EXPECT_TRUE(b.routes.empty());
+}
+
+TEST(AdapterConfigTest, SampleTenantHasNoAdapterSoItRunsOffline) {
+  ServerConfig defaults = DefaultServerConfig();
+  ASSERT_EQ(defaults.tenants.size(), 1u);
+  const TenantConfig& contoso = defaults.tenants[0];
+  EXPECT_FALSE(contoso.graph.enabled);
+  EXPECT_FALSE(contoso.gateway.enabled);
+  EXPECT_TRUE(contoso.webhooks.empty());
+  EXPECT_TRUE(contoso.routes.empty());
+}
+
+// The commented-out example tenant in riposted.yaml, uncommented, is valid:
+// the documentation cannot drift from the parser.
+TEST(AdapterConfigTest, CommentedExampleInTheSampleFileIsValid) {
+  std::string text(EmbeddedServerConfigYaml());
+  const std::string marker = "A tenant with every adapter looks like this:";
+  size_t at = text.find(marker);
+  ASSERT_NE(at, std::string::npos);
+  at = text.find('\n', at) + 1;
+  std::string yaml = "tenants:\n  - id: contoso\n";
+  int lines = 0;
+  while (at < text.size()) {
+    size_t end = text.find('\n', at);
+    std::string line = text.substr(at, end - at);
+    at = end + 1;
+    if (line == "    #") {
+      yaml += "\n";
+      continue;
+    }
+    if (line.rfind("    # ", 0) != 0) break;
+    yaml += "    " + line.substr(6) + "\n";
+    ++lines;
+  }
+  ASSERT_GT(lines, 20);
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(yaml, "example");
+  ASSERT_TRUE(config.ok()) << config.status() << "\n" << yaml;
+  const TenantConfig& t = config->tenants[0];
+  EXPECT_TRUE(t.graph.enabled);
+  EXPECT_TRUE(t.gateway.enabled);
+  ASSERT_EQ(t.webhooks.size(), 1u);
+  EXPECT_TRUE(t.webhooks[0].revert);
+  EXPECT_EQ(t.routes.at("notify"), "webhook:soar");
+}
+
+TEST(AdapterConfigTest, SecretFilesAreNotReadWhileParsing) {
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      "tenants:\n"
+      "  - id: t\n"
+      "    graph:\n"
+      "      directory_tenant: d\n"
+      "      client_id: c\n"
+      "      client_secret_file: /nonexistent/riposte/secret\n"
+      "    gateway:\n"
+      "      base_url: https://g.example.com\n"
+      "      client_id: c\n"
+      "      client_secret_env: RIPOSTE_TEST_VARIABLE_THAT_IS_NOT_SET\n",
+      "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tenants[0].graph.client_secret.file,
+            "/nonexistent/riposte/secret");
+}
+
+TEST(AdapterConfigTest, InlineSecretsAreRefusedWithoutEchoingThem) {
+  std::string errors = ErrorsOf(
+      "tenants:\n"                                // 1
+      "  - id: t\n"                               // 2
+      "    graph:\n"                              // 3
+      "      directory_tenant: d\n"               // 4
+      "      client_id: c\n"                      // 5
+      "      client_secret: hunter2\n"            // 6
+      "    gateway:\n"                            // 7
+      "      base_url: https://g.example.com\n"   // 8
+      "      client_id: c\n"                      // 9
+      "      client_secret_env: S\n"              // 10
+      "      client_secret: hunter3\n"            // 11
+      "    webhooks:\n"                           // 12
+      "      - name: w\n"                         // 13
+      "        url: https://w.example.com/\n"     // 14
+      "        hmac_secret: hunter4\n");          // 15
+  EXPECT_EQ(errors,
+            "riposted.yaml:3: tenants[0].graph.client_secret: required: set "
+            "client_secret_file (a file holding the secret) or "
+            "client_secret_env (an environment variable holding it)\n"
+            "riposted.yaml:6: unknown key 'client_secret' in "
+            "'tenants[0].graph': secrets come from client_secret_file or "
+            "client_secret_env, never from the config file\n"
+            "riposted.yaml:11: unknown key 'client_secret' in "
+            "'tenants[0].gateway': secrets come from client_secret_file or "
+            "client_secret_env, never from the config file\n"
+            "riposted.yaml:15: unknown key 'hmac_secret' in "
+            "'tenants[0].webhooks[0]': secrets come from hmac_secret_file or "
+            "hmac_secret_env, never from the config file");
+  EXPECT_THAT(errors, Not(HasSubstr("hunter")));
+}
+
+TEST(AdapterConfigTest, UnknownKeysListTheSecretKeysNotTheInlineOne) {
+  EXPECT_EQ(ErrorsOf("tenants:\n"
+                     "  - id: t\n"
+                     "    graph:\n"
+                     "      enabled: false\n"
+                     "      tenant: x\n"),
+            "riposted.yaml:5: unknown key 'tenant' in 'tenants[0].graph' "
+            "(allowed: enabled, directory_tenant, client_id, "
+            "client_secret_file, client_secret_env, login_base_url, "
+            "graph_base_url, quarantine_folder)");
+  EXPECT_EQ(ErrorsOf("tenants:\n"
+                     "  - id: t\n"
+                     "    webhooks:\n"
+                     "      - name: w\n"
+                     "        url: https://w.example.com\n"
+                     "        secret: x\n"),
+            "riposted.yaml:6: unknown key 'secret' in 'tenants[0].webhooks[0]' "
+            "(allowed: name, method, url, headers, body_template, "
+            "success_codes, hmac_secret_file, hmac_secret_env, "
+            "signature_header, revert)");
+}
+
+TEST(AdapterConfigTest, SecretMustComeFromExactlyOnePlace) {
+  EXPECT_EQ(ErrorsOf("tenants:\n"                                // 1
+                     "  - id: t\n"                               // 2
+                     "    graph:\n"                              // 3
+                     "      directory_tenant: d\n"               // 4
+                     "      client_id: c\n"                      // 5
+                     "      client_secret_file: /run/s\n"        // 6
+                     "      client_secret_env: S\n"              // 7
+                     "    gateway:\n"                            // 8
+                     "      base_url: https://g.example.com\n"   // 9
+                     "      client_id: c\n"                      // 10
+                     "      client_secret_env: 1BAD-NAME\n"      // 11
+                     "    webhooks:\n"                           // 12
+                     "      - name: w\n"                         // 13
+                     "        url: https://w.example.com\n"      // 14
+                     "        hmac_secret_file: \"\"\n"),        // 15
+            "riposted.yaml:7: tenants[0].graph.client_secret_env: give "
+            "either client_secret_file or client_secret_env, not both\n"
+            "riposted.yaml:11: tenants[0].gateway.client_secret_env: "
+            "\"1BAD-NAME\" is not an environment variable name (letters, "
+            "digits and '_', not starting with a digit)\n"
+            "riposted.yaml:15: tenants[0].webhooks[0].hmac_secret_file: must "
+            "not be empty");
+}
+
+TEST(AdapterConfigTest, RequiredKeysOfEnabledSections) {
+  EXPECT_EQ(ErrorsOf("tenants:\n"
+                     "  - id: t\n"
+                     "    graph:\n"
+                     "    gateway: {}\n"),
+            "riposted.yaml:3: tenants[0].graph.directory_tenant: required key "
+            "is missing\n"
+            "riposted.yaml:3: tenants[0].graph.client_id: required key is "
+            "missing\n"
+            "riposted.yaml:3: tenants[0].graph.client_secret: required: set "
+            "client_secret_file (a file holding the secret) or "
+            "client_secret_env (an environment variable holding it)\n"
+            "riposted.yaml:4: tenants[0].gateway.base_url: required key is "
+            "missing\n"
+            "riposted.yaml:4: tenants[0].gateway.client_id: required key is "
+            "missing\n"
+            "riposted.yaml:4: tenants[0].gateway.client_secret: required: set "
+            "client_secret_file (a file holding the secret) or "
+            "client_secret_env (an environment variable holding it)");
+  EXPECT_EQ(ErrorsOf("tenants:\n"
+                     "  - id: t\n"
+                     "    graph: yes\n"
+                     "    gateway:\n"
+                     "      enabled: maybe\n"
+                     "    webhooks: {}\n"),
+            "riposted.yaml:3: tenants[0].graph: expected a map of keys, got a "
+            "scalar\n"
+            "riposted.yaml:5: tenants[0].gateway.enabled: expected true or "
+            "false, got \"maybe\"\n"
+            "riposted.yaml:6: tenants[0].webhooks: expected a sequence (a "
+            "list of '- ' items), got a map");
+  EXPECT_EQ(ErrorsOf("tenants:\n"
+                     "  - id: t\n"
+                     "    graph:\n"
+                     "      directory_tenant: contoso.com/evil\n"
+                     "      client_id: \"\"\n"
+                     "      client_secret_env: S\n"
+                     "      quarantine_folder: \"\"\n"),
+            "riposted.yaml:4: tenants[0].graph.directory_tenant: must be the "
+            "Entra tenant id (a GUID) or one of its domains, e.g. "
+            "contoso.onmicrosoft.com\n"
+            "riposted.yaml:5: tenants[0].graph.client_id: must not be empty\n"
+            "riposted.yaml:7: tenants[0].graph.quarantine_folder: must not be "
+            "empty");
+}
+
+TEST(AdapterConfigTest, DisabledSectionsRequireNothingButAreStillChecked) {
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      "tenants:\n"
+      "  - id: t\n"
+      "    graph:\n"
+      "      enabled: false\n"
+      "      client_id: kept-for-later\n"
+      "    gateway:\n"
+      "      enabled: false\n",
+      "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->tenants[0].graph.enabled);
+  EXPECT_EQ(config->tenants[0].graph.client_id, "kept-for-later");
+  EXPECT_FALSE(config->tenants[0].gateway.enabled);
+
+  EXPECT_EQ(ErrorsOf("tenants:\n"
+                     "  - id: t\n"
+                     "    graph:\n"
+                     "      enabled: false\n"
+                     "      graph_base_url: http://graph.example.com\n"
+                     "    routes:\n"
+                     "      disable_user: graph\n"),
+            "riposted.yaml:5: tenants[0].graph.graph_base_url: uses plain "
+            "http://, which is allowed only for loopback hosts (127.0.0.1, "
+            "localhost, [::1]): a secret must not travel in clear; use "
+            "https://\n"
+            "riposted.yaml:7: tenants[0].routes.disable_user: \"graph\" is not "
+            "configured for this tenant (add a graph: section, or enable it)");
+}
+
+std::string GatewayWithUrl(const std::string& url) {
+  return absl::StrCat(
+      "tenants:\n"
+      "  - id: t\n"
+      "    gateway:\n"
+      "      base_url: \"",
+      url,
+      "\"\n"
+      "      client_id: c\n"
+      "      client_secret_env: S\n");
+}
+
+TEST(AdapterConfigTest, UrlsMustBeHttpsExceptOnLoopback) {
+  struct Case {
+    const char* url;
+    const char* message;
+  };
+  const char kPlainHttp[] =
+      "uses plain http://, which is allowed only for loopback hosts "
+      "(127.0.0.1, localhost, [::1]): a secret must not travel in clear; use "
+      "https://";
+  const char kScheme[] =
+      "must start with https:// (or http:// for a loopback host)";
+  const Case cases[] = {
+      {"", "must not be empty"},
+      {"gateway.example.com", kScheme},
+      {"ftp://gateway.example.com", kScheme},
+      {"HTTPS://gateway.example.com", kScheme},
+      {"https://", "has no valid host name"},
+      {"https:///api", "has no valid host name"},
+      {"https://bad_host!/", "has no valid host name"},
+      {"https://[::1/x", "has no valid host name"},
+      {"https://user:hunter2@gateway.example.com",
+       "must not contain credentials (user:password@host); secrets come from "
+       "*_file or *_env keys"},
+      {"https://gateway.example.com:0", "has a bad port (1 to 65535)"},
+      {"https://gateway.example.com:99999", "has a bad port (1 to 65535)"},
+      {"https://gateway.example.com:", "has a bad port (1 to 65535)"},
+      {"https://gateway.example.com/a b",
+       "must not contain spaces, control or non-ASCII characters "
+       "(percent-encode them)"},
+      {"http://gateway.example.com", kPlainHttp},
+      {"http://10.0.0.1:8080/api", kPlainHttp},
+      {"http://127.0.0.2/", kPlainHttp},
+      {"http://localhost.example.com/", kPlainHttp},
+      {"https://gateway.example.com/api?key=1",
+       "must not have a query (?...): paths are appended to it"},
+      {"https://gateway.example.com/api#top",
+       "must not have a fragment (#...)"},
+  };
+  for (const Case& c : cases) {
+    std::string errors = ErrorsOf(GatewayWithUrl(c.url));
+    EXPECT_EQ(errors, absl::StrCat("riposted.yaml:4: tenants[0].gateway."
+                                   "base_url: ",
+                                   c.message))
+        << c.url;
+    EXPECT_THAT(errors, Not(HasSubstr("hunter2")));
+  }
+  struct Good {
+    const char* url;
+    const char* stored;
+  };
+  for (const Good& g :
+       {Good{"https://gateway.example.com", "https://gateway.example.com"},
+        Good{"https://gateway.example.com:8443/api/v2/",
+             "https://gateway.example.com:8443/api/v2"},
+        Good{"https://10.1.2.3/", "https://10.1.2.3"},
+        Good{"http://127.0.0.1:8080/api/", "http://127.0.0.1:8080/api"},
+        Good{"http://localhost:9", "http://localhost:9"},
+        Good{"http://LOCALHOST/x", "http://LOCALHOST/x"},
+        Good{"http://[::1]:9/", "http://[::1]:9"}}) {
+    absl::StatusOr<ServerConfig> config =
+        ParseServerConfig(GatewayWithUrl(g.url), "riposted.yaml");
+    ASSERT_TRUE(config.ok()) << g.url << ": " << config.status();
+    EXPECT_EQ(config->tenants[0].gateway.base_url, g.stored);
+  }
+  // A webhook URL is a whole endpoint: it may carry a query.
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      "tenants:\n"
+      "  - id: t\n"
+      "    webhooks:\n"
+      "      - name: w\n"
+      "        url: https://hooks.example.com/x?channel=sec&v=2\n",
+      "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tenants[0].webhooks[0].url,
+            "https://hooks.example.com/x?channel=sec&v=2");
+  EXPECT_EQ(ErrorsOf("tenants:\n"
+                     "  - id: t\n"
+                     "    webhooks:\n"
+                     "      - name: w\n"
+                     "        url: http://hooks.example.com/x\n"),
+            absl::StrCat("riposted.yaml:5: tenants[0].webhooks[0].url: ",
+                         kPlainHttp));
+}
+
+TEST(AdapterConfigTest, WebhookProblems) {
+  EXPECT_EQ(
+      ErrorsOf("tenants:\n"                                   // 1
+               "  - id: t\n"                                  // 2
+               "    webhooks:\n"                              // 3
+               "      - name: SOAR\n"                         // 4
+               "        url: https://a.example.com\n"         // 5
+               "      - name: ok\n"                           // 6
+               "        url: https://a.example.com\n"         // 7
+               "        method: post\n"                       // 8
+               "        headers:\n"                           // 9
+               "          Authorization: Bearer abc\n"        // 10
+               "          X-A: one\n"                         // 11
+               "          x-a: two\n"                         // 12
+               "          Bad Name: v\n"                      // 13
+               "          X-List: [1]\n"                      // 14
+               "        success_codes: [200, 700]\n"          // 15
+               "        signature_header: \"X Sig\"\n"        // 16
+               "      - name: ok\n"                           // 17
+               "        url: https://b.example.com\n"         // 18
+               "        success_codes: []\n"                  // 19
+               "      - url: https://c.example.com\n"         // 20
+               "      - just-a-string\n"                      // 21
+               "      - name: h\n"                            // 22
+               "        url: https://d.example.com\n"         // 23
+               "        headers: [X-A]\n"                     // 24
+               "        revert: yes\n"),                      // 25
+      "riposted.yaml:4: tenants[0].webhooks[0].name: \"SOAR\" may only "
+      "contain lowercase letters, digits and '-'\n"
+      "riposted.yaml:8: tenants[0].webhooks[1].method: unknown method "
+      "\"post\" (allowed: GET, POST, PUT, PATCH, DELETE)\n"
+      "riposted.yaml:10: tenants[0].webhooks[1].headers.Authorization: would "
+      "put a credential in the config file; sign requests with "
+      "hmac_secret_file or hmac_secret_env instead\n"
+      "riposted.yaml:12: tenants[0].webhooks[1].headers.x-a: duplicate header "
+      "(names ignore case; first defined at line 11)\n"
+      "riposted.yaml:13: tenants[0].webhooks[1].headers.Bad Name: is not a "
+      "valid header name (letters, digits and !#$%&'*+-.^_`|~)\n"
+      "riposted.yaml:14: tenants[0].webhooks[1].headers.X-List: expected a "
+      "string, got a sequence\n"
+      "riposted.yaml:15: tenants[0].webhooks[1].success_codes[1]: must be "
+      "between 100 and 599, got 700\n"
+      "riposted.yaml:16: tenants[0].webhooks[1].signature_header: must be a "
+      "header name (letters, digits and !#$%&'*+-.^_`|~)\n"
+      "riposted.yaml:17: tenants[0].webhooks[2].name: duplicate webhook name "
+      "'ok' (first defined at line 6)\n"
+      "riposted.yaml:19: tenants[0].webhooks[2].success_codes: must list at "
+      "least one HTTP status code, e.g. [200, 202]\n"
+      "riposted.yaml:20: tenants[0].webhooks[3].name: required key is "
+      "missing\n"
+      "riposted.yaml:21: tenants[0].webhooks[4]: value must be a map of keys, "
+      "got a scalar\n"
+      "riposted.yaml:24: tenants[0].webhooks[5].headers: expected a map of "
+      "header names to values, got a sequence\n"
+      "riposted.yaml:25: tenants[0].webhooks[5].revert: expected true or "
+      "false, got \"yes\"");
+  // The same name in two tenants is fine.
+  EXPECT_TRUE(ParseServerConfig("tenants:\n"
+                                "  - id: a\n"
+                                "    webhooks:\n"
+                                "      - name: soar\n"
+                                "        url: https://a.example.com\n"
+                                "  - id: b\n"
+                                "    webhooks:\n"
+                                "      - name: soar\n"
+                                "        url: https://b.example.com\n",
+                                "riposted.yaml")
+                  .ok());
+}
+
+TEST(AdapterConfigTest, RoutesNameConfiguredAdapters) {
+  EXPECT_EQ(
+      ErrorsOf("tenants:\n"                                // 1
+               "  - id: t\n"                               // 2
+               "    gateway:\n"                            // 3
+               "      enabled: false\n"                    // 4
+               "    webhooks:\n"                           // 5
+               "      - name: soar\n"                      // 6
+               "        url: https://a.example.com\n"      // 7
+               "    routes:\n"                             // 8
+               "      disable_user: graph\n"               // 9
+               "      quarantine_email: gateway\n"         // 10
+               "      notify: webhook:chat\n"              // 11
+               "      force_logout: okta\n"                // 12
+               "      Bad-Action: graph\n"                 // 13
+               "      move_to_junk: [graph]\n"             // 14
+               "      observe: webhook:soar\n"),           // 15
+      "riposted.yaml:9: tenants[0].routes.disable_user: \"graph\" is not "
+      "configured for this tenant (add a graph: section, or enable it)\n"
+      "riposted.yaml:10: tenants[0].routes.quarantine_email: \"gateway\" is "
+      "not configured for this tenant (add a gateway: section, or enable "
+      "it)\n"
+      "riposted.yaml:11: tenants[0].routes.notify: no webhook named \"chat\" "
+      "in this tenant (webhooks: soar)\n"
+      "riposted.yaml:12: tenants[0].routes.force_logout: unknown adapter "
+      "\"okta\" (allowed: graph, gateway, webhook:<name>)\n"
+      "riposted.yaml:13: tenants[0].routes.Bad-Action: is not an action name "
+      "(lowercase letters, digits and '_', e.g. disable_user)\n"
+      "riposted.yaml:14: tenants[0].routes.move_to_junk: expected a string, "
+      "got a sequence");
+  EXPECT_EQ(ErrorsOf("tenants:\n"
+                     "  - id: t\n"
+                     "    routes:\n"
+                     "      notify: webhook:soar\n"
+                     "      observe: \"webhook:\"\n"
+                     "  - id: u\n"
+                     "    routes: [graph]\n"),
+            "riposted.yaml:4: tenants[0].routes.notify: no webhook named "
+            "\"soar\" in this tenant (it has none)\n"
+            "riposted.yaml:5: tenants[0].routes.observe: no webhook named "
+            "\"\" in this tenant (it has none)\n"
+            "riposted.yaml:7: tenants[1].routes: expected a map of action "
+            "names to adapters, got a sequence");
+  // A webhook defined in another tenant does not count.
+  EXPECT_THAT(ErrorsOf("tenants:\n"
+                       "  - id: a\n"
+                       "    webhooks:\n"
+                       "      - name: soar\n"
+                       "        url: https://a.example.com\n"
+                       "  - id: b\n"
+                       "    routes:\n"
+                       "      notify: webhook:soar\n"),
+              HasSubstr("riposted.yaml:8: tenants[1].routes.notify: no "
+                        "webhook named \"soar\""));
+  absl::StatusOr<ServerConfig> empty = ParseServerConfig(
+      "tenants:\n  - id: t\n    routes:\n", "riposted.yaml");
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_TRUE(empty->tenants[0].routes.empty());
+}
+
+TEST(ExecutionConfigTest, ReadsEveryKey) {
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      absl::StrCat(kMinimal,
+                   "execution:\n"
+                   "  workers: 32\n"
+                   "  lease: 2m\n"
+                   "  call_timeout: 30s\n"
+                   "  max_attempts: 3\n"
+                   "  max_age: 30m\n"
+                   "  backoff:\n"
+                   "    initial: 500ms\n"
+                   "    max: 1m\n"
+                   "  circuit_breaker:\n"
+                   "    failures: 10\n"
+                   "    open_for: 1m\n"
+                   "  expiry_scan_interval: 1s\n"),
+      "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const ExecutionConfig& e = config->execution;
+  EXPECT_EQ(e.workers, 32);
+  EXPECT_EQ(e.lease, absl::Minutes(2));
+  EXPECT_EQ(e.call_timeout, absl::Seconds(30));
+  EXPECT_EQ(e.max_attempts, 3);
+  EXPECT_EQ(e.max_age, absl::Minutes(30));
+  EXPECT_EQ(e.backoff_initial, absl::Milliseconds(500));
+  EXPECT_EQ(e.backoff_max, absl::Minutes(1));
+  EXPECT_EQ(e.breaker_failures, 10);
+  EXPECT_EQ(e.breaker_open_for, absl::Minutes(1));
+  EXPECT_EQ(e.expiry_scan_interval, absl::Seconds(1));
+}
+
+TEST(ExecutionConfigTest, DefaultsMatchTheSampleFile) {
+  ExecutionConfig defaults;
+  EXPECT_EQ(defaults.workers, 8);
+  EXPECT_EQ(defaults.lease, absl::Seconds(60));
+  EXPECT_EQ(defaults.call_timeout, absl::Seconds(20));
+  EXPECT_EQ(defaults.max_attempts, 8);
+  EXPECT_EQ(defaults.max_age, absl::Hours(1));
+  EXPECT_EQ(defaults.backoff_initial, absl::Seconds(1));
+  EXPECT_EQ(defaults.backoff_max, absl::Minutes(5));
+  EXPECT_EQ(defaults.breaker_failures, 5);
+  EXPECT_EQ(defaults.breaker_open_for, absl::Seconds(30));
+  EXPECT_EQ(defaults.expiry_scan_interval, absl::Seconds(5));
+  // ExpectSameSettings in EmbeddedFileEqualsCompiledDefaults compares the
+  // file with these.
+  EXPECT_EQ(DefaultServerConfig().execution.workers, defaults.workers);
+}
+
+TEST(ExecutionConfigTest, OutOfRangeValues) {
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal,
+                                  "execution:\n"                  // 3
+                                  "  workers: -1\n"               // 4
+                                  "  max_attempts: 0\n"           // 5
+                                  "  lease: 0s\n"                 // 6
+                                  "  max_age: -1s\n"              // 7
+                                  "  backoff:\n"                  // 8
+                                  "    initial: 0s\n"             // 9
+                                  "  circuit_breaker:\n"          // 10
+                                  "    failures: -1\n"            // 11
+                                  "    open_for: never\n"         // 12
+                                  "  expiry_scan_interval: 0\n"   // 13
+                                  "  call_timeout: 1\n"           // 14
+                                  "  retries: 3\n")),             // 15
+            "riposted.yaml:4: execution.workers: must be between 0 and 256, "
+            "got -1\n"
+            "riposted.yaml:5: execution.max_attempts: must be positive, got "
+            "0\n"
+            "riposted.yaml:6: execution.lease: must be positive, got \"0s\"\n"
+            "riposted.yaml:7: execution.max_age: must not be negative, got "
+            "\"-1s\"\n"
+            "riposted.yaml:9: execution.backoff.initial: must be positive, got "
+            "\"0s\"\n"
+            "riposted.yaml:11: execution.circuit_breaker.failures: must be "
+            "positive, got -1\n"
+            "riposted.yaml:12: execution.circuit_breaker.open_for: bad "
+            "duration \"never\" (use e.g. 30s, 5m, 24h)\n"
+            "riposted.yaml:13: execution.expiry_scan_interval: must be "
+            "positive, got \"0\"\n"
+            "riposted.yaml:14: execution.call_timeout: bad duration \"1\" (use "
+            "e.g. 30s, 5m, 24h)\n"
+            "riposted.yaml:15: unknown key 'retries' in 'execution' (allowed: "
+            "workers, lease, call_timeout, max_attempts, max_age, backoff, "
+            "circuit_breaker, expiry_scan_interval)");
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "execution:\n  workers: 257\n")),
+            "riposted.yaml:4: execution.workers: must be between 0 and 256, "
+            "got 257");
+  EXPECT_TRUE(
+      ParseServerConfig(absl::StrCat(kMinimal, "execution:\n  workers: 256\n"),
+                        "riposted.yaml")
+          .ok());
+}
+
+TEST(ExecutionConfigTest, LeaseMustOutlastThreeCalls) {
+  // Exactly 3 * call_timeout is enough (it is the default: 60s, 20s).
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "execution:\n  lease: 59s\n")),
+            "riposted.yaml:4: execution.lease: must be at least 3 * "
+            "execution.call_timeout = 1m, got 59s");
+  EXPECT_TRUE(
+      ParseServerConfig(absl::StrCat(kMinimal, "execution:\n  lease: 60s\n"),
+                        "riposted.yaml")
+          .ok());
+  // Only the call timeout given: blame it.
+  EXPECT_EQ(
+      ErrorsOf(absl::StrCat(kMinimal, "execution:\n  call_timeout: 30s\n")),
+      "riposted.yaml:4: execution.call_timeout: 3 * execution.call_timeout = "
+      "1m30s is more than execution.lease (1m); raise the lease too");
+  // Both given: blame the lease.
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal,
+                                  "execution:\n"
+                                  "  call_timeout: 30s\n"
+                                  "  lease: 89s\n")),
+            "riposted.yaml:5: execution.lease: must be at least 3 * "
+            "execution.call_timeout = 1m30s, got 1m29s");
+  // A bad value is reported once, without a cross-check on top.
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal,
+                                  "execution:\n"
+                                  "  call_timeout: 0s\n"
+                                  "  lease: 1s\n")),
+            "riposted.yaml:4: execution.call_timeout: must be positive, got "
+            "\"0s\"");
+}
+
+TEST(ExecutionConfigTest, BackoffInitialMustNotExceedMax) {
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal,
+                                  "execution:\n"
+                                  "  backoff:\n"
+                                  "    initial: 10m\n")),
+            "riposted.yaml:5: execution.backoff.initial: must not exceed "
+            "execution.backoff.max (5m), got 10m");
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal,
+                                  "execution:\n"
+                                  "  backoff:\n"
+                                  "    max: 500ms\n")),
+            "riposted.yaml:5: execution.backoff.max: must be at least "
+            "execution.backoff.initial (1s), got 500ms");
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal,
+                                  "execution:\n"
+                                  "  backoff:\n"
+                                  "    max: 1s\n"
+                                  "    initial: 2s\n")),
+            "riposted.yaml:6: execution.backoff.initial: must not exceed "
+            "execution.backoff.max (1s), got 2s");
+  EXPECT_TRUE(ParseServerConfig(absl::StrCat(kMinimal,
+                                             "execution:\n"
+                                             "  backoff:\n"
+                                             "    initial: 5s\n"
+                                             "    max: 5s\n"),
+                                "riposted.yaml")
+                  .ok());
 }
 
 }  // namespace

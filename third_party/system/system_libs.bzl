@@ -19,11 +19,13 @@ _LIBS = {
     "gtest_main": ["gtest_main", "gtest"],
     "gmock_main": ["gmock_main", "gmock", "gtest"],
     "benchmark": ["benchmark"],
+    "cpprest": [],
 }
 
 # Libraries with no pkg-config file: plain -l flags.
 _EXTRA = {
     "grpc_reflection": ["-lgrpc++_reflection"],
+    "cpprest": ["-lcpprest", "-lssl", "-lcrypto"],
 }
 
 # Abseil comes in through gRPC's flags; these are the extra pieces we use.

@@ -1,0 +1,161 @@
+#ifndef RIPOSTE_ACTIONS_GRAPH_FAKE_GRAPH_H_
+#define RIPOSTE_ACTIONS_GRAPH_FAKE_GRAPH_H_
+
+// An in-memory Microsoft Graph (and Entra ID token endpoint) for unit
+// tests: users, mail folders, messages and attachments, answering the
+// requests the Graph adapter makes the way the documented API does, and
+// checking that every call carries the headers it must. Plug Handle() into
+// http::FakeHttpClient. Thread-safe. For tests only.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "http/http_client.h"
+
+namespace riposte::actions::graph {
+
+class FakeGraph {
+ public:
+  static constexpr char kLoginBase[] = "https://login.test";
+  static constexpr char kGraphBase[] = "https://graph.test/v1.0";
+  static constexpr char kTenant[] = "contoso.example";
+  static constexpr char kClientId[] = "app-1";
+  static constexpr char kClientSecret[] = "Q~s3cret.VALUE_xyz";
+
+  struct User {
+    std::string id;
+    std::string upn;
+    bool enabled = true;
+    int revocations = 0;
+  };
+  struct Attachment {
+    std::string id;
+    std::string name;
+    std::string content_type = "application/octet-stream";
+    std::string odata_type = "#microsoft.graph.fileAttachment";
+    std::string content;
+    bool is_inline = false;
+  };
+  struct Message {
+    std::string id;
+    std::string internet_message_id;
+    std::string folder_id;
+    std::string subject;
+    std::vector<Attachment> attachments;
+  };
+  struct Folder {
+    std::string id;
+    std::string display_name;
+    std::string well_known;  // "inbox", "junkemail", or empty
+  };
+
+  FakeGraph();
+
+  // The handler for http::FakeHttpClient.
+  absl::StatusOr<http::HttpResponse> Handle(const http::HttpRequest& request);
+
+  // Each mailbox starts with "inbox-<mailbox>" and "junk-<mailbox>".
+  void AddMailbox(const std::string& mailbox);
+  void AddUser(User user);
+  void AddFolder(const std::string& mailbox, Folder folder);
+  void AddMessage(const std::string& mailbox, Message message);
+
+  std::optional<User> GetUser(const std::string& id_or_upn) const;
+  void SetUserEnabled(const std::string& id_or_upn, bool enabled);
+  std::optional<Message> GetMessage(const std::string& mailbox,
+                                    const std::string& id) const;
+  // Every message in the mailbox with this internetMessageId.
+  std::vector<Message> FindMessages(const std::string& mailbox,
+                                    const std::string& internet_message_id) const;
+  void MoveMessage(const std::string& mailbox, const std::string& id,
+                   const std::string& folder_id);
+  void DeleteMessage(const std::string& mailbox, const std::string& id);
+  std::optional<Folder> FindFolderByName(const std::string& mailbox,
+                                         const std::string& name) const;
+
+  // Makes every token issued so far invalid (Graph answers 401).
+  void RevokeIssuedTokens();
+  int token_requests() const;
+  // Problems with requests that a real Graph would reject or that break
+  // the adapter's contract (missing headers, reused client-request-id).
+  std::vector<std::string> violations() const;
+
+  // The next `times` requests whose method matches and whose path contains
+  // `path_part` get `response` instead of the normal answer.
+  void Inject(const std::string& method, const std::string& path_part,
+              http::HttpResponse response, int times = 1);
+
+  // Knobs.
+  void set_change_ids_on_move(bool v);
+  void set_page_size(int v);
+  void set_token_expires_in(int seconds);
+  // When set, the mail folder list ignores the next create (simulating a
+  // concurrent creator): the POST answers 409 and the folder appears.
+  void set_conflict_on_folder_create(bool v);
+
+ private:
+  struct Injected {
+    std::string method;
+    std::string path_part;
+    http::HttpResponse response;
+    int times;
+  };
+  struct Mailbox {
+    std::vector<Folder> folders;
+    std::vector<Message> messages;
+  };
+
+  http::HttpResponse Token(const http::HttpRequest& request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  http::HttpResponse Route(const std::string& method,
+                           const std::vector<std::string>& segments,
+                           const std::map<std::string, std::string>& query,
+                           const std::string& body)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  http::HttpResponse Mail(const std::string& method, Mailbox& box,
+                          const std::string& mailbox,
+                          const std::vector<std::string>& segments,
+                          const std::map<std::string, std::string>& query,
+                          const std::string& body)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  http::HttpResponse ListMessages(const std::vector<const Message*>& matches,
+                                  const std::string& next_base,
+                                  const std::map<std::string, std::string>& query)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  User* FindUserLocked(const std::string& id_or_upn)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Folder* ResolveFolder(Mailbox& box, const std::string& id_or_name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string NewId(const std::string& prefix) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  std::vector<User> users_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Mailbox> mailboxes_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> valid_tokens_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> client_request_ids_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> violations_ ABSL_GUARDED_BY(mu_);
+  std::deque<Injected> injected_ ABSL_GUARDED_BY(mu_);
+  int token_requests_ ABSL_GUARDED_BY(mu_) = 0;
+  int next_id_ ABSL_GUARDED_BY(mu_) = 0;
+  bool change_ids_on_move_ ABSL_GUARDED_BY(mu_) = false;
+  int page_size_ ABSL_GUARDED_BY(mu_) = 10;
+  int token_expires_in_ ABSL_GUARDED_BY(mu_) = 3599;
+  bool conflict_on_folder_create_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Graph's error body.
+http::HttpResponse GraphError(int status, const std::string& code,
+                              const std::string& message,
+                              const std::string& request_id = "rid-error");
+
+}  // namespace riposte::actions::graph
+
+#endif  // RIPOSTE_ACTIONS_GRAPH_FAKE_GRAPH_H_

@@ -1,0 +1,323 @@
+// quarantine_email and move_to_junk against the fake Graph.
+
+#include "absl/status/status.h"
+#include "actions/action_executor.h"
+#include "actions/common/json_value.h"
+#include "actions/graph/fake_graph.h"
+#include "actions/graph/graph_test_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace riposte::actions::graph {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using Outcome = ActionResult::Outcome;
+
+constexpr char kImid[] = "<phish-1@evil.example>";
+
+class GraphMailActionsTest : public GraphAdapterTest {
+ protected:
+  GraphMailActionsTest() {
+    inbox_ = absl::StrCat("inbox-", kMailbox);
+    junk_ = absl::StrCat("junk-", kMailbox);
+    graph_.AddFolder(kMailbox, {"folder-archive", "Archive", ""});
+    graph_.AddMessage(kMailbox, {"m1", kImid, inbox_, "Credit Transfer Copy"});
+    graph_.AddMessage(kMailbox, {"m2", kImid, "folder-archive", "Credit Transfer Copy"});
+    graph_.AddMessage(kMailbox, {"other", "<fine@x>", inbox_, "Lunch"});
+  }
+
+  std::string QuarantineId() {
+    return graph_.FindFolderByName(kMailbox, "Riposte Quarantine")->id;
+  }
+
+  std::string inbox_;
+  std::string junk_;
+};
+
+TEST_F(GraphMailActionsTest, QuarantineCreatesTheFolderAndMovesEveryCopy) {
+  graph_.set_change_ids_on_move(true);
+  ActionRequest request = EmailRequest("quarantine_email", kImid);
+  absl::StatusOr<ActionResult> applied = Apply(request);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(applied->outcome, Outcome::kApplied);
+  const std::string q = QuarantineId();
+
+  std::vector<std::string> calls = GraphCalls();
+  ASSERT_EQ(calls.size(), 5);
+  EXPECT_EQ(calls[0],
+            "GET /users/bob@contoso.example/mailFolders?$filter=displayName%20eq%20"
+            "%27Riposte%20Quarantine%27&$select=id,displayName");
+  EXPECT_EQ(calls[1], "POST /users/bob@contoso.example/mailFolders");
+  EXPECT_EQ(Requests()[2].body, R"({"displayName":"Riposte Quarantine"})");
+  EXPECT_THAT(calls[2], HasSubstr("GET /users/bob@contoso.example/messages?$filter="));
+  EXPECT_EQ(calls[3], "POST /users/bob@contoso.example/messages/m1/move");
+  EXPECT_EQ(calls[4], "POST /users/bob@contoso.example/messages/m2/move");
+
+  std::vector<FakeGraph::Message> copies = graph_.FindMessages(kMailbox, kImid);
+  ASSERT_EQ(copies.size(), 2);
+  for (const auto& m : copies) EXPECT_EQ(m.folder_id, q);
+  // Ids changed on the move; the memo has the new ones and where each came from.
+  absl::StatusOr<common::JsonValue> memo = common::JsonValue::Parse(applied->memo);
+  ASSERT_TRUE(memo.ok());
+  EXPECT_EQ(memo->GetString("folder_id"), q);
+  EXPECT_EQ(memo->GetString("mailbox"), kMailbox);
+  const auto& entries = memo->GetArray("messages");
+  ASSERT_EQ(entries.size(), 2);
+  EXPECT_EQ(entries[0].GetString("id"), copies[0].id);
+  EXPECT_EQ(entries[0].GetString("from"), inbox_);
+  EXPECT_EQ(entries[1].GetString("id"), copies[1].id);
+  EXPECT_EQ(entries[1].GetString("from"), "folder-archive");
+  EXPECT_NE(copies[0].id, "m1");
+
+  request.memo = applied->memo;
+  absl::StatusOr<ActionResult> reverted = Revert(request);
+  ASSERT_TRUE(reverted.ok()) << reverted.status();
+  EXPECT_EQ(reverted->outcome, Outcome::kReverted);
+  copies = graph_.FindMessages(kMailbox, kImid);
+  ASSERT_EQ(copies.size(), 2);
+  EXPECT_EQ(copies[0].folder_id, inbox_);
+  EXPECT_EQ(copies[1].folder_id, "folder-archive");
+  EXPECT_THAT(reverted->details, HasSubstr(R"("moved_back":2)"));
+  EXPECT_EQ(graph_.FindMessages(kMailbox, "<fine@x>")[0].folder_id, inbox_);
+}
+
+TEST_F(GraphMailActionsTest, QuarantineRequestsAreShapedAsDocumented) {
+  graph_.AddFolder(kMailbox, {"folder-q", "Riposte Quarantine", ""});
+  absl::StatusOr<ActionResult> applied = Apply(EmailRequest("quarantine_email", kImid));
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_THAT(
+      GraphCalls(),
+      ElementsAre(
+          "GET /users/bob@contoso.example/mailFolders?$filter=displayName%20eq%20"
+          "%27Riposte%20Quarantine%27&$select=id,displayName",
+          "GET /users/bob@contoso.example/messages?$filter=internetMessageId%20eq%20"
+          "%27%3Cphish-1%40evil.example%3E%27&$select=id,parentFolderId,subject",
+          "POST /users/bob@contoso.example/messages/m1/move",
+          "POST /users/bob@contoso.example/messages/m2/move"));
+  EXPECT_EQ(Requests().back().body, R"({"destinationId":"folder-q"})");
+  EXPECT_THAT(applied->details, HasSubstr(R"("moved":2,"already_there":0)"));
+}
+
+TEST_F(GraphMailActionsTest, AFolderCreatedConcurrentlyIsLookedUpAgain) {
+  graph_.set_conflict_on_folder_create(true);
+  absl::StatusOr<ActionResult> applied = Apply(EmailRequest("quarantine_email", kImid));
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  std::vector<std::string> calls = GraphCalls();
+  ASSERT_GE(calls.size(), 3);
+  EXPECT_THAT(calls[1], HasSubstr("POST /users/bob@contoso.example/mailFolders"));
+  EXPECT_THAT(calls[2], HasSubstr("GET /users/bob@contoso.example/mailFolders?$filter="));
+  for (const auto& m : graph_.FindMessages(kMailbox, kImid)) {
+    EXPECT_EQ(m.folder_id, QuarantineId());
+  }
+}
+
+TEST_F(GraphMailActionsTest, ApplyingTwiceDoesNotMoveTwice) {
+  ActionRequest request = EmailRequest("quarantine_email", kImid);
+  absl::StatusOr<ActionResult> first = Apply(request);
+  ASSERT_TRUE(first.ok());
+  http_.ClearRequests();
+  request.memo = first->memo;
+  absl::StatusOr<ActionResult> second = Apply(request);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->outcome, Outcome::kAlreadyApplied);
+  for (const std::string& call : GraphCalls()) EXPECT_THAT(call, ::testing::Not(HasSubstr("/move")));
+  // The original folders survive the second Apply.
+  EXPECT_EQ(second->memo, first->memo);
+}
+
+TEST_F(GraphMailActionsTest, ARetriedApplyFindsTheMessageInTheFolder) {
+  ActionRequest request = EmailRequest("quarantine_email", kImid);
+  absl::StatusOr<ActionResult> first = Apply(request);
+  ASSERT_TRUE(first.ok());
+  // The mailbox-wide search lags behind the move.
+  graph_.Inject("GET", "/users/bob@contoso.example/messages",
+                http::JsonResponse(200, R"({"value":[]})"));
+  http_.ClearRequests();
+  request.memo = first->memo;
+  absl::StatusOr<ActionResult> second = Apply(request);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->outcome, Outcome::kAlreadyApplied);
+  EXPECT_EQ(second->memo, first->memo);
+  EXPECT_THAT(second->details, HasSubstr(R"("found_in_destination":2)"));
+  EXPECT_THAT(GraphCalls().back(), HasSubstr("/mailFolders/" + QuarantineId() + "/messages?$filter="));
+}
+
+TEST_F(GraphMailActionsTest, NoSuchMessageIsNotFound) {
+  absl::Status s = Apply(EmailRequest("quarantine_email", "<nope@x>")).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(s.message(), HasSubstr("<nope@x>"));
+}
+
+TEST_F(GraphMailActionsTest, QuotesInTheMessageIdAreEscapedForOData) {
+  graph_.AddMessage(kMailbox, {"m9", "<o'brien's@x>", inbox_, "Hi"});
+  absl::StatusOr<ActionResult> applied = Apply(EmailRequest("move_to_junk", "<o'brien's@x>"));
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m9")->folder_id, junk_);
+  bool saw_search = false;
+  for (const std::string& call : GraphCalls()) {
+    if (absl::StrContains(call, "/messages?$filter=")) {
+      saw_search = true;
+      EXPECT_THAT(call, HasSubstr("%27%3Co%27%27brien%27%27s%40x%3E%27"));
+    }
+  }
+  EXPECT_TRUE(saw_search);
+}
+
+TEST_F(GraphMailActionsTest, ACopyAlreadyInQuarantineIsNotReleasedByUs) {
+  graph_.AddFolder(kMailbox, {"folder-q", "Riposte Quarantine", ""});
+  graph_.MoveMessage(kMailbox, "m2", "folder-q");  // another run put it there
+  ActionRequest request = EmailRequest("quarantine_email", kImid);
+  absl::StatusOr<ActionResult> applied = Apply(request);
+  ASSERT_TRUE(applied.ok());
+  EXPECT_EQ(applied->outcome, Outcome::kApplied);
+  EXPECT_EQ(applied->memo,
+            R"({"v":1,"action":"quarantine_email","mailbox":"bob@contoso.example",)"
+            R"("folder_id":"folder-q","messages":[{"id":"m1","from":"inbox-bob@contoso.example"},)"
+            R"({"id":"m2","from":null}]})");
+  request.memo = applied->memo;
+  absl::StatusOr<ActionResult> reverted = Revert(request);
+  ASSERT_TRUE(reverted.ok());
+  EXPECT_EQ(reverted->outcome, Outcome::kReverted);
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m1")->folder_id, inbox_);
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m2")->folder_id, "folder-q");
+  EXPECT_THAT(reverted->details, HasSubstr(R"("not_moved_by_riposte":1)"));
+}
+
+TEST_F(GraphMailActionsTest, AllCopiesAlreadyThereIsAlreadyApplied) {
+  graph_.AddFolder(kMailbox, {"folder-q", "Riposte Quarantine", ""});
+  graph_.MoveMessage(kMailbox, "m1", "folder-q");
+  graph_.MoveMessage(kMailbox, "m2", "folder-q");
+  absl::StatusOr<ActionResult> applied = Apply(EmailRequest("quarantine_email", kImid));
+  ASSERT_TRUE(applied.ok());
+  EXPECT_EQ(applied->outcome, Outcome::kAlreadyApplied);
+}
+
+TEST_F(GraphMailActionsTest, RevertReconcilesWithWhatHappenedSince) {
+  ActionRequest request = EmailRequest("quarantine_email", kImid);
+  absl::StatusOr<ActionResult> applied = Apply(request);
+  ASSERT_TRUE(applied.ok());
+  // An analyst released m1 by hand and deleted m2.
+  graph_.MoveMessage(kMailbox, "m1", inbox_);
+  graph_.DeleteMessage(kMailbox, "m2");
+  http_.ClearRequests();
+  request.memo = applied->memo;
+  absl::StatusOr<ActionResult> reverted = Revert(request);
+  ASSERT_TRUE(reverted.ok()) << reverted.status();
+  EXPECT_EQ(reverted->outcome, Outcome::kAlreadyReverted);
+  EXPECT_THAT(reverted->details, HasSubstr(R"("already_moved_elsewhere":1,"gone":1)"));
+  for (const std::string& call : GraphCalls()) EXPECT_THAT(call, ::testing::Not(HasSubstr("/move")));
+}
+
+TEST_F(GraphMailActionsTest, RevertFindsACopyWhoseIdChanged) {
+  ActionRequest request = EmailRequest("quarantine_email", kImid);
+  graph_.DeleteMessage(kMailbox, "m2");
+  absl::StatusOr<ActionResult> applied = Apply(request);
+  ASSERT_TRUE(applied.ok());
+  // The id recorded in the memo no longer resolves (e.g. the item was
+  // re-created by a mailbox move), but the message is still quarantined.
+  const std::string q = QuarantineId();
+  graph_.DeleteMessage(kMailbox, "m1");
+  graph_.AddMessage(kMailbox, {"m1-new", kImid, q, "Credit Transfer Copy"});
+  request.memo = applied->memo;
+  absl::StatusOr<ActionResult> reverted = Revert(request);
+  ASSERT_TRUE(reverted.ok()) << reverted.status();
+  EXPECT_EQ(reverted->outcome, Outcome::kReverted);
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m1-new")->folder_id, inbox_);
+}
+
+TEST_F(GraphMailActionsTest, RevertFallsBackToTheInboxWhenTheOriginalFolderIsGone) {
+  graph_.DeleteMessage(kMailbox, "m1");
+  ActionRequest request = EmailRequest("quarantine_email", kImid);
+  absl::StatusOr<ActionResult> applied = Apply(request);
+  ASSERT_TRUE(applied.ok());
+  // "folder-archive" disappears: moving back to it answers 404.
+  graph_.Inject("POST", "/messages/m2/move",
+                GraphError(404, "ErrorItemNotFound", "The specified folder could not be found."));
+  request.memo = applied->memo;
+  absl::StatusOr<ActionResult> reverted = Revert(request);
+  ASSERT_TRUE(reverted.ok()) << reverted.status();
+  EXPECT_EQ(reverted->outcome, Outcome::kReverted);
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m2")->folder_id, inbox_);
+  EXPECT_THAT(reverted->details, HasSubstr(R"("moved_to_inbox":1)"));
+}
+
+TEST_F(GraphMailActionsTest, RevertWithoutMemoIsFailedPrecondition) {
+  EXPECT_EQ(Revert(EmailRequest("quarantine_email", kImid)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(GraphMailActionsTest, FollowsNextLinks) {
+  graph_.set_page_size(1);
+  graph_.AddMessage(kMailbox, {"m3", kImid, inbox_, "again"});
+  absl::StatusOr<ActionResult> applied = Apply(EmailRequest("move_to_junk", kImid));
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_THAT(applied->details, HasSubstr(R"("moved":3)"));
+  for (const auto& m : graph_.FindMessages(kMailbox, kImid)) EXPECT_EQ(m.folder_id, junk_);
+}
+
+TEST_F(GraphMailActionsTest, MoveToJunkAndBack) {
+  ActionRequest request = EmailRequest("move_to_junk", kImid);
+  absl::StatusOr<ActionResult> applied = Apply(request);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(applied->outcome, Outcome::kApplied);
+  std::vector<std::string> calls = GraphCalls();
+  EXPECT_EQ(calls[0], "GET /users/bob@contoso.example/mailFolders/junkemail?$select=id");
+  EXPECT_EQ(Requests().back().body, R"({"destinationId":"junkemail"})");
+  EXPECT_THAT(applied->memo, HasSubstr(R"("folder_id":"junk-bob@contoso.example")"));
+  for (const auto& m : graph_.FindMessages(kMailbox, kImid)) EXPECT_EQ(m.folder_id, junk_);
+
+  request.memo = applied->memo;
+  absl::StatusOr<ActionResult> again = Apply(request);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->outcome, Outcome::kAlreadyApplied);
+
+  absl::StatusOr<ActionResult> reverted = Revert(request);
+  ASSERT_TRUE(reverted.ok());
+  EXPECT_EQ(reverted->outcome, Outcome::kReverted);
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m1")->folder_id, inbox_);
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m2")->folder_id, "folder-archive");
+
+  absl::StatusOr<ActionResult> twice = Revert(request);
+  ASSERT_TRUE(twice.ok());
+  EXPECT_EQ(twice->outcome, Outcome::kAlreadyReverted);
+}
+
+TEST_F(GraphMailActionsTest, ByGraphMessageIdWhenThereIsNoInternetMessageId) {
+  ActionRequest request = EmailRequest("move_to_junk", "");
+  request.target.mutable_email()->set_graph_message_id("m2");
+  absl::StatusOr<ActionResult> applied = Apply(request);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m2")->folder_id, junk_);
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m1")->folder_id, inbox_);
+  EXPECT_THAT(GraphCalls()[1], HasSubstr("GET /users/bob@contoso.example/messages/m2?$select="));
+
+  ActionRequest missing = EmailRequest("move_to_junk", "");
+  missing.target.mutable_email()->set_graph_message_id("zzz");
+  EXPECT_EQ(Apply(missing).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(GraphMailActionsTest, InvalidEmailTargets) {
+  EXPECT_EQ(Apply(EmailRequest("quarantine_email", kImid, "")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Apply(EmailRequest("quarantine_email", "")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Apply(UserRequest("quarantine_email", "u1")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Requests().empty());
+}
+
+TEST_F(GraphMailActionsTest, UnavailableMoveCarriesAnHttpDateRetryAfter) {
+  http::HttpResponse busy = GraphError(503, "ServiceUnavailable", "try later");
+  busy.headers["Retry-After"] = "Wed, 01 May 2024 10:00:05 GMT";
+  graph_.Inject("POST", "/messages/m1/move", busy);
+  absl::Status s = Apply(EmailRequest("move_to_junk", kImid)).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(RetryAfter(s), absl::Seconds(5));
+  EXPECT_THAT(s.message(), HasSubstr("POST /v1.0/users/bob@contoso.example/messages/m1/move"));
+}
+
+}  // namespace
+}  // namespace riposte::actions::graph

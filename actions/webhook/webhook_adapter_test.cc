@@ -1,0 +1,284 @@
+#include "actions/webhook/webhook_adapter.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/time/civil_time.h"
+#include "actions/action_executor.h"
+#include "actions/common/json_value.h"
+#include "common/clock.h"
+#include "common/sha256.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "http/fake_http_client.h"
+
+namespace riposte::actions::webhook {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using Outcome = ActionResult::Outcome;
+
+constexpr char kHmacSecret[] = "whsec_9f8e7d6c5b4a";
+constexpr char kApiToken[] = "Bearer soar-api-token-123456";
+constexpr char kUrl[] = "https://soar.test/hooks/T0001/B0002/SeCrEtPaTh?token=qwerty";
+
+// RFC 2104 built from plain SHA-256, independent of the OpenSSL HMAC the
+// adapter uses.
+std::string IndependentHmacHex(std::string key, const std::string& data) {
+  constexpr size_t kBlock = 64;
+  if (key.size() > kBlock) key = absl::HexStringToBytes(Sha256Hex(key));
+  key.resize(kBlock, '\0');
+  std::string ipad, opad;
+  for (char c : key) {
+    ipad.push_back(static_cast<char>(c ^ 0x36));
+    opad.push_back(static_cast<char>(c ^ 0x5c));
+  }
+  const std::string inner = absl::HexStringToBytes(Sha256Hex(ipad + data));
+  return Sha256Hex(opad + inner);
+}
+
+class WebhookAdapterTest : public ::testing::Test {
+ protected:
+  WebhookAdapterTest()
+      : clock_(absl::FromUnixSeconds(1714557600)),
+        http_([this](const http::HttpRequest&) -> absl::StatusOr<http::HttpResponse> {
+          return next_;
+        }) {
+    next_ = http::JsonResponse(202, R"({"ticket":"INC-1"})");
+  }
+
+  static WebhookOptions Options() {
+    WebhookOptions o;
+    o.name = "soar";
+    o.url = kUrl;
+    o.headers = {{"Authorization", kApiToken}, {"X-Tenant", "contoso"}};
+    o.body_template =
+        R"({"action":"{{action}}","target":"{{target}}","display":"{{target_display}}",)"
+        R"("tenant":"{{tenant}}","incident":"{{incident}}","run":"{{run}}",)"
+        R"("key":"{{idempotency_key}}","why":"{{narrative}}","until":"{{expires_at}}",)"
+        R"("phase":"{{phase}}"})";
+    o.hmac_secret = kHmacSecret;
+    o.call_timeout = absl::Seconds(3);
+    return o;
+  }
+
+  static ActionRequest Request() {
+    ActionRequest r;
+    r.run_id = 1001;
+    r.incident_id = 55;
+    r.tenant_id = "contoso";
+    r.action = "disable_user";
+    r.target.mutable_user()->set_user_principal_name("alice@contoso.example");
+    r.target_key = "user:alice@contoso.example";
+    r.idempotency_key = "run-1001-a";
+    r.narrative = "Score 87 on \"Unusual Login\"\nand outbound spam";
+    r.expires_at = absl::FromCivil(absl::CivilSecond(2024, 5, 1, 12, 0, 0), absl::UTCTimeZone());
+    return r;
+  }
+
+  void ExpectNoSecrets(const std::string& text) {
+    EXPECT_THAT(text, Not(HasSubstr(kHmacSecret)));
+    EXPECT_THAT(text, Not(HasSubstr("soar-api-token")));
+    EXPECT_THAT(text, Not(HasSubstr("SeCrEtPaTh")));
+    EXPECT_THAT(text, Not(HasSubstr("qwerty")));
+  }
+
+  FakeClock clock_;
+  http::HttpResponse next_;
+  http::FakeHttpClient http_;
+};
+
+TEST_F(WebhookAdapterTest, FillsTheTemplateAndSignsTheExactBody) {
+  WebhookAdapter adapter(Options(), &http_, &clock_);
+  EXPECT_EQ(adapter.name(), "soar");
+  absl::StatusOr<ActionResult> r = adapter.Apply(Request());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, Outcome::kApplied);
+  ASSERT_EQ(http_.requests().size(), 1);
+  const http::HttpRequest sent = http_.requests()[0];
+  EXPECT_EQ(sent.method, "POST");
+  EXPECT_EQ(sent.url, kUrl);
+  EXPECT_EQ(sent.timeout, absl::Seconds(3));
+  EXPECT_EQ(sent.body,
+            R"({"action":"disable_user","target":"user:alice@contoso.example",)"
+            R"("display":"alice@contoso.example","tenant":"contoso","incident":"55",)"
+            R"("run":"1001","key":"run-1001-a",)"
+            R"("why":"Score 87 on \"Unusual Login\"\nand outbound spam",)"
+            R"("until":"2024-05-01T12:00:00Z","phase":"apply"})");
+  EXPECT_TRUE(common::JsonValue::Parse(sent.body).ok());
+  EXPECT_EQ(sent.headers.at("Idempotency-Key"), "run-1001-a");
+  EXPECT_EQ(sent.headers.at("Content-Type"), "application/json");
+  EXPECT_EQ(sent.headers.at("Authorization"), kApiToken);
+  EXPECT_EQ(sent.headers.at("X-Tenant"), "contoso");
+  EXPECT_EQ(sent.headers.at("x-riposte-signature"),
+            "sha256=" + IndependentHmacHex(kHmacSecret, sent.body));
+
+  absl::StatusOr<common::JsonValue> details = common::JsonValue::Parse(r->details);
+  ASSERT_TRUE(details.ok());
+  EXPECT_EQ(details->GetString("destination"), "https://soar.test");
+  EXPECT_EQ(details->GetInt64("status"), 202);
+  EXPECT_EQ(details->GetString("body_sha256"), Sha256Hex(sent.body));
+  EXPECT_EQ(r->memo, R"({"v":1,"status":202})");
+  ExpectNoSecrets(r->details + r->memo);
+}
+
+TEST_F(WebhookAdapterTest, CustomSignatureHeaderAndNoExpiry) {
+  WebhookOptions o = Options();
+  o.signature_header = "X-Hub-Signature-256";
+  o.method = "PUT";
+  WebhookAdapter adapter(o, &http_, &clock_);
+  ActionRequest request = Request();
+  request.expires_at = absl::InfinitePast();
+  ASSERT_TRUE(adapter.Apply(request).ok());
+  const http::HttpRequest sent = http_.requests()[0];
+  EXPECT_EQ(sent.method, "PUT");
+  EXPECT_EQ(sent.headers.count("X-Riposte-Signature"), 0);
+  EXPECT_EQ(sent.headers.at("X-Hub-Signature-256"),
+            "sha256=" + IndependentHmacHex(kHmacSecret, sent.body));
+  EXPECT_THAT(sent.body, HasSubstr(R"("until":"")"));
+}
+
+TEST_F(WebhookAdapterTest, UnsignedWithoutASecret) {
+  WebhookOptions o = Options();
+  o.hmac_secret.clear();
+  WebhookAdapter adapter(o, &http_, &clock_);
+  ASSERT_TRUE(adapter.Apply(Request()).ok());
+  EXPECT_EQ(http_.requests()[0].headers.count("X-Riposte-Signature"), 0);
+  EXPECT_EQ(http_.requests()[0].headers.count("Idempotency-Key"), 1);
+}
+
+TEST_F(WebhookAdapterTest, RetrySemantics) {
+  WebhookAdapter adapter(Options(), &http_, &clock_);
+  next_ = http::JsonResponse(429, R"({"error":{"code":"rate","message":"slow"}})",
+                             {{"Retry-After", "11"}});
+  absl::Status s = adapter.Apply(Request()).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(RetryAfter(s), absl::Seconds(11));
+  EXPECT_THAT(s.message(), HasSubstr("webhook soar POST https://soar.test"));
+  ExpectNoSecrets(s.ToString());
+
+  next_ = http::JsonResponse(503, "", {{"Retry-After", "Wed, 01 May 2024 10:02:00 GMT"}});
+  s = adapter.Apply(Request()).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(RetryAfter(s), absl::Minutes(2));
+
+  next_ = http::JsonResponse(500, "");
+  EXPECT_EQ(adapter.Apply(Request()).status().code(), absl::StatusCode::kUnavailable);
+  next_ = http::JsonResponse(400, "");
+  EXPECT_EQ(adapter.Apply(Request()).status().code(), absl::StatusCode::kInvalidArgument);
+  next_ = http::JsonResponse(401, "");
+  EXPECT_EQ(adapter.Apply(Request()).status().code(), absl::StatusCode::kUnauthenticated);
+  next_ = http::JsonResponse(409, "");
+  EXPECT_EQ(adapter.Apply(Request()).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(WebhookAdapterTest, SuccessCodesAreConfigurable) {
+  WebhookOptions o = Options();
+  o.success_codes = {200};
+  WebhookAdapter adapter(o, &http_, &clock_);
+  next_ = http::JsonResponse(202, "{}");
+  absl::Status s = adapter.Apply(Request()).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(s.message(), HasSubstr("HTTP 202 is not a configured success code"));
+  next_ = http::JsonResponse(200, "{}");
+  EXPECT_TRUE(adapter.Apply(Request()).ok());
+}
+
+TEST_F(WebhookAdapterTest, ServerEchoesAndTransportErrorsAreRedacted) {
+  WebhookAdapter adapter(Options(), &http_, &clock_);
+  next_ = http::JsonResponse(
+      403, absl::StrCat(R"({"error":{"code":"denied","message":"token )", kApiToken,
+                        R"( not valid for /hooks/T0001/B0002/SeCrEtPaTh?token=qwerty"}})"));
+  absl::Status s = adapter.Apply(Request()).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  ExpectNoSecrets(s.ToString());
+
+  http_.SetHandler([](const http::HttpRequest& r) -> absl::StatusOr<http::HttpResponse> {
+    return absl::UnavailableError(absl::StrCat("connect to ", r.url, " refused"));
+  });
+  s = adapter.Apply(Request()).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  ExpectNoSecrets(s.ToString());
+}
+
+TEST_F(WebhookAdapterTest, RevertOnlyWhenConfigured) {
+  WebhookAdapter no_revert(Options(), &http_, &clock_);
+  EXPECT_EQ(no_revert.Revert(Request()).status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_TRUE(http_.requests().empty());
+
+  WebhookOptions o = Options();
+  o.revert = true;
+  WebhookAdapter adapter(o, &http_, &clock_);
+  ActionRequest request = Request();
+  absl::StatusOr<ActionResult> applied = adapter.Apply(request);
+  ASSERT_TRUE(applied.ok());
+  request.memo = applied->memo;
+  absl::StatusOr<ActionResult> reverted = adapter.Revert(request);
+  ASSERT_TRUE(reverted.ok()) << reverted.status();
+  EXPECT_EQ(reverted->outcome, Outcome::kReverted);
+  EXPECT_EQ(reverted->memo, applied->memo);
+  const http::HttpRequest sent = http_.requests()[1];
+  EXPECT_THAT(sent.body, HasSubstr(R"("phase":"revert")"));
+  EXPECT_THAT(sent.body, HasSubstr(R"("key":"run-1001-a:revert")"));
+  EXPECT_EQ(sent.headers.at("Idempotency-Key"), "run-1001-a:revert");
+  EXPECT_EQ(sent.headers.at("X-Riposte-Signature"),
+            "sha256=" + IndependentHmacHex(kHmacSecret, sent.body));
+}
+
+TEST_F(WebhookAdapterTest, TargetDisplayForEmails) {
+  WebhookAdapter adapter(Options(), &http_, &clock_);
+  ActionRequest request = Request();
+  request.action = "quarantine_email";
+  v1::EmailEntity* email = request.target.mutable_email();
+  email->set_internet_message_id("<m@x>");
+  email->set_subject("Credit Transfer Copy");
+  email->set_mailbox("bob@contoso.example");
+  absl::StatusOr<std::string> body = adapter.RenderBody(request, false);
+  ASSERT_TRUE(body.ok());
+  EXPECT_THAT(*body, HasSubstr(
+      R"("display":"message <m@x> \"Credit Transfer Copy\" in bob@contoso.example")"));
+}
+
+TEST(WebhookOptionsTest, Validation) {
+  auto bad = [](auto mutate) {
+    WebhookOptions o;
+    o.url = "https://h.test/x";
+    o.body_template = R"({"a":"{{action}}"})";
+    mutate(o);
+    return std::string(ValidateWebhookOptions(o).message());
+  };
+  EXPECT_EQ(bad([](WebhookOptions&) {}), "");
+  EXPECT_THAT(bad([](WebhookOptions& o) { o.body_template = R"({"a":{{action}}})"; }),
+              HasSubstr("body_template: not valid JSON once filled"));
+  EXPECT_THAT(bad([](WebhookOptions& o) { o.body_template = R"({"a":"{{who}}"})"; }),
+              HasSubstr("unknown placeholder"));
+  EXPECT_THAT(bad([](WebhookOptions& o) { o.url = "ftp://h/x"; }), HasSubstr("url"));
+  EXPECT_THAT(bad([](WebhookOptions& o) { o.url = "https://"; }), HasSubstr("url"));
+  EXPECT_THAT(bad([](WebhookOptions& o) { o.method = "GET"; }), HasSubstr("method"));
+  EXPECT_THAT(bad([](WebhookOptions& o) { o.success_codes = {302}; }),
+              HasSubstr("success_codes"));
+  EXPECT_THAT(bad([](WebhookOptions& o) { o.headers["idempotency-key"] = "x"; }),
+              HasSubstr("set by Riposte"));
+  EXPECT_THAT(bad([](WebhookOptions& o) { o.headers["X-Riposte-Signature"] = "x"; }),
+              HasSubstr("set by Riposte"));
+  EXPECT_THAT(bad([](WebhookOptions& o) { o.headers["X-A"] = "a\r\nEvil: 1"; }),
+              HasSubstr("line break"));
+  EXPECT_THAT(bad([](WebhookOptions& o) { o.name = ""; }), HasSubstr("name"));
+  EXPECT_THAT(bad([](WebhookOptions& o) { o.call_timeout = absl::ZeroDuration(); }),
+              HasSubstr("call_timeout"));
+
+  WebhookOptions invalid;
+  invalid.url = "nope";
+  FakeClock clock(absl::UnixEpoch());
+  http::FakeHttpClient http([](const http::HttpRequest&) { return http::JsonResponse(200, "{}"); });
+  WebhookAdapter adapter(invalid, &http, &clock);
+  EXPECT_EQ(adapter.Apply(ActionRequest()).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(adapter.Revert(ActionRequest()).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(http.requests().empty());
+}
+
+}  // namespace
+}  // namespace riposte::actions::webhook
