@@ -43,7 +43,9 @@ class PolicyTest : public ::testing::Test {
                            dir_.File("data") +
                            "\ntenants:\n  - id: contoso\ncorrelation:\n"
                            "  window: 72h\npolicy:\n  path: " +
-                           policy_dir_ + "\n");
+                           policy_dir_ +
+                           // Decide only: no adapters, nothing executed.
+                           "\nexecution:\n  workers: 0\n");
     auto server = RiposteServer::Start(config_, dir_.path());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);

@@ -182,6 +182,10 @@ class Transaction {
   // Applies `update` and clears the lease. FailedPrecondition if the fence
   // no longer matches (the lease was lost to another worker).
   virtual absl::Status UpdateLeasedRun(const RunUpdate& update) = 0;
+  // Stores an adapter's memo for a leased run before it acts.
+  // FailedPrecondition if the fence no longer matches.
+  virtual absl::Status CheckpointRunMemo(int64_t id, int64_t fence,
+                                         absl::string_view memo) = 0;
   // When the next run becomes due (for idle workers), if any is pending.
   virtual absl::StatusOr<std::optional<absl::Time>> NextDueTime(
       absl::Time now) = 0;

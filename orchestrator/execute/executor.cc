@@ -225,7 +225,16 @@ absl::StatusOr<bool> Executor::RunOnce() {
   req.target_key = run.target_key;
   req.idempotency_key = run.idempotency_key;
   req.memo = run.memo;
+  req.attempt = run.attempts;
   if (run.expires_at.has_value()) req.expires_at = *run.expires_at;
+  std::string checkpointed = run.memo;
+  req.checkpoint = [this, &run, &checkpointed](const std::string& memo) {
+    absl::Status s = store_->ExecuteAndWait([&](store::Transaction& txn) {
+      return txn.CheckpointRunMemo(run.id, run.fence, memo);
+    });
+    if (s.ok()) checkpointed = memo;
+    return s;
+  };
 
   const absl::Time call_start = clock_->Now();
   absl::StatusOr<actions::ActionResult> result =
@@ -246,7 +255,7 @@ absl::StatusOr<bool> Executor::RunOnce() {
     breaker_.RecordSuccess(breaker_key);
     d.Add("outcome", actions::OutcomeName(result->outcome));
     d.AddRaw("result", result->details.empty() ? "{}" : result->details);
-    up.memo = result->memo.empty() ? run.memo : result->memo;
+    up.memo = result->memo.empty() ? checkpointed : result->memo;
     std::string event;
     if (reverting) {
       up.state = "reverted";

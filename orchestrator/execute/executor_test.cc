@@ -369,3 +369,49 @@ TEST_F(ExecutorTest, WorkersPickUpWorkWhenWoken) {
 
 }  // namespace
 }  // namespace riposte::execute
+
+namespace riposte::execute {
+namespace {
+
+// An adapter that checkpoints, then "crashes" (its worker dies) before
+// finishing: the retry sees the checkpointed memo.
+class CheckpointingAdapter : public actions::ActionExecutor {
+ public:
+  absl::string_view name() const override { return "cp"; }
+  absl::StatusOr<actions::ActionResult> Apply(
+      const actions::ActionRequest& r) override {
+    memos.push_back(r.memo);
+    if (r.attempt == 1) {
+      EXPECT_TRUE(r.checkpoint("{\"was_enabled\":true}").ok());
+      return absl::DeadlineExceededError("connection reset mid-call");
+    }
+    actions::ActionResult res;
+    res.outcome = actions::ActionResult::Outcome::kAlreadyApplied;
+    return res;
+  }
+  absl::StatusOr<actions::ActionResult> Revert(
+      const actions::ActionRequest& r) override {
+    memos.push_back(r.memo);
+    return actions::ActionResult();
+  }
+  std::vector<std::string> memos;
+};
+
+TEST_F(ExecutorTest, CheckpointedMemoSurvivesAnInterruptedAttempt) {
+  CheckpointingAdapter adapter;
+  OneAdapterRouter router(&adapter);
+  ExecutorOptions o;
+  o.holder = "cp";
+  Executor exec(store_.get(), &router, &clock_, &registry_, o, [] { return 0.5; });
+  const int64_t id = AddRun("disable_user", absl::Hours(1), true);
+  EXPECT_TRUE(exec.RunOnce().value());
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_TRUE(exec.RunOnce().value());
+  EXPECT_EQ(Run(id).state, "active");
+  EXPECT_EQ(Run(id).memo, "{\"was_enabled\":true}");
+  ASSERT_EQ(adapter.memos.size(), 2u);
+  EXPECT_EQ(adapter.memos[1], "{\"was_enabled\":true}");
+}
+
+}  // namespace
+}  // namespace riposte::execute

@@ -152,10 +152,14 @@ void BreachRecorder::Record(v1::Breach breach, Done done) {
     return txn.InsertBreach(row);
   };
 
-  store_->Execute(std::move(work), [state](absl::Status status) {
+  auto* hook = on_recorded_ ? &on_recorded_ : nullptr;
+  store_->Execute(std::move(work), [state, hook](absl::Status status) {
     if (!status.ok()) {
       state->done(std::move(status));
       return;
+    }
+    if (hook != nullptr && !state->response.duplicate()) {
+      (*hook)(state->response);
     }
     state->done(std::move(state->response));
   });

@@ -1,6 +1,8 @@
 #ifndef RIPOSTE_ORCHESTRATOR_INTAKE_BREACH_RECORDER_H_
 #define RIPOSTE_ORCHESTRATOR_INTAKE_BREACH_RECORDER_H_
 
+#include <functional>
+
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -37,11 +39,19 @@ class BreachRecorder {
   // the store: Unavailable (retry) or Internal.
   void Record(v1::Breach breach, Done done);
 
+  // Called (on a store thread, quickly) after each newly recorded breach is
+  // durable, e.g. to wake the executor when the decision has work for it.
+  // Set before the first Record.
+  void SetOnRecorded(std::function<void(const v1::SubmitResponse&)> hook) {
+    on_recorded_ = std::move(hook);
+  }
+
  private:
   store::Store* const store_;
   Clock* const clock_;
   const absl::Duration window_;
   const decide::PolicyHolder* const policies_;
+  std::function<void(const v1::SubmitResponse&)> on_recorded_;
 };
 
 }  // namespace riposte::intake

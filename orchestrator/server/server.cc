@@ -7,7 +7,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include <unistd.h>
+
+#include "absl/random/random.h"
 #include "common/json.h"
+#include "http/cpprest_http_client.h"
 #include "common/log.h"
 #include "policies/policy_loader.h"
 #include "common/status_macros.h"
@@ -59,6 +63,34 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                            store::sqlite::SqliteStore::Open(options, clock));
 
   s->metrics_ = std::make_unique<metrics::Registry>();
+  s->http_ = std::make_unique<http::CpprestHttpClient>();
+  RIPOSTE_ASSIGN_OR_RETURN(
+      s->router_, execute::ConfigRouter::Create(
+                      config.tenants, config.execution.call_timeout,
+                      s->http_.get(), clock));
+  for (const auto& line : s->router_->Describe()) {
+    log::Info("adapters", {{"tenant_adapters", line}});
+  }
+  {
+    execute::ExecutorOptions eo;
+    eo.workers = static_cast<int>(config.execution.workers);
+    eo.holder = absl::StrCat("riposted-", getpid(), "-",
+                             absl::ToUnixMicros(absl::Now()));
+    eo.lease = config.execution.lease;
+    eo.max_attempts = config.execution.max_attempts;
+    eo.max_age = config.execution.max_age;
+    eo.backoff.initial = config.execution.backoff_initial;
+    eo.backoff.max = config.execution.backoff_max;
+    eo.breaker_failures = config.execution.breaker_failures;
+    eo.breaker_open_for = config.execution.breaker_open_for;
+    eo.idle_poll = config.execution.expiry_scan_interval;
+    s->executor_ = std::make_unique<execute::Executor>(
+        s->store_.get(), s->router_.get(), clock, s->metrics_.get(), eo,
+        [] {
+          static thread_local absl::BitGen gen;
+          return absl::Uniform(gen, 0.0, 1.0);
+        });
+  }
   s->intake_metrics_ = std::make_unique<intake::IntakeMetrics>(*s->metrics_);
   s->validator_ = std::make_unique<intake::BreachValidator>(config.intake,
                                                             config.tenants);
@@ -66,6 +98,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       s->store_.get(), clock, config.correlation_window, &s->policies_);
   s->intake_service_ = std::make_unique<intake::IntakeService>(
       s->validator_.get(), s->recorder_.get(), clock, s->intake_metrics_.get());
+  {
+    execute::Executor* executor = s->executor_.get();
+    s->recorder_->SetOnRecorded([executor](const v1::SubmitResponse& r) {
+      for (const auto& a : r.decision().actions()) {
+        if (a.state() == "proposed") {
+          executor->Wake();
+          return;
+        }
+      }
+    });
+  }
   s->operator_service_ = std::make_unique<operator_api::OperatorService>(
       &s->policies_, s->validator_.get(), config.correlation_window, clock);
 
@@ -99,6 +142,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     RIPOSTE_RETURN_IF_ERROR(
         s->Audit("server.started", d.Finish(), policy ? policy->version : ""));
   }
+  RIPOSTE_RETURN_IF_ERROR(s->executor_->Start());
   auto* health = s->grpc_server_->GetHealthCheckService();
   health->SetServingStatus(true);
   health->SetServingStatus(kIntakeServiceName, true);
@@ -161,6 +205,10 @@ void Server::Shutdown() {
         absl::ToChronoTime(absl::Now() + config_.shutdown_grace));
     grpc_server_->Wait();
   }
+  // Calls in flight finish (each bounded by the call timeout); their runs
+  // are recorded before the store closes. Anything unfinished resumes after
+  // restart.
+  if (executor_ != nullptr) executor_->Stop();
   // Every reply that was sent is durable already; anything still queued is
   // committed before the store closes.
   if (store_ != nullptr) store_->Close();

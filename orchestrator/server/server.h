@@ -13,7 +13,10 @@
 #include "orchestrator/intake/breach_recorder.h"
 #include "orchestrator/intake/breach_validator.h"
 #include "orchestrator/intake/intake_metrics.h"
+#include "http/http_client.h"
 #include "orchestrator/decide/policy_holder.h"
+#include "orchestrator/execute/config_router.h"
+#include "orchestrator/execute/executor.h"
 #include "orchestrator/intake/intake_service.h"
 #include "orchestrator/operator/operator_service.h"
 #include "store/store.h"
@@ -69,6 +72,9 @@ class Server {
   std::unique_ptr<intake::IntakeService> intake_service_;
   decide::PolicyHolder policies_;
   std::unique_ptr<operator_api::OperatorService> operator_service_;
+  std::unique_ptr<http::HttpClient> http_;
+  std::unique_ptr<execute::ConfigRouter> router_;
+  std::unique_ptr<execute::Executor> executor_;
   std::unique_ptr<grpc::Server> grpc_server_;
   bool shut_down_ = false;
 };

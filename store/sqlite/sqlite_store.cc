@@ -231,7 +231,7 @@ struct SqliteStore::Statements {
   std::unique_ptr<Statement> count_autonomous, insert_decision, insert_run;
   std::unique_ptr<Statement> get_setting, put_setting;
   std::unique_ptr<Statement> find_due, claim_run, update_run, next_due;
-  std::unique_ptr<Statement> release_foreign, get_run;
+  std::unique_ptr<Statement> release_foreign, get_run, checkpoint_memo;
   std::unique_ptr<Statement> insert_audit;
 };
 
@@ -507,6 +507,19 @@ class SqliteStore::Txn : public Transaction {
     return absl::OkStatus();
   }
 
+  absl::Status CheckpointRunMemo(int64_t id, int64_t fence,
+                                 absl::string_view memo) override {
+    Statement& u = *st_.checkpoint_memo;
+    ResetOnExit reset(u);
+    u.Bind(1, memo).Bind(2, id).Bind(3, fence);
+    RIPOSTE_RETURN_IF_ERROR(u.Run());
+    if (sqlite3_changes(store_.writer_->raw()) != 1) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "run ", id, ": lease lost (fence ", fence, " is stale)"));
+    }
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<std::optional<absl::Time>> NextDueTime(absl::Time) override {
     Statement& s = *st_.next_due;
     ResetOnExit reset(s);
@@ -741,6 +754,9 @@ absl::Status SqliteStore::Init() {
       st.release_foreign,
       "UPDATE action_runs SET lease_expires_us = ?1 WHERE lease_holder != '' "
       "AND lease_holder != ?2 AND lease_expires_us > ?1"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.checkpoint_memo,
+      "UPDATE action_runs SET memo = ? WHERE id = ? AND fence = ?"));
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.get_run,
       absl::StrCat("SELECT ", kRunColumns, " FROM action_runs WHERE id = ?")));

@@ -1,0 +1,48 @@
+#ifndef RIPOSTE_ORCHESTRATOR_EXECUTE_CONFIG_ROUTER_H_
+#define RIPOSTE_ORCHESTRATOR_EXECUTE_CONFIG_ROUTER_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "actions/action_executor.h"
+#include "common/clock.h"
+#include "config/server_config.h"
+#include "http/http_client.h"
+#include "orchestrator/execute/executor.h"
+
+namespace riposte::execute {
+
+// Builds each tenant's adapters from the server config (reading their
+// secrets once, at start-up) and routes action runs to them: the tenant's
+// `routes` first; otherwise force_logout, disable_user, move_to_junk and
+// strip_attachment go to Graph, and quarantine_email goes to the gateway
+// for a message still in transit (when a gateway is configured) and to
+// Graph otherwise. Thread-safe after Create.
+class ConfigRouter : public AdapterRouter {
+ public:
+  // Errors name the tenant and what is wrong, never a secret's value.
+  static absl::StatusOr<std::unique_ptr<ConfigRouter>> Create(
+      const std::vector<config::TenantConfig>& tenants,
+      absl::Duration call_timeout, http::HttpClient* http, const Clock* clock);
+
+  absl::StatusOr<actions::ActionExecutor*> Route(
+      absl::string_view tenant, absl::string_view action,
+      const v1::Entity& target) override;
+
+  // "contoso: graph, gateway, webhook:soar" per tenant, for the start-up log.
+  std::vector<std::string> Describe() const;
+
+ private:
+  struct TenantAdapters {
+    std::map<std::string, std::unique_ptr<actions::ActionExecutor>> by_name;
+    std::map<std::string, std::string> routes;
+  };
+  std::map<std::string, TenantAdapters, std::less<>> tenants_;
+};
+
+}  // namespace riposte::execute
+
+#endif  // RIPOSTE_ORCHESTRATOR_EXECUTE_CONFIG_ROUTER_H_
