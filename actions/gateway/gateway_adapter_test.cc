@@ -397,3 +397,37 @@ TEST_F(GatewayAdapterTest, UnsupportedAndInvalidRequests) {
 
 }  // namespace
 }  // namespace riposte::actions::gateway
+
+namespace riposte::actions::gateway {
+namespace {
+
+TEST_F(GatewayAdapterTest, CheckpointsBeforeRemediatingAndStopsOnALostLease) {
+  std::vector<std::string> checkpoints;
+  bool lose = false;
+  ActionRequest request = Request(false);
+  request.checkpoint = [&](const std::string& memo) -> absl::Status {
+    if (lose) return absl::FailedPreconditionError("lease lost");
+    checkpoints.push_back(memo);
+    return absl::OkStatus();
+  };
+  lose = true;
+  EXPECT_EQ(Apply(request).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(gateway_.remediations(), 0);
+
+  lose = false;
+  absl::StatusOr<ActionResult> applied = Apply(request);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  ASSERT_EQ(checkpoints.size(), 1);
+  EXPECT_THAT(checkpoints[0], HasSubstr(R"("mode":"remediating")"));
+
+  // A revert whose Apply never recorded its outcome cannot restore by id.
+  EXPECT_EQ(Revert(Request(false, checkpoints[0])).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Revert does not checkpoint (it would overwrite the Apply's memo).
+  request.memo = applied->memo;
+  ASSERT_TRUE(Revert(request).ok());
+  EXPECT_EQ(checkpoints.size(), 1);
+}
+
+}  // namespace
+}  // namespace riposte::actions::gateway

@@ -26,7 +26,11 @@
 // Details (JSON) name the action, target, what changed and every Graph
 // call with its request-id. Memos are JSON with "v":1; see
 // graph_user_actions.cc (disable_user), graph_mail_actions.cc (moves) and
-// graph_attachment_actions.cc (strip_attachment).
+// graph_attachment_actions.cc (strip_attachment). Apply checkpoints its
+// memo (ActionRequest::checkpoint) right before changing anything, so a
+// retry after a crash mid-change still knows the target's prior state
+// (enabled, original folders, what was removed), and stops without acting
+// if the checkpoint is refused. Revert never checkpoints.
 //
 // Thread-safe.
 

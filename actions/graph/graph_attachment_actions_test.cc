@@ -71,7 +71,10 @@ TEST_F(GraphAttachmentActionsTest, StripsEveryFileAttachmentWhenNoneAreListed) {
             "GET /users/bob@contoso.example/messages/m1/attachments"
             "?$select=id,name,contentType,size,isInline");
   EXPECT_EQ(calls[2], "GET /users/bob@contoso.example/messages/m1/attachments/a1");
-  EXPECT_EQ(calls[3], "DELETE /users/bob@contoso.example/messages/m1/attachments/a1");
+  EXPECT_EQ(calls[3], "GET /users/bob@contoso.example/messages/m1/attachments/a2");
+  // Deletes come after the record of what will go was checkpointed.
+  EXPECT_EQ(calls[4], "DELETE /users/bob@contoso.example/messages/m1/attachments/a1");
+  EXPECT_EQ(calls[5], "DELETE /users/bob@contoso.example/messages/m1/attachments/a2");
 }
 
 TEST_F(GraphAttachmentActionsTest, StripsOnlyTheListedHash) {
@@ -159,6 +162,55 @@ TEST_F(GraphAttachmentActionsTest, CannotBeReverted) {
 TEST_F(GraphAttachmentActionsTest, MissingMessageIsNotFound) {
   EXPECT_EQ(Apply(EmailRequest("strip_attachment", "<gone@x>")).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace riposte::actions::graph
+
+namespace riposte::actions::graph {
+namespace {
+
+using Outcome = ActionResult::Outcome;
+
+TEST_F(GraphAttachmentActionsTest, TheRecordSurvivesACrashAfterTheDelete) {
+  ActionRequest request = WithCheckpoint(EmailRequest("strip_attachment", kImid));
+  request.target.mutable_email()->add_attachments()->set_name("Credit Transfer Copy.html");
+  LoseAnswers("DELETE", "/attachments/a1");
+  EXPECT_EQ(Apply(request).status().code(), absl::StatusCode::kDeadlineExceeded);
+  ASSERT_EQ(checkpoints_.size(), 1);
+  EXPECT_THAT(checkpoints_[0], HasSubstr(Sha256Hex(kPayload)));
+
+  RestoreAnswers();
+  request.memo = checkpoints_.back();
+  absl::StatusOr<ActionResult> retried = Apply(request);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->outcome, Outcome::kAlreadyApplied);
+  absl::StatusOr<common::JsonValue> memo = common::JsonValue::Parse(retried->memo);
+  ASSERT_TRUE(memo.ok());
+  ASSERT_EQ(memo->GetArray("removed").size(), 1);
+  EXPECT_EQ(memo->GetArray("removed")[0].GetString("sha256"), Sha256Hex(kPayload));
+}
+
+TEST_F(GraphAttachmentActionsTest, ARetryThatDeletesAPlannedAttachmentRecordsItOnce) {
+  ActionRequest request = WithCheckpoint(EmailRequest("strip_attachment", kImid));
+  request.target.mutable_email()->add_attachments()->set_name("invoice.pdf");
+  // The checkpoint was stored, then the process died before the DELETE.
+  graph_.Inject("DELETE", "/attachments/a2", GraphError(503, "ServiceUnavailable", "busy"));
+  EXPECT_EQ(Apply(request).status().code(), absl::StatusCode::kUnavailable);
+  request.memo = checkpoints_.back();
+  absl::StatusOr<ActionResult> retried = Apply(request);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->outcome, Outcome::kApplied);
+  absl::StatusOr<common::JsonValue> memo = common::JsonValue::Parse(retried->memo);
+  ASSERT_TRUE(memo.ok());
+  EXPECT_EQ(memo->GetArray("removed").size(), 1);
+}
+
+TEST_F(GraphAttachmentActionsTest, ALostLeaseDeletesNothing) {
+  lose_lease_ = true;
+  EXPECT_EQ(Apply(WithCheckpoint(EmailRequest("strip_attachment", kImid))).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m1")->attachments.size(), 4);
 }
 
 }  // namespace

@@ -321,3 +321,60 @@ TEST_F(GraphMailActionsTest, UnavailableMoveCarriesAnHttpDateRetryAfter) {
 
 }  // namespace
 }  // namespace riposte::actions::graph
+
+namespace riposte::actions::graph {
+namespace {
+
+using Outcome = ActionResult::Outcome;
+
+class GraphMailCheckpointTest : public GraphAdapterTest {
+ protected:
+  GraphMailCheckpointTest() {
+    inbox_ = absl::StrCat("inbox-", kMailbox);
+    graph_.AddFolder(kMailbox, {"folder-archive", "Archive", ""});
+    graph_.AddFolder(kMailbox, {"folder-q", "Riposte Quarantine", ""});
+    graph_.AddMessage(kMailbox, {"m1", "<p@x>", inbox_, "s"});
+    graph_.AddMessage(kMailbox, {"m2", "<p@x>", "folder-archive", "s"});
+  }
+  std::string inbox_;
+};
+
+TEST_F(GraphMailCheckpointTest, ACrashMidMoveStillReleasesToTheOriginalFolders) {
+  // Ids change on a move and the first move's answer is lost: the retry
+  // cannot know the moved copy's new id and must not orphan it.
+  graph_.set_change_ids_on_move(true);
+  ActionRequest request = WithCheckpoint(EmailRequest("quarantine_email", "<p@x>"));
+  LoseAnswers("POST", "/messages/m1/move");
+  EXPECT_EQ(Apply(request).status().code(), absl::StatusCode::kDeadlineExceeded);
+  ASSERT_EQ(checkpoints_.size(), 1);
+  EXPECT_EQ(checkpoints_[0],
+            R"({"v":1,"action":"quarantine_email","mailbox":"bob@contoso.example",)"
+            R"("folder_id":"folder-q","messages":[{"id":"m1","from":"inbox-bob@contoso.example"},)"
+            R"({"id":"m2","from":"folder-archive"}]})");
+
+  RestoreAnswers();
+  request.memo = checkpoints_.back();
+  absl::StatusOr<ActionResult> retried = Apply(request);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->outcome, Outcome::kApplied);  // m2 moved now
+  for (const auto& m : graph_.FindMessages(kMailbox, "<p@x>")) EXPECT_EQ(m.folder_id, "folder-q");
+
+  request.memo = retried->memo;
+  absl::StatusOr<ActionResult> reverted = Revert(request);
+  ASSERT_TRUE(reverted.ok()) << reverted.status();
+  EXPECT_EQ(reverted->outcome, Outcome::kReverted);
+  std::vector<std::string> folders;
+  for (const auto& m : graph_.FindMessages(kMailbox, "<p@x>")) folders.push_back(m.folder_id);
+  EXPECT_THAT(folders, ::testing::UnorderedElementsAre(inbox_, "folder-archive"));
+}
+
+TEST_F(GraphMailCheckpointTest, ALostLeaseMovesNothing) {
+  lose_lease_ = true;
+  absl::Status s = Apply(WithCheckpoint(EmailRequest("move_to_junk", "<p@x>"))).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m1")->folder_id, inbox_);
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m2")->folder_id, "folder-archive");
+}
+
+}  // namespace
+}  // namespace riposte::actions::graph

@@ -87,6 +87,34 @@ class GraphAdapterTest : public ::testing::Test {
     return r;
   }
 
+  // Gives `r` a checkpoint hook that records each memo in checkpoints_, or
+  // refuses with FailedPrecondition (a lost lease) when lose_lease_ is set.
+  ActionRequest WithCheckpoint(ActionRequest r) {
+    r.checkpoint = [this](const std::string& memo) -> absl::Status {
+      if (lose_lease_) return absl::FailedPreconditionError("lease lost");
+      checkpoints_.push_back(memo);
+      return absl::OkStatus();
+    };
+    return r;
+  }
+
+  // Makes the HTTP exchange for requests matching `method` and `path_part`
+  // reach Graph (which acts) but lose the answer, as when the process dies
+  // or the call times out mid-request.
+  void LoseAnswers(const std::string& method, const std::string& path_part) {
+    http_.SetHandler([this, method, path_part](const http::HttpRequest& r)
+                         -> absl::StatusOr<http::HttpResponse> {
+      absl::StatusOr<http::HttpResponse> response = graph_.Handle(r);
+      if (r.method == method && absl::StrContains(r.url, path_part)) {
+        return absl::DeadlineExceededError("no answer in time");
+      }
+      return response;
+    });
+  }
+  void RestoreAnswers() {
+    http_.SetHandler([this](const http::HttpRequest& r) { return graph_.Handle(r); });
+  }
+
   // Apply or Revert, checking that nothing secret leaks into the answer
   // and that details and memo are valid JSON.
   absl::StatusOr<ActionResult> Apply(const ActionRequest& r) {
@@ -133,6 +161,8 @@ class GraphAdapterTest : public ::testing::Test {
   FakeGraph graph_;
   http::FakeHttpClient http_;
   std::atomic<int> guids_{0};
+  std::vector<std::string> checkpoints_;
+  bool lose_lease_ = false;
   std::unique_ptr<GraphAdapter> adapter_;
 };
 

@@ -186,3 +186,54 @@ TEST_F(GraphUserActionsTest, ForbiddenIsPermissionDenied) {
 
 }  // namespace
 }  // namespace riposte::actions::graph
+
+namespace riposte::actions::graph {
+namespace {
+
+using Outcome = ActionResult::Outcome;
+
+class GraphUserCheckpointTest : public GraphAdapterTest {
+ protected:
+  GraphUserCheckpointTest() { graph_.AddUser({"0d1f-alice", "alice@contoso.example"}); }
+};
+
+TEST_F(GraphUserCheckpointTest, ACrashAfterThePatchStillReenablesOnRevert) {
+  ActionRequest request = WithCheckpoint(UserRequest("disable_user", "0d1f-alice"));
+  LoseAnswers("PATCH", "/users/0d1f-alice");
+  EXPECT_EQ(Apply(request).status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_FALSE(graph_.GetUser("0d1f-alice")->enabled);  // the PATCH did happen
+  ASSERT_EQ(checkpoints_.size(), 1);
+  EXPECT_THAT(checkpoints_[0], ::testing::HasSubstr(R"("was_disabled_before":false)"));
+
+  // The executor retries with the checkpointed memo.
+  RestoreAnswers();
+  request.memo = checkpoints_.back();
+  request.attempt = 2;
+  absl::StatusOr<ActionResult> retried = Apply(request);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->outcome, Outcome::kAlreadyApplied);
+  EXPECT_THAT(retried->memo, ::testing::HasSubstr(R"("was_disabled_before":false)"));
+
+  request.memo = retried->memo;
+  absl::StatusOr<ActionResult> reverted = Revert(request);
+  ASSERT_TRUE(reverted.ok()) << reverted.status();
+  EXPECT_EQ(reverted->outcome, Outcome::kReverted);
+  EXPECT_TRUE(graph_.GetUser("0d1f-alice")->enabled);
+  EXPECT_EQ(checkpoints_.size(), 1);  // Revert never overwrites the memo
+}
+
+TEST_F(GraphUserCheckpointTest, ALostLeaseStopsBeforeActing) {
+  lose_lease_ = true;
+  absl::Status s = Apply(WithCheckpoint(UserRequest("disable_user", "0d1f-alice"))).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(graph_.GetUser("0d1f-alice")->enabled);
+  for (const std::string& call : GraphCalls()) {
+    EXPECT_THAT(call, ::testing::Not(::testing::StartsWith("PATCH")));
+  }
+  s = Apply(WithCheckpoint(UserRequest("force_logout", "0d1f-alice"))).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(graph_.GetUser("0d1f-alice")->revocations, 0);
+}
+
+}  // namespace
+}  // namespace riposte::actions::graph

@@ -282,3 +282,30 @@ TEST(WebhookOptionsTest, Validation) {
 
 }  // namespace
 }  // namespace riposte::actions::webhook
+
+namespace riposte::actions::webhook {
+namespace {
+
+TEST_F(WebhookAdapterTest, ALostLeaseSendsNothingAndRevertDoesNotCheckpoint) {
+  WebhookOptions o = Options();
+  o.revert = true;
+  WebhookAdapter adapter(o, &http_, &clock_);
+  std::vector<std::string> checkpoints;
+  bool lose = true;
+  ActionRequest request = Request();
+  request.checkpoint = [&](const std::string& memo) -> absl::Status {
+    if (lose) return absl::FailedPreconditionError("lease lost");
+    checkpoints.push_back(memo);
+    return absl::OkStatus();
+  };
+  EXPECT_EQ(adapter.Apply(request).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(http_.requests().empty());
+  lose = false;
+  ASSERT_TRUE(adapter.Apply(request).ok());
+  EXPECT_THAT(checkpoints, ::testing::ElementsAre(R"({"v":1,"pending":true})"));
+  ASSERT_TRUE(adapter.Revert(request).ok());
+  EXPECT_EQ(checkpoints.size(), 1);
+}
+
+}  // namespace
+}  // namespace riposte::actions::webhook

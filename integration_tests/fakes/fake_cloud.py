@@ -103,6 +103,10 @@ def _internal_error(message):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     server_version = "FakeCloud/1.0"
     # Idle keep-alive connections are closed after this many seconds.
     timeout = 120
@@ -226,9 +230,16 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(reply.body)))
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()
+        # Headers and body leave in one write: two small writes would meet
+        # Nagle's algorithm and the client's delayed ACK, adding ~40 ms to
+        # every answer, which no real service does.
+        self._headers_buffer.append(b"\r\n")
         if not bodiless and self.command != "HEAD":
-            self.wfile.write(reply.body)
+            body = reply.body
+            if isinstance(body, str):
+                body = body.encode("utf-8")
+            self._headers_buffer.append(body)
+        self.flush_headers()
 
 
 class Server(ThreadingHTTPServer):

@@ -104,7 +104,7 @@ void Executor::WorkerLoop(int index) {
       if (stopping_) return;
       seen = wakeups_;
     }
-    absl::StatusOr<bool> worked = RunOnce();
+    absl::StatusOr<bool> worked = Cycle(/*wait=*/false);
     if (!worked.ok()) {
       log::Warn("executor cycle failed", {{"error", worked.status()}});
     }
@@ -132,19 +132,32 @@ void Executor::WorkerLoop(int index) {
 absl::Status Executor::Finish(const store::ActionRunRow& run,
                               const store::RunUpdate& update,
                               const std::string& event,
-                              const std::string& details) {
-  return store_->ExecuteAndWait([&](store::Transaction& txn) -> absl::Status {
+                              const std::string& details, bool wait) {
+  audit::AuditEvent ev;
+  ev.actor = "system";
+  ev.event = event;
+  ev.subject = absl::StrCat(run.tenant_id, "/", run.target_key);
+  ev.details = details;
+  auto work = [update, ev](store::Transaction& txn) -> absl::Status {
     RIPOSTE_RETURN_IF_ERROR(txn.UpdateLeasedRun(update));
-    audit::AuditEvent ev;
-    ev.actor = "system";
-    ev.event = event;
-    ev.subject = absl::StrCat(run.tenant_id, "/", run.target_key);
-    ev.details = details;
     return txn.AppendAudit(ev).status();
+  };
+  if (wait) return store_->ExecuteAndWait(std::move(work));
+  const int64_t run_id = run.id;
+  store_->Execute(std::move(work), [run_id](absl::Status s) {
+    if (!s.ok()) {
+      // The lease lapses and the run is taken over; the adapter call is
+      // repeated idempotently.
+      log::Warn("could not record an action run's outcome",
+                {{"run", run_id}, {"error", s}});
+    }
   });
+  return absl::OkStatus();
 }
 
-absl::StatusOr<bool> Executor::RunOnce() {
+absl::StatusOr<bool> Executor::RunOnce() { return Cycle(/*wait=*/true); }
+
+absl::StatusOr<bool> Executor::Cycle(bool wait) {
   const absl::Time now = clock_->Now();
   std::optional<store::ActionRunRow> claimed;
   bool takeover = false;
@@ -193,7 +206,7 @@ absl::StatusOr<bool> Executor::RunOnce() {
     log::Error("action run failed: no adapter",
                {{"run", run.id}, {"error", routed.status()}});
     (*runs_total_->WithLabels({run.action, "none", "failed"}))->Increment();
-    RIPOSTE_RETURN_IF_ERROR(Finish(run, up, "action.failed", d.Finish()));
+    RIPOSTE_RETURN_IF_ERROR(Finish(run, up, "action.failed", d.Finish(), wait));
     return true;
   }
   actions::ActionExecutor* adapter = *routed;
@@ -212,7 +225,7 @@ absl::StatusOr<bool> Executor::RunOnce() {
     d.Add("adapter", adapter_name);
     d.AddInt("until_unix", absl::ToUnixSeconds(*until));
     (*runs_total_->WithLabels({run.action, adapter_name, "deferred"}))->Increment();
-    RIPOSTE_RETURN_IF_ERROR(Finish(run, up, "action.deferred", d.Finish()));
+    RIPOSTE_RETURN_IF_ERROR(Finish(run, up, "action.deferred", d.Finish(), wait));
     return true;
   }
 
@@ -284,7 +297,7 @@ absl::StatusOr<bool> Executor::RunOnce() {
                                       {"tenant", run.tenant_id},
                                       {"state", up.state},
                                       {"outcome", actions::OutcomeName(result->outcome)}});
-    RIPOSTE_RETURN_IF_ERROR(Finish(run, up, event, d.Finish()));
+    RIPOSTE_RETURN_IF_ERROR(Finish(run, up, event, d.Finish(), wait));
     return true;
   }
 
@@ -298,14 +311,14 @@ absl::StatusOr<bool> Executor::RunOnce() {
                          done - first >= options_.max_age;
   if (retryable && !exhausted) {
     std::optional<absl::Duration> retry_after = actions::RetryAfter(error);
-    const absl::Duration wait =
+    const absl::Duration delay =
         retry_after.has_value()
             ? *retry_after
             : Backoff(run.attempts, options_.backoff, uniform01_);
     up.state = reverting ? "reverting" : "queued";
     if (reverting) up.expires_at = run.expires_at;
-    up.not_before = done + wait;
-    d.AddInt("retry_in_ms", absl::ToInt64Milliseconds(wait));
+    up.not_before = done + delay;
+    d.AddInt("retry_in_ms", absl::ToInt64Milliseconds(delay));
     d.AddBool("retry_after_from_server", retry_after.has_value());
     (*retries_total_->WithLabels(
          {adapter_name, absl::StatusCodeToString(error.code())}))
@@ -315,9 +328,9 @@ absl::StatusOr<bool> Executor::RunOnce() {
               {{"run", run.id},
                {"action", run.action},
                {"attempt", run.attempts},
-               {"retry_in_ms", absl::ToInt64Milliseconds(wait)},
+               {"retry_in_ms", absl::ToInt64Milliseconds(delay)},
                {"error", error}});
-    RIPOSTE_RETURN_IF_ERROR(Finish(run, up, "action.retry_scheduled", d.Finish()));
+    RIPOSTE_RETURN_IF_ERROR(Finish(run, up, "action.retry_scheduled", d.Finish(), wait));
     return true;
   }
   up.state = "failed";
@@ -331,7 +344,7 @@ absl::StatusOr<bool> Executor::RunOnce() {
               {"tenant", run.tenant_id},
               {"attempts", run.attempts},
               {"error", error}});
-  RIPOSTE_RETURN_IF_ERROR(Finish(run, up, "action.failed", d.Finish()));
+  RIPOSTE_RETURN_IF_ERROR(Finish(run, up, "action.failed", d.Finish(), wait));
   return true;
 }
 

@@ -85,8 +85,13 @@ class Executor {
 
  private:
   void WorkerLoop(int index);
+  // `wait`: return once the outcome is durable. Workers do not wait: the
+  // run's lease keeps it theirs until the outcome commits, and a crash
+  // before that only repeats an idempotent call.
+  absl::StatusOr<bool> Cycle(bool wait);
   absl::Status Finish(const store::ActionRunRow& run, const store::RunUpdate& update,
-                      const std::string& event, const std::string& details);
+                      const std::string& event, const std::string& details,
+                      bool wait);
 
   store::Store* const store_;
   AdapterRouter* const router_;

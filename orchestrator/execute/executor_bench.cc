@@ -169,9 +169,17 @@ absl::StatusOr<Row> RunOne(int workers, int delay_ms, const std::string& script)
   }
   // The last effect, not the poll, ends the measurement.
   absl::Time last = start;
-  for (const auto& r : (*store)->ListRuns(100000).value()) {
+  const std::vector<store::ActionRunRow> drained =
+      (*store)->ListRuns(100000).value();
+  for (const auto& r : drained) {
     if (r.effect_at.has_value()) last = std::max(last, *r.effect_at);
   }
+  const size_t graph_calls =
+      integration::JsonFields((*cloud)->Requests("graph").body, "seq").size();
+  const size_t login_calls =
+      integration::JsonFields((*cloud)->Requests("login").body, "seq").size();
+  std::fprintf(stderr, "%d workers: %zu graph calls, %zu token calls for %d runs\n",
+               workers, graph_calls, login_calls, throughput_runs);
   Row row;
   row.workers = workers;
   row.ceiling = ceiling;
@@ -189,7 +197,9 @@ absl::StatusOr<Row> RunOne(int workers, int delay_ms, const std::string& script)
   }
   while (!all_done(lat_ids)) absl::SleepFor(absl::Milliseconds(20));
   std::vector<double> ms;
-  for (const auto& r : (*store)->ListRuns(100000).value()) {
+  const std::vector<store::ActionRunRow> measured =
+      (*store)->ListRuns(100000).value();
+  for (const auto& r : measured) {
     if (std::find(lat_ids.begin(), lat_ids.end(), r.id) != lat_ids.end() &&
         r.effect_at.has_value()) {
       ms.push_back(absl::ToDoubleMilliseconds(*r.effect_at - r.created_at));
