@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "actions/action_executor.h"
+#include "actions/registry.h"
 #include "common/clock.h"
 #include "config/server_config.h"
 #include "http/http_client.h"
@@ -15,8 +16,9 @@
 
 namespace riposte::execute {
 
-// Builds each tenant's adapters from the server config (reading their
-// secrets once, at start-up) and routes action runs to them: the tenant's
+// Builds each tenant's adapters through the registered adapter kinds
+// (reading their secrets once, at start-up) and routes action runs to them:
+// the tenant's
 // `routes` first; otherwise force_logout, disable_user, move_to_junk and
 // strip_attachment go to Graph, and quarantine_email goes to the gateway
 // for a message still in transit (when a gateway is configured) and to
@@ -25,8 +27,13 @@ class ConfigRouter : public AdapterRouter {
  public:
   // Errors name the tenant and what is wrong, never a secret's value.
   static absl::StatusOr<std::unique_ptr<ConfigRouter>> Create(
+      const actions::ActionRegistry& registry,
       const std::vector<config::TenantConfig>& tenants,
-      absl::Duration call_timeout, http::HttpClient* http, const Clock* clock);
+      const actions::AdapterContext& context);
+
+  // A registry with every adapter kind Riposte ships (graph, gateway,
+  // webhook). Internal if one registers twice.
+  static absl::StatusOr<actions::ActionRegistry> BuiltinRegistry();
 
   absl::StatusOr<actions::ActionExecutor*> Route(
       absl::string_view tenant, absl::string_view action,

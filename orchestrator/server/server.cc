@@ -64,10 +64,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   s->metrics_ = std::make_unique<metrics::Registry>();
   s->http_ = std::make_unique<http::CpprestHttpClient>();
-  RIPOSTE_ASSIGN_OR_RETURN(
-      s->router_, execute::ConfigRouter::Create(
-                      config.tenants, config.execution.call_timeout,
-                      s->http_.get(), clock));
+  {
+    RIPOSTE_ASSIGN_OR_RETURN(actions::ActionRegistry registry,
+                             execute::ConfigRouter::BuiltinRegistry());
+    actions::AdapterContext context;
+    context.http = s->http_.get();
+    context.clock = clock;
+    context.call_timeout = config.execution.call_timeout;
+    RIPOSTE_ASSIGN_OR_RETURN(
+        s->router_,
+        execute::ConfigRouter::Create(registry, config.tenants, context));
+  }
   for (const auto& line : s->router_->Describe()) {
     log::Info("adapters", {{"tenant_adapters", line}});
   }

@@ -1,0 +1,42 @@
+#include "actions/graph/registration.h"
+
+#include "absl/strings/str_cat.h"
+#include "actions/common/guid.h"
+#include "actions/graph/graph_adapter.h"
+#include "config/secret.h"
+
+namespace riposte::actions::graph {
+
+absl::Status RegisterGraphAdapter(ActionRegistry& registry) {
+  return registry.Register(
+      "graph",
+      [](const config::TenantConfig& t, const AdapterContext& ctx)
+          -> absl::StatusOr<std::vector<NamedAdapter>> {
+        std::vector<NamedAdapter> out;
+        if (!t.graph.enabled) return out;
+        const std::string where = absl::StrCat("tenants.", t.id, ".graph");
+        GraphOptions o;
+        o.directory_tenant = t.graph.directory_tenant;
+        o.client_id = t.graph.client_id;
+        auto secret = config::ReadSecret(t.graph.client_secret);
+        if (!secret.ok()) {
+          return absl::Status(secret.status().code(),
+                              absl::StrCat(where, ".client_secret: ",
+                                           secret.status().message()));
+        }
+        o.client_secret = *std::move(secret);
+        o.login_base_url = t.graph.login_base_url;
+        o.graph_base_url = t.graph.graph_base_url;
+        o.quarantine_folder = t.graph.quarantine_folder;
+        o.call_timeout = ctx.call_timeout;
+        if (absl::Status v = ValidateGraphOptions(o); !v.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat(where, ": ", v.message()));
+        }
+        out.emplace_back("graph", std::make_unique<GraphAdapter>(
+                                      std::move(o), ctx.http, ctx.clock,
+                                      common::RandomGuidSource()));
+        return out;
+      });
+}
+
+}  // namespace riposte::actions::graph
