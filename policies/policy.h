@@ -171,6 +171,8 @@ class Policy {
   std::string version;
   // The files it came from, in load order.
   std::vector<std::string> sources;
+  // (name, text) of each source, for operators to read back.
+  std::vector<std::pair<std::string, std::string>> source_texts;
 
   std::map<std::string, ActionSpec> actions;
   std::map<std::string, Group> groups;

@@ -134,6 +134,9 @@ absl::StatusOr<std::shared_ptr<const Policy>> ParsePolicy(
   auto policy = std::make_shared<Policy>();
   policy->version = PolicyVersion(sources);
   policy->sources = file_names;
+  for (const PolicySource& source : sources) {
+    policy->source_texts.emplace_back(source.name, source.text);
+  }
   if (all_parsed) {
     MergeDrafts(std::move(drafts), file_names, &errors, policy.get());
   }

@@ -93,6 +93,10 @@ struct ActionRunRow {
   std::string memo;                      // adapter state for the revert
   std::optional<absl::Time> first_attempt_at;
   std::optional<absl::Time> effect_at;  // when the effect was made
+  // Operators who approved (JSON array of identities), for two-person runs.
+  std::string approvers = "[]";
+  // The approval request went to a second approver after its deadline.
+  bool escalated = false;
   // Set by ClaimDueRun: the state the run was in before this lease
   // ("running" or "reverting" means a dead worker's lease was taken over).
   std::string claimed_from;
@@ -120,6 +124,45 @@ struct BreachSummary {
   std::string model_name;
   double score = 0;
   absl::Time observed_time;
+};
+
+// Filters for operator listings. Empty fields match everything. Results
+// come newest first; `before_id` (0 = none) pages through them.
+struct IncidentFilter {
+  std::string tenant_id;
+  std::string subject_key;
+  absl::Time since = absl::InfinitePast();   // last_seen >= since
+  absl::Time until = absl::InfiniteFuture();  // last_seen < until
+  int64_t before_id = 0;
+  int64_t limit = 50;
+};
+
+struct RunFilter {
+  std::vector<std::string> states;
+  std::string tenant_id;
+  std::string target_key;
+  std::string action;
+  int64_t incident_id = 0;
+  absl::Time since = absl::InfinitePast();   // created_at >= since
+  absl::Time until = absl::InfiniteFuture();  // created_at < until
+  int64_t before_id = 0;
+  int64_t limit = 50;
+};
+
+// An operator's change to a run that no worker holds. Applied only if the
+// run is still in `expected_state` and unleased; otherwise
+// FailedPrecondition (it changed meanwhile).
+struct OperatorRunUpdate {
+  int64_t id = 0;
+  std::string expected_state;
+  std::string state;
+  std::optional<absl::Time> expires_at;  // cleared if unset
+  std::optional<absl::Time> approval_deadline;  // cleared if unset
+  std::string approvers = "[]";
+  bool escalated = false;
+  absl::Time not_before = absl::InfinitePast();
+  bool reset_attempts = false;
+  absl::Time now;
 };
 
 // Row counts, for operators and tests.
@@ -196,6 +239,12 @@ class Transaction {
       absl::string_view holder, absl::Time now) = 0;
   virtual absl::StatusOr<std::optional<ActionRunRow>> GetRun(int64_t id) = 0;
 
+  // Applies an operator's change (approve, reject, extend, revert, retry).
+  virtual absl::Status UpdateRunForOperator(const OperatorRunUpdate& update) = 0;
+  // Runs awaiting approval whose deadline is at or before `now`.
+  virtual absl::StatusOr<std::vector<ActionRunRow>> ListExpiredApprovals(
+      absl::Time now) = 0;
+
   // Small durable settings (e.g. the global pause).
   virtual absl::StatusOr<std::optional<std::string>> GetSetting(
       absl::string_view key) = 0;
@@ -253,6 +302,21 @@ class Store {
   // Action runs, newest first, at most `limit` (for operators and tests).
   virtual absl::StatusOr<std::vector<ActionRunRow>> ListRuns(
       int64_t limit) = 0;
+
+  // Read side for operators; never blocks the writer.
+  virtual absl::StatusOr<std::vector<IncidentRow>> FindIncidents(
+      const IncidentFilter& filter) = 0;
+  virtual absl::StatusOr<std::optional<IncidentRow>> GetIncident(
+      int64_t id) = 0;
+  virtual absl::StatusOr<std::vector<ActionRunRow>> FindRuns(
+      const RunFilter& filter) = 0;
+  // An incident's breaches (oldest first) and decisions (in order).
+  virtual absl::StatusOr<std::vector<BreachRow>> IncidentBreaches(
+      int64_t incident_id) = 0;
+  virtual absl::StatusOr<std::vector<DecisionRow>> IncidentDecisions(
+      int64_t incident_id) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> ReadSetting(
+      absl::string_view key) = 0;
 };
 
 }  // namespace riposte::store

@@ -1,7 +1,16 @@
 #include "orchestrator/operator/operator_service.h"
 
+#include <grpcpp/alarm.h>
+
+#include <deque>
+#include <map>
+
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/proto_time.h"
 #include "orchestrator/decide/simulator.h"
 #include "policies/policy_loader.h"
 
@@ -16,13 +25,141 @@ grpc::Status ToGrpc(const absl::Status& s) {
 // "breach.score: ..." for breach i -> "breaches[i].score: ...".
 std::string Renamed(const std::string& message, int index) {
   const std::string prefix = absl::StrCat("breaches[", index, "]");
-  if (absl::StartsWith(message, "breach")) {
-    return prefix + message.substr(6);
-  }
+  if (absl::StartsWith(message, "breach")) return prefix + message.substr(6);
   return absl::StrCat(prefix, ": ", message);
 }
 
+int PageSize(int32_t requested) {
+  if (requested <= 0) return 50;
+  return std::min<int>(requested, OperatorService::kMaxPageSize);
+}
+
+absl::StatusOr<int64_t> PageToken(const std::string& token) {
+  if (token.empty()) return 0;
+  int64_t id = 0;
+  if (!absl::SimpleAtoi(token, &id) || id <= 0) {
+    return absl::InvalidArgumentError("page_token: not one this server issued");
+  }
+  return id;
+}
+
+absl::Time TimeOr(const google::protobuf::Timestamp& ts, bool set, absl::Time def) {
+  return set ? FromProtoTime(ts) : def;
+}
+
+v1::Incident IncidentProto(const store::IncidentRow& r) {
+  v1::Incident p;
+  p.set_incident_id(r.id);
+  p.set_tenant_id(r.tenant_id);
+  p.set_subject_key(r.subject_key);
+  p.set_subject_kind(r.subject_kind);
+  ToProtoTime(r.first_seen, p.mutable_first_seen());
+  ToProtoTime(r.last_seen, p.mutable_last_seen());
+  p.set_breach_count(r.breach_count);
+  return p;
+}
+
+v1::PauseState PauseProto(const PauseState& p) {
+  v1::PauseState out;
+  out.set_paused(p.paused);
+  if (p.since != absl::InfinitePast()) ToProtoTime(p.since, out.mutable_since());
+  out.set_by(p.by);
+  out.set_reason(p.reason);
+  return out;
+}
+
+v1::AuditEntry AuditProto(const audit::AuditRecord& r) {
+  v1::AuditEntry e;
+  e.set_seq(r.seq);
+  ToProtoTime(r.time, e.mutable_time());
+  e.set_actor(r.event.actor);
+  e.set_event(r.event.event);
+  e.set_subject(r.event.subject);
+  e.set_details(r.event.details);
+  e.set_policy_version(r.event.policy_version);
+  e.set_prev_hash(r.prev_hash);
+  e.set_hash(r.hash);
+  return e;
+}
+
+// Fills each run's narrative from its decision (one query per incident).
+void AddNarratives(store::Store& store, std::vector<v1::ActionRun>& runs) {
+  std::map<int64_t, std::map<int64_t, std::string>> by_incident;
+  for (auto& run : runs) {
+    auto it = by_incident.find(run.incident_id());
+    if (it == by_incident.end()) {
+      std::map<int64_t, std::string> narratives;
+      auto decisions = store.IncidentDecisions(run.incident_id());
+      if (decisions.ok()) {
+        for (const auto& d : *decisions) narratives[d.id] = d.narrative;
+      }
+      it = by_incident.emplace(run.incident_id(), std::move(narratives)).first;
+    }
+    auto n = it->second.find(run.decision_id());
+    if (n != it->second.end()) run.set_narrative(n->second);
+  }
+}
+
 }  // namespace
+
+v1::ActionRun ToProto(const store::ActionRunRow& r) {
+  v1::ActionRun p;
+  p.set_run_id(r.id);
+  p.set_incident_id(r.incident_id);
+  p.set_decision_id(r.decision_id);
+  p.set_tenant_id(r.tenant_id);
+  p.set_action(r.action);
+  p.mutable_target()->ParseFromString(r.target);
+  p.set_target_key(r.target_key);
+  p.set_state(r.state);
+  p.set_rule(r.rule);
+  p.set_rule_mode(r.rule_mode);
+  p.set_autonomous(r.autonomous);
+  p.set_reversible(r.reversible);
+  if (r.duration > absl::ZeroDuration()) {
+    p.mutable_duration()->set_seconds(absl::ToInt64Seconds(r.duration));
+  }
+  ToProtoTime(r.created_at, p.mutable_created_time());
+  ToProtoTime(r.updated_at, p.mutable_updated_time());
+  if (r.approval_deadline.has_value()) {
+    ToProtoTime(*r.approval_deadline, p.mutable_approval_deadline());
+  }
+  p.set_on_approval_expiry(r.on_approval_expiry);
+  p.set_two_person(r.two_person);
+  // approvers is a JSON array of plain identities.
+  std::string list = r.approvers;
+  size_t pos = 0;
+  while ((pos = list.find('"', pos)) != std::string::npos) {
+    size_t end = list.find('"', pos + 1);
+    if (end == std::string::npos) break;
+    p.add_approvers(list.substr(pos + 1, end - pos - 1));
+    pos = end + 1;
+  }
+  for (absl::string_view g : absl::StrSplit(r.gates, ',', absl::SkipEmpty())) {
+    p.add_gates(std::string(g));
+  }
+  if (r.escalated) p.add_gates("escalated");
+  p.set_attempts(r.attempts);
+  p.set_last_error(r.last_error);
+  if (r.expires_at.has_value()) ToProtoTime(*r.expires_at, p.mutable_expires_time());
+  if (r.effect_at.has_value()) ToProtoTime(*r.effect_at, p.mutable_effect_time());
+  return p;
+}
+
+template <typename Fn>
+grpc::ServerUnaryReactor* OperatorService::Unary(grpc::CallbackServerContext* ctx,
+                                                 Need need, Fn fn) {
+  auto* reactor = ctx->DefaultReactor();
+  absl::StatusOr<CallerInfo> caller = deps_.authorize
+                                          ? deps_.authorize(ctx, need)
+                                          : CallerInfo{"local", "admin"};
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpc(caller.status()));
+    return reactor;
+  }
+  reactor->Finish(ToGrpc(fn(*caller)));
+  return reactor;
+}
 
 absl::Status OperatorService::DoSimulate(const v1::SimulateRequest& request,
                                          v1::SimulateResponse* response) {
@@ -34,15 +171,14 @@ absl::Status OperatorService::DoSimulate(const v1::SimulateRequest& request,
         absl::StrCat("breaches: ", request.breaches_size(),
                      " given, at most ", kMaxSimulatedBreaches, " allowed"));
   }
-  const absl::Time now = clock_->Now();
+  const absl::Time now = deps_.clock->Now();
   for (int i = 0; i < request.breaches_size(); ++i) {
     const auto& b = request.breaches(i);
-    if (auto error = validator_->Validate(b, now + absl::Hours(24 * 365),
-                                          b.ByteSizeLong())) {
+    if (auto error = deps_.validator->Validate(b, now + absl::Hours(24 * 365),
+                                               b.ByteSizeLong())) {
       return absl::InvalidArgumentError(Renamed(error->message, i));
     }
   }
-
   std::shared_ptr<const policies::Policy> policy;
   if (!request.policy().empty()) {
     size_t bytes = 0;
@@ -51,8 +187,7 @@ absl::Status OperatorService::DoSimulate(const v1::SimulateRequest& request,
       const auto& p = request.policy(i);
       bytes += p.yaml().size();
       sources.push_back(
-          {p.name().empty() ? absl::StrCat("policy[", i, "]") : p.name(),
-           p.yaml()});
+          {p.name().empty() ? absl::StrCat("policy[", i, "]") : p.name(), p.yaml()});
     }
     if (bytes > kMaxPolicyBytes) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -65,23 +200,489 @@ absl::Status OperatorService::DoSimulate(const v1::SimulateRequest& request,
     }
     policy = *parsed;
   } else {
-    policy = policies_->Get();
+    policy = deps_.policies->Get();
     if (policy == nullptr) {
       return absl::FailedPreconditionError(
           "policy: riposted runs without a policy; supply one in the request");
     }
   }
-  // Breach times are the detector's; without them the simulation starts now.
-  *response = decide::Simulate(request, policy, window_, now);
+  *response = decide::Simulate(request, policy, deps_.correlation_window, now);
   return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* OperatorService::Simulate(
-    grpc::CallbackServerContext* context, const v1::SimulateRequest* request,
-    v1::SimulateResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpc(DoSimulate(*request, response)));
-  return reactor;
+    grpc::CallbackServerContext* ctx, const v1::SimulateRequest* req,
+    v1::SimulateResponse* resp) {
+  return Unary(ctx, Need::kOperator,
+               [&](const CallerInfo&) { return DoSimulate(*req, resp); });
+}
+
+grpc::ServerUnaryReactor* OperatorService::ListIncidents(
+    grpc::CallbackServerContext* ctx, const v1::ListIncidentsRequest* req,
+    v1::ListIncidentsResponse* resp) {
+  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+    store::IncidentFilter f;
+    f.tenant_id = req->tenant_id();
+    f.subject_key = req->subject_key();
+    f.since = TimeOr(req->since(), req->has_since(), absl::InfinitePast());
+    f.until = TimeOr(req->until(), req->has_until(), absl::InfiniteFuture());
+    auto before = PageToken(req->page_token());
+    if (!before.ok()) return before.status();
+    f.before_id = *before;
+    f.limit = PageSize(req->page_size()) + 1;
+    auto rows = deps_.store->FindIncidents(f);
+    if (!rows.ok()) return rows.status();
+    const size_t page = PageSize(req->page_size());
+    for (size_t i = 0; i < rows->size() && i < page; ++i) {
+      *resp->add_incidents() = IncidentProto((*rows)[i]);
+    }
+    if (rows->size() > page) {
+      resp->set_next_page_token(absl::StrCat((*rows)[page - 1].id));
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::GetIncident(
+    grpc::CallbackServerContext* ctx, const v1::GetIncidentRequest* req,
+    v1::IncidentDetail* resp) {
+  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+    auto incident = deps_.store->GetIncident(req->incident_id());
+    if (!incident.ok()) return incident.status();
+    if (!incident->has_value()) {
+      return absl::NotFoundError(
+          absl::StrCat("incident ", req->incident_id(), " does not exist"));
+    }
+    *resp->mutable_incident() = IncidentProto(**incident);
+    auto breaches = deps_.store->IncidentBreaches(req->incident_id());
+    if (!breaches.ok()) return breaches.status();
+    for (const auto& b : *breaches) {
+      auto* p = resp->add_breaches();
+      p->set_stored_breach_id(b.id);
+      p->set_detector_id(b.detector_id);
+      p->set_breach_id(b.breach_id);
+      p->set_model_name(b.model_name);
+      p->set_score(b.score);
+      ToProtoTime(b.observed_time, p->mutable_observed_time());
+      ToProtoTime(b.received_time, p->mutable_received_time());
+    }
+    auto decisions = deps_.store->IncidentDecisions(req->incident_id());
+    if (!decisions.ok()) return decisions.status();
+    for (const auto& d : *decisions) {
+      auto* p = resp->add_decisions();
+      p->set_decision_id(d.id);
+      p->set_stored_breach_id(d.breach_id);
+      p->set_policy_version(d.policy_version);
+      ToProtoTime(d.decided_at, p->mutable_decided_time());
+      for (absl::string_view r :
+           absl::StrSplit(d.matched_rules, absl::ByAnyChar("[],\""), absl::SkipEmpty())) {
+        p->add_matched_rules(std::string(r));
+      }
+      p->set_narrative(d.narrative);
+    }
+    store::RunFilter f;
+    f.incident_id = req->incident_id();
+    f.limit = 10000;
+    auto runs = deps_.store->FindRuns(f);
+    if (!runs.ok()) return runs.status();
+    std::vector<v1::ActionRun> out;
+    for (auto it = runs->rbegin(); it != runs->rend(); ++it) out.push_back(ToProto(*it));
+    AddNarratives(*deps_.store, out);
+    for (auto& r : out) *resp->add_runs() = std::move(r);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::ListRuns(
+    grpc::CallbackServerContext* ctx, const v1::ListRunsRequest* req,
+    v1::ListRunsResponse* resp) {
+  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+    store::RunFilter f;
+    f.states.assign(req->states().begin(), req->states().end());
+    f.tenant_id = req->tenant_id();
+    f.target_key = req->target_key();
+    f.action = req->action();
+    f.incident_id = req->incident_id();
+    f.since = TimeOr(req->since(), req->has_since(), absl::InfinitePast());
+    f.until = TimeOr(req->until(), req->has_until(), absl::InfiniteFuture());
+    auto before = PageToken(req->page_token());
+    if (!before.ok()) return before.status();
+    f.before_id = *before;
+    const size_t page = PageSize(req->page_size());
+    f.limit = page + 1;
+    auto rows = deps_.store->FindRuns(f);
+    if (!rows.ok()) return rows.status();
+    std::vector<v1::ActionRun> out;
+    for (size_t i = 0; i < rows->size() && i < page; ++i) {
+      out.push_back(ToProto((*rows)[i]));
+    }
+    AddNarratives(*deps_.store, out);
+    for (auto& r : out) *resp->add_runs() = std::move(r);
+    if (rows->size() > page) {
+      resp->set_next_page_token(absl::StrCat((*rows)[page - 1].id));
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::GetRun(grpc::CallbackServerContext* ctx,
+                                                  const v1::GetRunRequest* req,
+                                                  v1::ActionRun* resp) {
+  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+    store::RunFilter f;
+    f.before_id = req->run_id() + 1;
+    f.limit = 1;
+    auto rows = deps_.store->FindRuns(f);
+    if (!rows.ok()) return rows.status();
+    if (rows->empty() || (*rows)[0].id != req->run_id()) {
+      return absl::NotFoundError(absl::StrCat("run ", req->run_id(), " does not exist"));
+    }
+    std::vector<v1::ActionRun> out = {ToProto((*rows)[0])};
+    AddNarratives(*deps_.store, out);
+    *resp = std::move(out[0]);
+    return absl::OkStatus();
+  });
+}
+
+namespace {
+
+// The answer to a run command: the run as it now is, with its narrative.
+absl::Status RunReply(store::Store& store,
+                      absl::StatusOr<store::ActionRunRow> run, v1::ActionRun* resp) {
+  if (!run.ok()) return run.status();
+  std::vector<v1::ActionRun> out = {ToProto(*run)};
+  AddNarratives(store, out);
+  *resp = std::move(out[0]);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* OperatorService::Approve(grpc::CallbackServerContext* ctx,
+                                                   const v1::RunCommand* req,
+                                                   v1::ActionRun* resp) {
+  return Unary(ctx, Need::kOperator, [&](const CallerInfo& c) {
+    return RunReply(*deps_.store,
+                    deps_.commands->Approve(req->run_id(), c.identity, req->reason()),
+                    resp);
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::Reject(grpc::CallbackServerContext* ctx,
+                                                  const v1::RunCommand* req,
+                                                  v1::ActionRun* resp) {
+  return Unary(ctx, Need::kOperator, [&](const CallerInfo& c) {
+    return RunReply(*deps_.store,
+                    deps_.commands->Reject(req->run_id(), c.identity, req->reason()),
+                    resp);
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::Extend(grpc::CallbackServerContext* ctx,
+                                                  const v1::ExtendRequest* req,
+                                                  v1::ActionRun* resp) {
+  return Unary(ctx, Need::kOperator, [&](const CallerInfo& c) -> absl::Status {
+    ExpiryChange change;
+    switch (req->change_case()) {
+      case v1::ExtendRequest::kExtendBy:
+        change.kind = ExpiryChange::Kind::kExtendBy;
+        change.by = absl::Seconds(req->extend_by().seconds()) +
+                    absl::Nanoseconds(req->extend_by().nanos());
+        break;
+      case v1::ExtendRequest::kExpiresTime:
+        change.kind = ExpiryChange::Kind::kSetTo;
+        change.to = FromProtoTime(req->expires_time());
+        break;
+      case v1::ExtendRequest::kPermanent:
+        if (!req->permanent()) {
+          return absl::InvalidArgumentError("permanent: must be true when given");
+        }
+        change.kind = ExpiryChange::Kind::kPermanent;
+        break;
+      case v1::ExtendRequest::CHANGE_NOT_SET:
+        return absl::InvalidArgumentError(
+            "change: give one of extend_by, expires_time or permanent");
+    }
+    return RunReply(*deps_.store,
+                    deps_.commands->Extend(req->run_id(), c.identity,
+                                           req->reason(), change),
+                    resp);
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::Revert(grpc::CallbackServerContext* ctx,
+                                                  const v1::RunCommand* req,
+                                                  v1::ActionRun* resp) {
+  return Unary(ctx, Need::kOperator, [&](const CallerInfo& c) {
+    return RunReply(*deps_.store,
+                    deps_.commands->Revert(req->run_id(), c.identity, req->reason()),
+                    resp);
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::Retry(grpc::CallbackServerContext* ctx,
+                                                 const v1::RunCommand* req,
+                                                 v1::ActionRun* resp) {
+  return Unary(ctx, Need::kOperator, [&](const CallerInfo& c) {
+    return RunReply(*deps_.store,
+                    deps_.commands->Retry(req->run_id(), c.identity, req->reason()),
+                    resp);
+  });
+}
+
+absl::StatusOr<v1::PolicyInfo> OperatorService::PolicyInfo() const {
+  v1::PolicyInfo info;
+  auto policy = deps_.policies->Get();
+  if (policy == nullptr) {
+    return absl::FailedPreconditionError("riposted runs without a policy");
+  }
+  info.set_version(policy->version);
+  info.set_path(deps_.policy_path);
+  for (const auto& s : policy->sources) info.add_sources(s);
+  info.set_rules(static_cast<int32_t>(policy->rules.size()));
+  for (const auto& s : policy->source_texts) {
+    auto* f = info.add_files();
+    f->set_name(s.first);
+    f->set_yaml(s.second);
+  }
+  return info;
+}
+
+grpc::ServerUnaryReactor* OperatorService::GetPolicy(grpc::CallbackServerContext* ctx,
+                                                     const v1::GetPolicyRequest*,
+                                                     v1::PolicyInfo* resp) {
+  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+    auto info = PolicyInfo();
+    if (!info.ok()) return info.status();
+    *resp = *std::move(info);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::ValidatePolicy(
+    grpc::CallbackServerContext* ctx, const v1::ValidatePolicyRequest* req,
+    v1::ValidatePolicyResponse* resp) {
+  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+    if (req->policy().empty()) {
+      return absl::InvalidArgumentError("policy: at least one file is required");
+    }
+    std::vector<policies::PolicySource> sources;
+    size_t bytes = 0;
+    for (int i = 0; i < req->policy_size(); ++i) {
+      bytes += req->policy(i).yaml().size();
+      sources.push_back({req->policy(i).name().empty()
+                             ? absl::StrCat("policy[", i, "]")
+                             : req->policy(i).name(),
+                         req->policy(i).yaml()});
+    }
+    if (bytes > kMaxPolicyBytes) {
+      return absl::InvalidArgumentError("policy: too large");
+    }
+    auto parsed = policies::ParsePolicy(sources);
+    resp->set_valid(parsed.ok());
+    if (parsed.ok()) {
+      resp->set_version((*parsed)->version);
+    } else {
+      resp->set_errors(std::string(parsed.status().message()));
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::ReloadPolicy(
+    grpc::CallbackServerContext* ctx, const v1::ReloadPolicyRequest* req,
+    v1::PolicyInfo* resp) {
+  return Unary(ctx, Need::kAdmin, [&](const CallerInfo& c) -> absl::Status {
+    if (req->reason().empty()) {
+      return absl::InvalidArgumentError("reason: required");
+    }
+    auto version = deps_.reload_policy(absl::StrCat("operator:", c.identity),
+                                       req->reason());
+    if (!version.ok()) return version.status();
+    auto info = PolicyInfo();
+    if (!info.ok()) return info.status();
+    *resp = *std::move(info);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::SetPaused(grpc::CallbackServerContext* ctx,
+                                                     const v1::SetPausedRequest* req,
+                                                     v1::PauseState* resp) {
+  return Unary(ctx, Need::kAdmin, [&](const CallerInfo& c) -> absl::Status {
+    auto p = deps_.commands->SetPaused(req->paused(), c.identity, req->reason());
+    if (!p.ok()) return p.status();
+    *resp = PauseProto(*p);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::GetPause(grpc::CallbackServerContext* ctx,
+                                                    const v1::GetPauseRequest*,
+                                                    v1::PauseState* resp) {
+  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+    auto p = deps_.commands->GetPause();
+    if (!p.ok()) return p.status();
+    *resp = PauseProto(*p);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::VerifyAudit(
+    grpc::CallbackServerContext* ctx, const v1::VerifyAuditRequest*,
+    v1::VerifyAuditResponse* resp) {
+  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+    auto r = deps_.store->VerifyAudit();
+    if (!r.ok()) return r.status();
+    resp->set_ok(r->ok);
+    resp->set_records(r->records);
+    resp->set_head_seq(r->head_seq);
+    resp->set_head_hash(r->head_hash);
+    resp->set_first_broken_seq(r->first_broken_seq);
+    resp->set_reason(r->reason);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorService::WhoAmI(grpc::CallbackServerContext* ctx,
+                                                  const v1::WhoAmIRequest*,
+                                                  v1::WhoAmIResponse* resp) {
+  return Unary(ctx, Need::kOperator, [&](const CallerInfo& c) {
+    resp->set_identity(c.identity);
+    resp->set_role(c.role);
+    return absl::OkStatus();
+  });
+}
+
+// Streams audit records after a sequence number, in batches read from the
+// store; with `follow`, checks for new records every half second until the
+// client goes away.
+class OperatorService::AuditStreamReactor
+    : public grpc::ServerWriteReactor<v1::AuditEntry> {
+ public:
+  AuditStreamReactor(store::Store* store, int64_t after, bool follow)
+      : store_(store), next_after_(after), follow_(follow) {
+    Next();
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status::CANCELLED);
+      return;
+    }
+    Next();
+  }
+  void OnCancel() override { cancelled_ = true; }
+  void OnDone() override { delete this; }
+
+ private:
+  void Next() {
+    if (cancelled_) {
+      Finish(grpc::Status::CANCELLED);
+      return;
+    }
+    if (pending_.empty()) {
+      auto batch = store_->ReadAudit(next_after_, 500);
+      if (!batch.ok()) {
+        Finish(ToGrpc(batch.status()));
+        return;
+      }
+      for (const auto& r : *batch) pending_.push_back(AuditProto(r));
+    }
+    if (pending_.empty()) {
+      if (!follow_) {
+        Finish(grpc::Status::OK);
+        return;
+      }
+      alarm_.Set(std::chrono::system_clock::now() + std::chrono::milliseconds(500),
+                 [this](bool) { Next(); });
+      return;
+    }
+    current_ = std::move(pending_.front());
+    pending_.pop_front();
+    next_after_ = current_.seq();
+    StartWrite(&current_);
+  }
+
+  store::Store* const store_;
+  int64_t next_after_;
+  const bool follow_;
+  std::atomic<bool> cancelled_{false};
+  std::deque<v1::AuditEntry> pending_;
+  v1::AuditEntry current_;
+  grpc::Alarm alarm_;
+};
+
+grpc::ServerWriteReactor<v1::AuditEntry>* OperatorService::StreamAudit(
+    grpc::CallbackServerContext* ctx, const v1::StreamAuditRequest* req) {
+  absl::StatusOr<CallerInfo> caller =
+      deps_.authorize ? deps_.authorize(ctx, Need::kOperator)
+                      : CallerInfo{"local", "admin"};
+  if (!caller.ok()) {
+    class Refused : public grpc::ServerWriteReactor<v1::AuditEntry> {
+     public:
+      explicit Refused(grpc::Status s) { Finish(s); }
+      void OnDone() override { delete this; }
+    };
+    return new Refused(ToGrpc(caller.status()));
+  }
+  return new AuditStreamReactor(deps_.store, req->after_seq(), req->follow());
+}
+
+// Streams the audit trail as JSON lines, in chunks of about 64 KiB.
+class OperatorService::ExportReactor
+    : public grpc::ServerWriteReactor<v1::AuditExportChunk> {
+ public:
+  ExportReactor(store::Store* store, int64_t after) : store_(store), after_(after) {
+    Next();
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status::CANCELLED);
+      return;
+    }
+    Next();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void Next() {
+    auto batch = store_->ReadAudit(after_, 200);
+    if (!batch.ok()) {
+      Finish(ToGrpc(batch.status()));
+      return;
+    }
+    if (batch->empty()) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    std::string lines;
+    for (const auto& r : *batch) {
+      absl::StrAppend(&lines, audit::ToJson(r), "\n");
+      after_ = r.seq;
+    }
+    chunk_.set_jsonl(std::move(lines));
+    StartWrite(&chunk_);
+  }
+  store::Store* const store_;
+  int64_t after_;
+  v1::AuditExportChunk chunk_;
+};
+
+grpc::ServerWriteReactor<v1::AuditExportChunk>* OperatorService::ExportAudit(
+    grpc::CallbackServerContext* ctx, const v1::ExportAuditRequest* req) {
+  absl::StatusOr<CallerInfo> caller =
+      deps_.authorize ? deps_.authorize(ctx, Need::kOperator)
+                      : CallerInfo{"local", "admin"};
+  if (!caller.ok()) {
+    class Refused : public grpc::ServerWriteReactor<v1::AuditExportChunk> {
+     public:
+      explicit Refused(grpc::Status s) { Finish(s); }
+      void OnDone() override { delete this; }
+    };
+    return new Refused(ToGrpc(caller.status()));
+  }
+  return new ExportReactor(deps_.store, req->after_seq());
 }
 
 }  // namespace riposte::operator_api

@@ -3,46 +3,137 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "orchestrator/decide/policy_holder.h"
 #include "orchestrator/intake/breach_validator.h"
+#include "orchestrator/operator/run_commands.h"
 #include "riposte/v1/operator.grpc.pb.h"
+#include "store/store.h"
 
 namespace riposte::operator_api {
 
-// The operator-facing gRPC service. For now: Simulate, which decides
-// breaches against the running policy (or a supplied one) without storing
-// or touching anything. Thin: validates, simulates in memory, replies.
+// Which role a call needs.
+enum class Need { kOperator, kAdmin };
+
+// Who is calling, as authentication established it.
+struct CallerInfo {
+  std::string identity;
+  std::string role;
+};
+
+// Authenticates a call and checks it has the role `need`: the caller, or
+// UNAUTHENTICATED / PERMISSION_DENIED.
+using Authorizer = std::function<absl::StatusOr<CallerInfo>(
+    grpc::CallbackServerContext* context, Need need)>;
+
+// Everything the operator service reaches, owned elsewhere.
+struct OperatorDeps {
+  store::Store* store = nullptr;
+  RunCommands* commands = nullptr;
+  const decide::PolicyHolder* policies = nullptr;
+  const intake::BreachValidator* validator = nullptr;
+  Clock* clock = nullptr;
+  absl::Duration correlation_window = absl::Hours(24);
+  std::string policy_path;
+  // Re-reads the policy (audited by the caller's identity); returns the new
+  // version or the errors.
+  std::function<absl::StatusOr<std::string>(const std::string& actor,
+                                            const std::string& reason)>
+      reload_policy;
+  Authorizer authorize;
+};
+
+// The operator-facing gRPC service: thin handlers that authorize, validate,
+// call the store or RunCommands, and map absl::Status onto the wire. Reads
+// use the store's reader connection; commands are single units of work.
+// Thread-safe.
 class OperatorService final : public v1::Operator::CallbackService {
  public:
-  // Most breaches one Simulate call may carry.
   static constexpr int kMaxSimulatedBreaches = 1000;
-  // Most bytes of supplied policy text.
   static constexpr size_t kMaxPolicyBytes = 4 * 1024 * 1024;
+  static constexpr int kMaxPageSize = 500;
 
-  // Pointers must outlive the service.
-  OperatorService(const decide::PolicyHolder* policies,
-                  const intake::BreachValidator* validator,
-                  absl::Duration correlation_window, Clock* clock)
-      : policies_(policies),
-        validator_(validator),
-        window_(correlation_window),
-        clock_(clock) {}
+  explicit OperatorService(OperatorDeps deps) : deps_(std::move(deps)) {}
 
-  grpc::ServerUnaryReactor* Simulate(grpc::CallbackServerContext* context,
-                                     const v1::SimulateRequest* request,
-                                     v1::SimulateResponse* response) override;
+  grpc::ServerUnaryReactor* Simulate(grpc::CallbackServerContext* ctx,
+                                     const v1::SimulateRequest* req,
+                                     v1::SimulateResponse* resp) override;
+  grpc::ServerUnaryReactor* ListIncidents(grpc::CallbackServerContext* ctx,
+                                          const v1::ListIncidentsRequest* req,
+                                          v1::ListIncidentsResponse* resp) override;
+  grpc::ServerUnaryReactor* GetIncident(grpc::CallbackServerContext* ctx,
+                                        const v1::GetIncidentRequest* req,
+                                        v1::IncidentDetail* resp) override;
+  grpc::ServerUnaryReactor* ListRuns(grpc::CallbackServerContext* ctx,
+                                     const v1::ListRunsRequest* req,
+                                     v1::ListRunsResponse* resp) override;
+  grpc::ServerUnaryReactor* GetRun(grpc::CallbackServerContext* ctx,
+                                   const v1::GetRunRequest* req,
+                                   v1::ActionRun* resp) override;
+  grpc::ServerUnaryReactor* Approve(grpc::CallbackServerContext* ctx,
+                                    const v1::RunCommand* req,
+                                    v1::ActionRun* resp) override;
+  grpc::ServerUnaryReactor* Reject(grpc::CallbackServerContext* ctx,
+                                   const v1::RunCommand* req,
+                                   v1::ActionRun* resp) override;
+  grpc::ServerUnaryReactor* Extend(grpc::CallbackServerContext* ctx,
+                                   const v1::ExtendRequest* req,
+                                   v1::ActionRun* resp) override;
+  grpc::ServerUnaryReactor* Revert(grpc::CallbackServerContext* ctx,
+                                   const v1::RunCommand* req,
+                                   v1::ActionRun* resp) override;
+  grpc::ServerUnaryReactor* Retry(grpc::CallbackServerContext* ctx,
+                                  const v1::RunCommand* req,
+                                  v1::ActionRun* resp) override;
+  grpc::ServerUnaryReactor* GetPolicy(grpc::CallbackServerContext* ctx,
+                                      const v1::GetPolicyRequest* req,
+                                      v1::PolicyInfo* resp) override;
+  grpc::ServerUnaryReactor* ValidatePolicy(
+      grpc::CallbackServerContext* ctx, const v1::ValidatePolicyRequest* req,
+      v1::ValidatePolicyResponse* resp) override;
+  grpc::ServerUnaryReactor* ReloadPolicy(grpc::CallbackServerContext* ctx,
+                                         const v1::ReloadPolicyRequest* req,
+                                         v1::PolicyInfo* resp) override;
+  grpc::ServerUnaryReactor* SetPaused(grpc::CallbackServerContext* ctx,
+                                      const v1::SetPausedRequest* req,
+                                      v1::PauseState* resp) override;
+  grpc::ServerUnaryReactor* GetPause(grpc::CallbackServerContext* ctx,
+                                     const v1::GetPauseRequest* req,
+                                     v1::PauseState* resp) override;
+  grpc::ServerWriteReactor<v1::AuditEntry>* StreamAudit(
+      grpc::CallbackServerContext* ctx,
+      const v1::StreamAuditRequest* req) override;
+  grpc::ServerUnaryReactor* VerifyAudit(grpc::CallbackServerContext* ctx,
+                                        const v1::VerifyAuditRequest* req,
+                                        v1::VerifyAuditResponse* resp) override;
+  grpc::ServerWriteReactor<v1::AuditExportChunk>* ExportAudit(
+      grpc::CallbackServerContext* ctx,
+      const v1::ExportAuditRequest* req) override;
+  grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* ctx,
+                                   const v1::WhoAmIRequest* req,
+                                   v1::WhoAmIResponse* resp) override;
 
  private:
+  template <typename Fn>
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Need need,
+                                  Fn fn);
   absl::Status DoSimulate(const v1::SimulateRequest& request,
                           v1::SimulateResponse* response);
+  absl::StatusOr<v1::PolicyInfo> PolicyInfo() const;
 
-  const decide::PolicyHolder* const policies_;
-  const intake::BreachValidator* const validator_;
-  const absl::Duration window_;
-  Clock* const clock_;
+  class AuditStreamReactor;
+  class ExportReactor;
+
+  OperatorDeps deps_;
 };
+
+// Row to wire form.
+v1::ActionRun ToProto(const store::ActionRunRow& row);
 
 }  // namespace riposte::operator_api
 

@@ -116,8 +116,26 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       }
     });
   }
-  s->operator_service_ = std::make_unique<operator_api::OperatorService>(
-      &s->policies_, s->validator_.get(), config.correlation_window, clock);
+  {
+    execute::Executor* executor = s->executor_.get();
+    s->commands_ = std::make_unique<operator_api::RunCommands>(
+        s->store_.get(), clock, &s->policies_, [executor] { executor->Wake(); });
+    operator_api::OperatorDeps deps;
+    deps.store = s->store_.get();
+    deps.commands = s->commands_.get();
+    deps.policies = &s->policies_;
+    deps.validator = s->validator_.get();
+    deps.clock = clock;
+    deps.correlation_window = config.correlation_window;
+    deps.policy_path = config.policy_path;
+    Server* server = s.get();
+    deps.reload_policy = [server](const std::string& actor,
+                                  const std::string& reason) {
+      return server->ReloadPolicy(actor, reason);
+    };
+    s->operator_service_ =
+        std::make_unique<operator_api::OperatorService>(std::move(deps));
+  }
 
 
 
@@ -150,6 +168,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         s->Audit("server.started", d.Finish(), policy ? policy->version : ""));
   }
   RIPOSTE_RETURN_IF_ERROR(s->executor_->Start());
+  s->sweeper_ = std::thread([server = s.get()] { server->SweepApprovalsLoop(); });
   auto* health = s->grpc_server_->GetHealthCheckService();
   health->SetServingStatus(true);
   health->SetServingStatus(kIntakeServiceName, true);
@@ -160,10 +179,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 Server::~Server() { Shutdown(); }
 
 absl::Status Server::Audit(const std::string& event, const std::string& details,
-                           const std::string& policy_version) {
+                           const std::string& policy_version,
+                           const std::string& actor) {
   return store_->ExecuteAndWait([&](store::Transaction& txn) -> absl::Status {
     audit::AuditEvent ev;
-    ev.actor = "system";
+    ev.actor = actor;
     ev.event = event;
     ev.details = details;
     ev.policy_version = policy_version;
@@ -171,7 +191,31 @@ absl::Status Server::Audit(const std::string& event, const std::string& details,
   });
 }
 
+void Server::SweepApprovalsLoop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&sweep_mu_);
+      auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sweep_mu_) {
+        return stopping_;
+      };
+      if (sweep_mu_.AwaitWithTimeout(absl::Condition(&stop),
+                                     config_.execution.expiry_scan_interval)) {
+        return;
+      }
+    }
+    auto changed = commands_->SweepApprovals();
+    if (!changed.ok()) {
+      log::Warn("approval deadline sweep failed", {{"error", changed.status()}});
+    }
+  }
+}
+
 absl::StatusOr<std::string> Server::ReloadPolicy() {
+  return ReloadPolicy("system", "SIGHUP");
+}
+
+absl::StatusOr<std::string> Server::ReloadPolicy(const std::string& actor,
+                                                 const std::string& reason) {
   if (config_.policy_path.empty()) {
     return absl::FailedPreconditionError(
         "policy: no policy.path configured; nothing to reload");
@@ -184,7 +228,8 @@ absl::StatusOr<std::string> Server::ReloadPolicy() {
     d.Add("path", config_.policy_path);
     d.Add("error", policy.status().message());
     d.Add("kept_version", old_version);
-    Audit("policy.reload_failed", d.Finish(), old_version).IgnoreError();
+    d.Add("reason", reason);
+    Audit("policy.reload_failed", d.Finish(), old_version, actor).IgnoreError();
     log::Error("policy reload rejected; the running policy stays",
                {{"path", config_.policy_path},
                 {"error", policy.status()},
@@ -196,7 +241,8 @@ absl::StatusOr<std::string> Server::ReloadPolicy() {
   d.Add("path", config_.policy_path);
   d.Add("previous_version", old_version);
   d.AddInt("rules", static_cast<int64_t>((*policy)->rules.size()));
-  Audit("policy.reloaded", d.Finish(), (*policy)->version).IgnoreError();
+  d.Add("reason", reason);
+  Audit("policy.reloaded", d.Finish(), (*policy)->version, actor).IgnoreError();
   log::Info("policy reloaded", {{"path", config_.policy_path},
                                 {"version", (*policy)->version},
                                 {"previous_version", old_version}});
@@ -212,6 +258,11 @@ void Server::Shutdown() {
         absl::ToChronoTime(absl::Now() + config_.shutdown_grace));
     grpc_server_->Wait();
   }
+  {
+    absl::MutexLock lock(&sweep_mu_);
+    stopping_ = true;
+  }
+  if (sweeper_.joinable()) sweeper_.join();
   // Calls in flight finish (each bounded by the call timeout); their runs
   // are recorded before the store closes. Anything unfinished resumes after
   // restart.

@@ -5,6 +5,9 @@
 
 #include <memory>
 #include <string>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
@@ -19,6 +22,7 @@
 #include "orchestrator/execute/executor.h"
 #include "orchestrator/intake/intake_service.h"
 #include "orchestrator/operator/operator_service.h"
+#include "orchestrator/operator/run_commands.h"
 #include "store/store.h"
 
 namespace riposte::server {
@@ -49,6 +53,9 @@ class Server {
   // version, or InvalidArgument with every error in the policy, or
   // FailedPrecondition if no policy path is configured.
   absl::StatusOr<std::string> ReloadPolicy();
+  // The same, on behalf of `actor` (e.g. "operator:alice"), with a reason.
+  absl::StatusOr<std::string> ReloadPolicy(const std::string& actor,
+                                           const std::string& reason);
 
   // Reports NOT_SERVING, stops accepting calls, lets in-flight calls finish
   // for up to the configured grace period (cancelling the rest), then closes
@@ -60,7 +67,10 @@ class Server {
 
   // Appends one system audit record and waits until it is durable.
   absl::Status Audit(const std::string& event, const std::string& details,
-                     const std::string& policy_version);
+                     const std::string& policy_version,
+                     const std::string& actor = "system");
+  // Applies approval deadlines until Shutdown.
+  void SweepApprovalsLoop();
 
   const config::ServerConfig config_;
   std::string grpc_address_;
@@ -71,7 +81,11 @@ class Server {
   std::unique_ptr<intake::IntakeMetrics> intake_metrics_;
   std::unique_ptr<intake::IntakeService> intake_service_;
   decide::PolicyHolder policies_;
+  std::unique_ptr<operator_api::RunCommands> commands_;
   std::unique_ptr<operator_api::OperatorService> operator_service_;
+  absl::Mutex sweep_mu_;
+  bool stopping_ ABSL_GUARDED_BY(sweep_mu_) = false;
+  std::thread sweeper_;
   std::unique_ptr<http::HttpClient> http_;
   std::unique_ptr<execute::ConfigRouter> router_;
   std::unique_ptr<execute::Executor> executor_;

@@ -120,6 +120,12 @@ ALTER TABLE action_runs ADD COLUMN effect_us INTEGER;
 ALTER TABLE action_runs ADD COLUMN reversible INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX action_runs_by_state ON action_runs (state, not_before_us);
 )sql",
+    // 3 -> 4: approvals by operators.
+    R"sql(
+ALTER TABLE action_runs ADD COLUMN approvers TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE action_runs ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX incidents_by_last_seen ON incidents (last_seen_us);
+)sql",
 };
 
 constexpr char kBreachColumns[] =
@@ -132,7 +138,7 @@ constexpr char kRunColumns[] =
     "duration_s, approval_deadline_us, on_approval_expiry, two_person, gates, "
     "idempotency_key, created_us, updated_us, not_before_us, attempts, "
     "lease_holder, lease_expires_us, fence, last_error, expires_at_us, memo, "
-    "first_attempt_us, effect_us, reversible";
+    "first_attempt_us, effect_us, reversible, approvers, escalated";
 
 // A run is due when it is waiting to be applied, its lease has lapsed, or
 // its expiry has passed. ?1 = now.
@@ -202,6 +208,9 @@ ActionRunRow ReadRun(const Statement& s) {
   }
   if (!s.ColumnIsNull(30)) r.effect_at = absl::FromUnixMicros(s.ColumnInt(30));
   r.reversible = s.ColumnInt(31) != 0;
+  r.approvers = s.ColumnText(32);
+  if (r.approvers.empty()) r.approvers = "[]";
+  r.escalated = s.ColumnInt(33) != 0;
   return r;
 }
 
@@ -232,6 +241,7 @@ struct SqliteStore::Statements {
   std::unique_ptr<Statement> get_setting, put_setting;
   std::unique_ptr<Statement> find_due, claim_run, update_run, next_due;
   std::unique_ptr<Statement> release_foreign, get_run, checkpoint_memo;
+  std::unique_ptr<Statement> operator_update, expired_approvals;
   std::unique_ptr<Statement> insert_audit;
 };
 
@@ -546,6 +556,44 @@ class SqliteStore::Txn : public Transaction {
     return std::optional<ActionRunRow>(ReadRun(s));
   }
 
+  absl::Status UpdateRunForOperator(const OperatorRunUpdate& up) override {
+    Statement& u = *st_.operator_update;
+    ResetOnExit reset(u);
+    u.Bind(1, up.state);
+    if (up.expires_at.has_value()) {
+      u.Bind(2, absl::ToUnixMicros(*up.expires_at));
+    } else {
+      u.BindNull(2);
+    }
+    if (up.approval_deadline.has_value()) {
+      u.Bind(3, absl::ToUnixMicros(*up.approval_deadline));
+    } else {
+      u.BindNull(3);
+    }
+    u.Bind(4, up.approvers)
+        .Bind(5, static_cast<int64_t>(up.escalated ? 1 : 0))
+        .Bind(6, absl::ToUnixMicros(std::max(up.not_before, absl::UnixEpoch())))
+        .Bind(7, static_cast<int64_t>(up.reset_attempts ? 1 : 0))
+        .Bind(8, absl::ToUnixMicros(up.now))
+        .Bind(9, up.id)
+        .Bind(10, up.expected_state);
+    RIPOSTE_RETURN_IF_ERROR(u.Run());
+    if (sqlite3_changes(store_.writer_->raw()) != 1) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "run ", up.id, " changed meanwhile (no longer ", up.expected_state,
+          ", or being worked on); look at it again"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<ActionRunRow>> ListExpiredApprovals(
+      absl::Time now) override {
+    Statement& s = *st_.expired_approvals;
+    ResetOnExit reset(s);
+    s.Bind(1, absl::ToUnixMicros(now));
+    return ReadRuns(s);
+  }
+
   absl::StatusOr<std::optional<std::string>> GetSetting(
       absl::string_view key) override {
     Statement& s = *st_.get_setting;
@@ -754,6 +802,20 @@ absl::Status SqliteStore::Init() {
       st.release_foreign,
       "UPDATE action_runs SET lease_expires_us = ?1 WHERE lease_holder != '' "
       "AND lease_holder != ?2 AND lease_expires_us > ?1"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.operator_update,
+      "UPDATE action_runs SET state = ?1, expires_at_us = ?2, "
+      "approval_deadline_us = ?3, approvers = ?4, escalated = ?5, "
+      "not_before_us = ?6, attempts = CASE WHEN ?7 = 1 THEN 0 ELSE attempts "
+      "END, first_attempt_us = CASE WHEN ?7 = 1 THEN NULL ELSE "
+      "first_attempt_us END, updated_us = ?8 WHERE id = ?9 AND state = ?10 "
+      "AND lease_holder = ''"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.expired_approvals,
+      absl::StrCat("SELECT ", kRunColumns,
+                   " FROM action_runs WHERE state = 'awaiting_approval' AND "
+                   "approval_deadline_us IS NOT NULL AND "
+                   "approval_deadline_us <= ? ORDER BY id")));
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.checkpoint_memo,
       "UPDATE action_runs SET memo = ? WHERE id = ? AND fence = ?"));
@@ -1056,6 +1118,152 @@ absl::StatusOr<std::vector<ActionRunRow>> SqliteStore::ListRuns(
     out.push_back(ReadRun(*s));
   }
   return out;
+}
+
+absl::StatusOr<std::vector<IncidentRow>> SqliteStore::FindIncidents(
+    const IncidentFilter& f) {
+  absl::MutexLock lock(&read_mu_);
+  if (reader_ == nullptr) return absl::UnavailableError("store: closed");
+  RIPOSTE_ASSIGN_OR_RETURN(
+      auto s,
+      reader_->Prepare(
+          "SELECT id, tenant_id, subject_key, subject_kind, first_seen_us, "
+          "last_seen_us, breach_count FROM incidents WHERE (?1 = '' OR "
+          "tenant_id = ?1) AND (?2 = '' OR subject_key = ?2) AND "
+          "last_seen_us >= ?3 AND last_seen_us < ?4 AND (?5 = 0 OR id < ?5) "
+          "ORDER BY id DESC LIMIT ?6"));
+  s->Bind(1, f.tenant_id)
+      .Bind(2, f.subject_key)
+      .Bind(3, f.since == absl::InfinitePast() ? INT64_MIN
+                                               : absl::ToUnixMicros(f.since))
+      .Bind(4, f.until == absl::InfiniteFuture() ? INT64_MAX
+                                                 : absl::ToUnixMicros(f.until))
+      .Bind(5, f.before_id)
+      .Bind(6, f.limit);
+  std::vector<IncidentRow> out;
+  while (true) {
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    IncidentRow r;
+    r.id = s->ColumnInt(0);
+    r.tenant_id = s->ColumnText(1);
+    r.subject_key = s->ColumnText(2);
+    r.subject_kind = s->ColumnText(3);
+    r.first_seen = absl::FromUnixMicros(s->ColumnInt(4));
+    r.last_seen = absl::FromUnixMicros(s->ColumnInt(5));
+    r.breach_count = s->ColumnInt(6);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<IncidentRow>> SqliteStore::GetIncident(int64_t id) {
+  IncidentFilter f;
+  f.before_id = id + 1;
+  f.limit = 1;
+  RIPOSTE_ASSIGN_OR_RETURN(auto rows, FindIncidents(f));
+  if (rows.empty() || rows[0].id != id) return std::optional<IncidentRow>();
+  return std::optional<IncidentRow>(rows[0]);
+}
+
+absl::StatusOr<std::vector<ActionRunRow>> SqliteStore::FindRuns(
+    const RunFilter& f) {
+  absl::MutexLock lock(&read_mu_);
+  if (reader_ == nullptr) return absl::UnavailableError("store: closed");
+  std::string sql = absl::StrCat(
+      "SELECT ", kRunColumns,
+      " FROM action_runs WHERE (?1 = '' OR tenant_id = ?1) AND (?2 = '' OR "
+      "target_key = ?2) AND (?3 = '' OR action = ?3) AND (?4 = 0 OR "
+      "incident_id = ?4) AND created_us >= ?5 AND created_us < ?6 AND (?7 = 0 "
+      "OR id < ?7)");
+  if (!f.states.empty()) {
+    absl::StrAppend(&sql, " AND state IN (");
+    for (size_t i = 0; i < f.states.size(); ++i) {
+      absl::StrAppend(&sql, i ? ", " : "", "?", 9 + i);
+    }
+    absl::StrAppend(&sql, ")");
+  }
+  absl::StrAppend(&sql, " ORDER BY id DESC LIMIT ?8");
+  RIPOSTE_ASSIGN_OR_RETURN(auto s, reader_->Prepare(sql));
+  s->Bind(1, f.tenant_id)
+      .Bind(2, f.target_key)
+      .Bind(3, f.action)
+      .Bind(4, f.incident_id)
+      .Bind(5, f.since == absl::InfinitePast() ? INT64_MIN
+                                               : absl::ToUnixMicros(f.since))
+      .Bind(6, f.until == absl::InfiniteFuture() ? INT64_MAX
+                                                 : absl::ToUnixMicros(f.until))
+      .Bind(7, f.before_id)
+      .Bind(8, f.limit);
+  for (size_t i = 0; i < f.states.size(); ++i) {
+    s->Bind(static_cast<int>(9 + i), f.states[i]);
+  }
+  std::vector<ActionRunRow> out;
+  while (true) {
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    out.push_back(ReadRun(*s));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<BreachRow>> SqliteStore::IncidentBreaches(
+    int64_t incident_id) {
+  absl::MutexLock lock(&read_mu_);
+  if (reader_ == nullptr) return absl::UnavailableError("store: closed");
+  RIPOSTE_ASSIGN_OR_RETURN(
+      auto s, reader_->Prepare(absl::StrCat(
+                  "SELECT ", kBreachColumns,
+                  " FROM breaches WHERE incident_id = ? ORDER BY observed_us, "
+                  "id")));
+  s->Bind(1, incident_id);
+  std::vector<BreachRow> out;
+  while (true) {
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    out.push_back(ReadBreach(*s));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<DecisionRow>> SqliteStore::IncidentDecisions(
+    int64_t incident_id) {
+  absl::MutexLock lock(&read_mu_);
+  if (reader_ == nullptr) return absl::UnavailableError("store: closed");
+  RIPOSTE_ASSIGN_OR_RETURN(
+      auto s, reader_->Prepare(
+                  "SELECT id, breach_id, incident_id, tenant_id, "
+                  "policy_version, decided_us, matched_rules, narrative FROM "
+                  "decisions WHERE incident_id = ? ORDER BY id"));
+  s->Bind(1, incident_id);
+  std::vector<DecisionRow> out;
+  while (true) {
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    DecisionRow d;
+    d.id = s->ColumnInt(0);
+    d.breach_id = s->ColumnInt(1);
+    d.incident_id = s->ColumnInt(2);
+    d.tenant_id = s->ColumnText(3);
+    d.policy_version = s->ColumnText(4);
+    d.decided_at = absl::FromUnixMicros(s->ColumnInt(5));
+    d.matched_rules = s->ColumnText(6);
+    d.narrative = s->ColumnText(7);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<std::string>> SqliteStore::ReadSetting(
+    absl::string_view key) {
+  absl::MutexLock lock(&read_mu_);
+  if (reader_ == nullptr) return absl::UnavailableError("store: closed");
+  RIPOSTE_ASSIGN_OR_RETURN(
+      auto s, reader_->Prepare("SELECT value FROM settings WHERE key = ?"));
+  s->Bind(1, key);
+  RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(s->ColumnText(0));
 }
 
 int64_t SqliteStore::CommitCount() const {

@@ -46,7 +46,7 @@ class SqliteStore : public Store {
       const SqliteStoreOptions& options, Clock* clock);
 
   // The schema version this build writes.
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   ~SqliteStore() override;
 
@@ -60,6 +60,17 @@ class SqliteStore : public Store {
   void Close() override;
   bool exclusive() const override { return true; }
   absl::StatusOr<std::vector<ActionRunRow>> ListRuns(int64_t limit) override;
+  absl::StatusOr<std::vector<IncidentRow>> FindIncidents(
+      const IncidentFilter& filter) override;
+  absl::StatusOr<std::optional<IncidentRow>> GetIncident(int64_t id) override;
+  absl::StatusOr<std::vector<ActionRunRow>> FindRuns(
+      const RunFilter& filter) override;
+  absl::StatusOr<std::vector<BreachRow>> IncidentBreaches(
+      int64_t incident_id) override;
+  absl::StatusOr<std::vector<DecisionRow>> IncidentDecisions(
+      int64_t incident_id) override;
+  absl::StatusOr<std::optional<std::string>> ReadSetting(
+      absl::string_view key) override;
 
   // Number of physical commits so far; with CommittedUnits shows how well
   // group commit batches.
