@@ -1,0 +1,248 @@
+#include "orchestrator/operator/operator_service.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "common/clock.h"
+#include "common/testing/temp_dir.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "orchestrator/intake/breach_recorder.h"
+#include "policies/policy_loader.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace riposte::operator_api {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kPolicy[] = R"(
+rules:
+  - name: takeover
+    match: {models: ["Takeover"], subject: user}
+    ladder: [disable_user]
+    mode: confirm
+    duration: 1h
+    approval: {deadline: 30m, on_expiry: reject}
+)";
+
+class OperatorServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::sqlite::SqliteStoreOptions o;
+    o.path = dir_.File("riposte.db");
+    store_ = std::move(store::sqlite::SqliteStore::Open(o, Clock::Real()).value());
+    policies_.Set(*policies::ParsePolicy({{"p.yaml", kPolicy}}));
+    config::TenantConfig t;
+    t.id = "contoso";
+    validator_ = std::make_unique<intake::BreachValidator>(config::IntakeLimits(),
+                                                           std::vector{t});
+    recorder_ = std::make_unique<intake::BreachRecorder>(
+        store_.get(), Clock::Real(), absl::Hours(1), &policies_);
+    commands_ = std::make_unique<RunCommands>(store_.get(), Clock::Real(),
+                                              &policies_, nullptr);
+    OperatorDeps deps;
+    deps.store = store_.get();
+    deps.commands = commands_.get();
+    deps.policies = &policies_;
+    deps.validator = validator_.get();
+    deps.clock = Clock::Real();
+    deps.authorize = [this](grpc::CallbackServerContext* ctx,
+                            Need need) -> absl::StatusOr<CallerInfo> {
+      // Tests name the caller in metadata; admin-only calls need "admin".
+      auto md = ctx->client_metadata().find("x-test-caller");
+      if (md == ctx->client_metadata().end()) {
+        return absl::UnauthenticatedError("no credentials");
+      }
+      std::string who(md->second.data(), md->second.size());
+      if (need == Need::kAdmin && who != "admin") {
+        return absl::PermissionDeniedError("needs admin");
+      }
+      return CallerInfo{who, who == "admin" ? "admin" : "operator"};
+    };
+    service_ = std::make_unique<OperatorService>(std::move(deps));
+    grpc::ServerBuilder b;
+    int port = 0;
+    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    b.RegisterService(service_.get());
+    server_ = b.BuildAndStart();
+    stub_ = v1::Operator::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    server_->Shutdown();
+    store_->Close();
+  }
+
+  void Record(const std::string& upn, const std::string& id) {
+    v1::Breach b;
+    b.set_detector_id("dt");
+    b.set_breach_id(id);
+    b.set_tenant_id("contoso");
+    b.set_model_name("Takeover");
+    b.set_score(90);
+    b.mutable_subject()->mutable_user()->set_user_principal_name(upn);
+    absl::Notification done;
+    recorder_->Record(b, [&](absl::StatusOr<v1::SubmitResponse> r) {
+      EXPECT_TRUE(r.ok());
+      done.Notify();
+    });
+    done.WaitForNotification();
+  }
+
+  std::unique_ptr<grpc::ClientContext> As(const std::string& who) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    if (!who.empty()) ctx->AddMetadata("x-test-caller", who);
+    return ctx;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  decide::PolicyHolder policies_;
+  std::unique_ptr<intake::BreachValidator> validator_;
+  std::unique_ptr<intake::BreachRecorder> recorder_;
+  std::unique_ptr<RunCommands> commands_;
+  std::unique_ptr<OperatorService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::Operator::Stub> stub_;
+};
+
+TEST_F(OperatorServiceTest, PendingRunsPageWithNarratives) {
+  for (int i = 0; i < 5; ++i) Record(absl::StrCat("u", i, "@contoso.com"), absl::StrCat(i));
+  v1::ListRunsRequest req;
+  req.add_states("awaiting_approval");
+  req.set_page_size(2);
+  std::vector<int64_t> ids;
+  std::string token;
+  do {
+    req.set_page_token(token);
+    v1::ListRunsResponse resp;
+    auto ctx = As("alice");
+    ASSERT_TRUE(stub_->ListRuns(ctx.get(), req, &resp).ok());
+    for (const auto& r : resp.runs()) {
+      ids.push_back(r.run_id());
+      EXPECT_THAT(r.narrative(), HasSubstr("waits for an operator"));
+      EXPECT_EQ(r.state(), "awaiting_approval");
+    }
+    token = resp.next_page_token();
+  } while (!token.empty());
+  EXPECT_EQ(ids.size(), 5u);
+  EXPECT_TRUE(std::is_sorted(ids.rbegin(), ids.rend()));  // newest first
+}
+
+TEST_F(OperatorServiceTest, ApproveThroughTheApiAndSeeTheTimeline) {
+  Record("alice@contoso.com", "b1");
+  v1::ListRunsRequest list;
+  list.add_states("awaiting_approval");
+  v1::ListRunsResponse runs;
+  auto c1 = As("alice");
+  ASSERT_TRUE(stub_->ListRuns(c1.get(), list, &runs).ok());
+  ASSERT_EQ(runs.runs_size(), 1);
+  const int64_t run_id = runs.runs(0).run_id();
+
+  v1::RunCommand cmd;
+  cmd.set_run_id(run_id);
+  v1::ActionRun out;
+  auto no_reason = As("bob");
+  grpc::Status s = stub_->Approve(no_reason.get(), cmd, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  cmd.set_reason("user confirmed they did not log in from Lagos");
+  auto c2 = As("bob");
+  ASSERT_TRUE(stub_->Approve(c2.get(), cmd, &out).ok());
+  EXPECT_EQ(out.state(), "approved");
+  EXPECT_THAT(out.approvers(), ::testing::ElementsAre("bob"));
+  auto c3 = As("bob");
+  s = stub_->Approve(c3.get(), cmd, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  v1::GetIncidentRequest gi;
+  gi.set_incident_id(runs.runs(0).incident_id());
+  v1::IncidentDetail detail;
+  auto c4 = As("alice");
+  ASSERT_TRUE(stub_->GetIncident(c4.get(), gi, &detail).ok());
+  EXPECT_EQ(detail.breaches_size(), 1);
+  EXPECT_EQ(detail.decisions_size(), 1);
+  EXPECT_THAT(detail.decisions(0).matched_rules(), ::testing::ElementsAre("takeover"));
+  EXPECT_EQ(detail.runs_size(), 1);
+  EXPECT_EQ(detail.runs(0).state(), "approved");
+}
+
+TEST_F(OperatorServiceTest, RolesAreChecked) {
+  v1::SetPausedRequest p;
+  p.set_paused(true);
+  p.set_reason("test");
+  v1::PauseState state;
+  auto none = As("");
+  EXPECT_EQ(stub_->SetPaused(none.get(), p, &state).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  auto op = As("alice");
+  EXPECT_EQ(stub_->SetPaused(op.get(), p, &state).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto admin = As("admin");
+  ASSERT_TRUE(stub_->SetPaused(admin.get(), p, &state).ok());
+  EXPECT_TRUE(state.paused());
+  EXPECT_EQ(state.by(), "admin");
+}
+
+TEST_F(OperatorServiceTest, AuditStreamsVerifiesAndExports) {
+  Record("alice@contoso.com", "b1");
+  v1::StreamAuditRequest req;
+  auto ctx = As("alice");
+  auto reader = stub_->StreamAudit(ctx.get(), req);
+  v1::AuditEntry e;
+  std::vector<std::string> events;
+  while (reader->Read(&e)) events.push_back(e.event());
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_THAT(events, ::testing::ElementsAre("incident.opened", "breach.received",
+                                             "decision.made", "action.awaiting_approval"));
+  v1::VerifyAuditResponse v;
+  auto c2 = As("alice");
+  ASSERT_TRUE(stub_->VerifyAudit(c2.get(), v1::VerifyAuditRequest(), &v).ok());
+  EXPECT_TRUE(v.ok());
+  EXPECT_EQ(v.records(), 4);
+
+  // Follow: a record appended later arrives on the open stream.
+  grpc::ClientContext follow_ctx;
+  follow_ctx.AddMetadata("x-test-caller", "alice");
+  req.set_after_seq(4);
+  req.set_follow(true);
+  auto follow = stub_->StreamAudit(&follow_ctx, req);
+  Record("bob@contoso.com", "b2");
+  ASSERT_TRUE(follow->Read(&e));
+  EXPECT_EQ(e.seq(), 5);
+  follow_ctx.TryCancel();
+  follow->Finish().IgnoreError();
+
+  auto c3 = As("alice");
+  auto exporter = stub_->ExportAudit(c3.get(), v1::ExportAuditRequest());
+  v1::AuditExportChunk chunk;
+  std::string jsonl;
+  while (exporter->Read(&chunk)) jsonl += chunk.jsonl();
+  ASSERT_TRUE(exporter->Finish().ok());
+  EXPECT_EQ(std::count(jsonl.begin(), jsonl.end(), '\n'), 8);
+  EXPECT_THAT(jsonl, HasSubstr("\"event\":\"decision.made\""));
+  EXPECT_THAT(jsonl, HasSubstr("\"prev_hash\":"));
+}
+
+TEST_F(OperatorServiceTest, PolicyShowAndValidate) {
+  v1::PolicyInfo info;
+  auto c1 = As("alice");
+  ASSERT_TRUE(stub_->GetPolicy(c1.get(), v1::GetPolicyRequest(), &info).ok());
+  EXPECT_EQ(info.rules(), 1);
+  ASSERT_EQ(info.files_size(), 1);
+  EXPECT_THAT(info.files(0).yaml(), HasSubstr("takeover"));
+  v1::ValidatePolicyRequest vr;
+  auto* f = vr.add_policy();
+  f->set_name("bad.yaml");
+  f->set_yaml("rules:\n  - name: x\n    ladder: [nope]\n");
+  v1::ValidatePolicyResponse resp;
+  auto c2 = As("alice");
+  ASSERT_TRUE(stub_->ValidatePolicy(c2.get(), vr, &resp).ok());
+  EXPECT_FALSE(resp.valid());
+  EXPECT_THAT(resp.errors(), HasSubstr("bad.yaml:3"));
+}
+
+}  // namespace
+}  // namespace riposte::operator_api
