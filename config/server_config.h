@@ -125,10 +125,50 @@ struct ExecutionConfig {
 // intake.max_breach_bytes + kGrpcHeadroomBytes.
 inline constexpr int64_t kGrpcHeadroomBytes = 4096;
 
+// TLS for the gRPC endpoint. The files are PEM and are read when the server
+// starts (see orchestrator/auth/server_credentials.h), not when the config is
+// parsed.
+struct TlsConfig {
+  bool enabled = false;  // true when grpc.tls is present
+  std::string cert_file;  // the server's certificate chain; required
+  std::string key_file;   // its private key; required
+  // Optional: the CA certificates client certificates are verified against.
+  // When set, clients are asked for a certificate; one that does not verify
+  // fails the handshake.
+  std::string client_ca_file;
+  // Every client must present a certificate that verifies against
+  // client_ca_file (which it then requires).
+  bool require_client_cert = false;
+};
+
+// The roles a caller can have; see orchestrator/auth/identity.h.
+inline constexpr absl::string_view kRoleNames[] = {"detector", "operator",
+                                                   "admin"};
+
+// One verified client-certificate identity (subject CN, or a DNS or URI
+// subject alternative name) and the role it gets.
+struct ClientCertRole {
+  std::string identity;
+  std::string role;  // one of kRoleNames
+};
+
+// How callers are identified (see orchestrator/auth/).
+struct AuthConfig {
+  // A YAML file of bearer-token SHA-256 hashes, identities and roles. Empty:
+  // bearer tokens are not accepted. Read when the server starts.
+  std::string tokens_file;
+  // mTLS callers: identities unique; needs grpc.tls.client_ca_file.
+  std::vector<ClientCertRole> client_cert_roles;
+};
+
 // A validated server configuration. Plain data; copy freely.
 struct ServerConfig {
   std::string grpc_listen = "127.0.0.1:50051";  // host:port, [v6]:port
   int64_t grpc_max_receive_message_bytes = 4 * 1024 * 1024;
+  // Without TLS (grpc_tls.enabled false) the server speaks plaintext, which
+  // validation allows only on a loopback grpc_listen: development only.
+  TlsConfig grpc_tls;
+  AuthConfig auth;
   std::string data_dir = "riposte-data";
   StoreConfig store;
   std::vector<TenantConfig> tenants;  // at least one once validated
@@ -144,7 +184,20 @@ struct ServerConfig {
 
   // The tenant with this id, or nullptr.
   const TenantConfig* FindTenant(absl::string_view id) const;
+
+  // Whether gRPC is served without TLS (loopback only, development only).
+  bool UsesPlaintext() const { return !grpc_tls.enabled; }
+
+  // Development mode: plaintext and no tokens file, so no caller can be
+  // identified and every call is treated as coming from an admin ("local").
+  bool AuthDisabledForDevelopment() const {
+    return UsesPlaintext() && auth.tokens_file.empty();
+  }
 };
+
+// Whether the host of a host:port listen address is 127.0.0.1, localhost
+// (any case) or [::1]: the only hosts plaintext gRPC may listen on.
+bool IsLoopbackListenAddress(absl::string_view listen);
 
 // What ServerConfig::source says for DefaultServerConfig().
 inline constexpr absl::string_view kEmbeddedDefaultsSource =
@@ -158,6 +211,11 @@ inline constexpr absl::string_view kEmbeddedDefaultsSource =
 // unknown keys, wrong types, bad durations, non-positive limits, bad
 // grpc.listen, message size below the breach limit plus headroom, bad,
 // duplicate or missing tenants, unsupported store engine, unknown log level,
+// plaintext (no grpc.tls) on a listen address that is not loopback, grpc.tls
+// without cert_file or key_file, require_client_cert without client_ca_file,
+// TLS with no way to authenticate a caller (neither auth.tokens_file nor
+// auth.client_cert_roles), client_cert_roles without client_ca_file, unknown
+// roles or duplicate identities in client_cert_roles,
 // empty data_dir or sqlite file; in tenants: missing graph/gateway keys,
 // secrets written inline or given both as file and env (or neither), URLs
 // that are not https (plain http is allowed for loopback hosts only), bad or

@@ -218,7 +218,7 @@ TEST(ParseServerConfigTest, UnknownKeysAnywhere) {
             "file)\n"
             "riposted.yaml:6: unknown key 'grcp' at the top level (allowed: "
             "grpc, data_dir, store, tenants, correlation, intake, log, "
-            "policy, shutdown, execution)");
+            "policy, shutdown, execution, auth)");
   EXPECT_EQ(ErrorsOf("tenants:\n  - id: a\n    name: A\n"),
             "riposted.yaml:3: unknown key 'name' in 'tenants[0]' (allowed: "
             "id, display_name, graph, gateway, webhooks, routes)");
@@ -338,8 +338,11 @@ TEST(ParseServerConfigTest, GrpcListenAcceptsHostPortForms) {
        {"127.0.0.1:50051", "0.0.0.0:0", "localhost:65535",
         "riposte-1.internal.example.com:8443", "[::1]:50051", "[::]:0",
         "[fe80::1%eth0]:9000", "[::ffff:10.0.0.1]:1"}) {
+    // Off loopback, TLS is required (see GrpcTransportSecurityTest).
     absl::StatusOr<ServerConfig> config = ParseServerConfig(
-        absl::StrCat(kMinimal, "grpc:\n  listen: \"", listen, "\"\n"),
+        absl::StrCat(kMinimal, "grpc:\n  listen: \"", listen, "\"\n",
+                     "  tls: {cert_file: c.pem, key_file: k.pem}\n"
+                     "auth: {tokens_file: t.yaml}\n"),
         "riposted.yaml");
     EXPECT_TRUE(config.ok()) << listen << ": " << config.status();
     if (config.ok()) {
@@ -437,7 +440,7 @@ TEST(ParseServerConfigTest, ReportsAllErrorsAtOnce) {
             "30s, 5m, 24h)\n"
             "riposted.yaml:9: unknown key 'extra' at the top level (allowed: "
             "grpc, data_dir, store, tenants, correlation, intake, log, "
-            "policy, shutdown, execution)");
+            "policy, shutdown, execution, auth)");
 }
 
 }  // namespace
@@ -1177,6 +1180,298 @@ TEST(ExecutionConfigTest, BackoffInitialMustNotExceedMax) {
                                              "    max: 5s\n"),
                                 "riposted.yaml")
                   .ok());
+}
+
+// --- grpc.tls, grpc.plaintext and auth -------------------------------------
+
+constexpr char kTls[] =
+    "  tls:\n"
+    "    cert_file: /etc/riposte/tls/tls.crt\n"
+    "    key_file: /etc/riposte/tls/tls.key\n";
+
+TEST(GrpcTransportSecurityTest, SampleFileIsPlaintextOnLoopbackForDevelopment) {
+  ServerConfig config = DefaultServerConfig();
+  EXPECT_EQ(config.grpc_listen, "127.0.0.1:50051");
+  EXPECT_FALSE(config.grpc_tls.enabled);
+  EXPECT_TRUE(config.UsesPlaintext());
+  EXPECT_TRUE(config.AuthDisabledForDevelopment());
+  EXPECT_TRUE(config.auth.tokens_file.empty());
+  EXPECT_TRUE(config.auth.client_cert_roles.empty());
+  // A config built in code is the same as the sample.
+  EXPECT_TRUE(ServerConfig{}.UsesPlaintext());
+  EXPECT_TRUE(ServerConfig{}.AuthDisabledForDevelopment());
+}
+
+TEST(GrpcTransportSecurityTest, LoopbackWithoutTlsSectionIsPlaintext) {
+  // What the integration tests write: no tls, no plaintext key.
+  for (const char* listen : {"127.0.0.1:0", "localhost:50051", "LocalHost:1",
+                             "\"[::1]:0\""}) {
+    absl::StatusOr<ServerConfig> config = ParseServerConfig(
+        absl::StrCat(kMinimal, "grpc:\n  listen: ", listen, "\n"),
+        "riposted.yaml");
+    ASSERT_TRUE(config.ok()) << listen << ": " << config.status();
+    EXPECT_TRUE(config->UsesPlaintext());
+  }
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      absl::StrCat(kMinimal, "grpc:\n  listen: 127.0.0.1:0\n  plaintext: "
+                             "true\n"),
+      "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->UsesPlaintext());
+}
+
+TEST(GrpcTransportSecurityTest, TlsIsRequiredOffLoopback) {
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "grpc:\n  listen: 0.0.0.0:50051\n")),
+            "riposted.yaml:4: grpc.listen: \"0.0.0.0:50051\" is not a "
+            "loopback address, and TLS is required off loopback: add a "
+            "grpc.tls section (cert_file, key_file), or listen on 127.0.0.1, "
+            "localhost, [::1]");
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal,
+                                  "grpc:\n"
+                                  "  listen: \"[::]:50051\"\n"
+                                  "  plaintext: true\n")),
+            "riposted.yaml:5: grpc.plaintext: plaintext gRPC is allowed only "
+            "on a loopback listen address (127.0.0.1, localhost, [::1]), and "
+            "grpc.listen is \"[::]:50051\": configure grpc.tls instead");
+  // 127.0.0.2 is loopback too, but only the three documented hosts count.
+  EXPECT_THAT(ErrorsOf(absl::StrCat(kMinimal,
+                                    "grpc:\n  listen: 127.0.0.2:1\n")),
+              HasSubstr("TLS is required off loopback"));
+  // A bad listen address is reported once.
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "grpc:\n  listen: nowhere\n")),
+            "riposted.yaml:4: grpc.listen: \"nowhere\" is not host:port (e.g. "
+            "127.0.0.1:50051 or [::1]:50051)");
+}
+
+TEST(GrpcTransportSecurityTest, PlaintextKeyMustAgreeWithTls) {
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "grpc:\n  plaintext: false\n")),
+            "riposted.yaml:4: grpc.plaintext: false requires a grpc.tls "
+            "section (cert_file, key_file)");
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "grpc:\n  plaintext: true\n", kTls,
+                                  "auth:\n  tokens_file: t.yaml\n")),
+            "riposted.yaml:4: grpc.plaintext: must not be true together with "
+            "grpc.tls (remove one of them)");
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "grpc:\n  plaintext: yes please\n")),
+            "riposted.yaml:4: grpc.plaintext: expected true or false, got "
+            "\"yes please\"");
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      absl::StrCat(kMinimal, "grpc:\n  plaintext: false\n", kTls,
+                   "auth:\n  tokens_file: t.yaml\n"),
+      "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->UsesPlaintext());
+}
+
+TEST(GrpcTransportSecurityTest, ReadsEveryTlsAndAuthKey) {
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      absl::StrCat(kMinimal,
+                   "grpc:\n"
+                   "  listen: 0.0.0.0:8443\n"
+                   "  tls:\n"
+                   "    cert_file: /tls/tls.crt\n"
+                   "    key_file: /tls/tls.key\n"
+                   "    client_ca_file: /tls/ca.crt\n"
+                   "    require_client_cert: true\n"
+                   "auth:\n"
+                   "  tokens_file: /etc/riposte/tokens.yaml\n"
+                   "  client_cert_roles:\n"
+                   "    - {identity: detector-1, role: detector}\n"
+                   "    - identity: spiffe://riposte/soc-alice\n"
+                   "      role: operator\n"
+                   "    - {identity: SOC Admin, role: admin}\n"),
+      "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->grpc_tls.enabled);
+  EXPECT_FALSE(config->UsesPlaintext());
+  EXPECT_FALSE(config->AuthDisabledForDevelopment());
+  EXPECT_EQ(config->grpc_tls.cert_file, "/tls/tls.crt");
+  EXPECT_EQ(config->grpc_tls.key_file, "/tls/tls.key");
+  EXPECT_EQ(config->grpc_tls.client_ca_file, "/tls/ca.crt");
+  EXPECT_TRUE(config->grpc_tls.require_client_cert);
+  EXPECT_EQ(config->auth.tokens_file, "/etc/riposte/tokens.yaml");
+  ASSERT_EQ(config->auth.client_cert_roles.size(), 3u);
+  EXPECT_EQ(config->auth.client_cert_roles[0].identity, "detector-1");
+  EXPECT_EQ(config->auth.client_cert_roles[0].role, "detector");
+  EXPECT_EQ(config->auth.client_cert_roles[1].identity,
+            "spiffe://riposte/soc-alice");
+  EXPECT_EQ(config->auth.client_cert_roles[1].role, "operator");
+  EXPECT_EQ(config->auth.client_cert_roles[2].identity, "SOC Admin");
+  EXPECT_EQ(config->auth.client_cert_roles[2].role, "admin");
+}
+
+TEST(GrpcTransportSecurityTest, FilesAreNotReadWhileParsing) {
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      absl::StrCat(kMinimal,
+                   "grpc:\n"
+                   "  tls:\n"
+                   "    cert_file: /nonexistent/tls.crt\n"
+                   "    key_file: /nonexistent/tls.key\n"
+                   "    client_ca_file: /nonexistent/ca.crt\n"
+                   "auth:\n"
+                   "  tokens_file: /nonexistent/tokens.yaml\n"),
+      "riposted.yaml");
+  EXPECT_TRUE(config.ok()) << config.status();
+}
+
+TEST(GrpcTransportSecurityTest, TlsSectionProblems) {
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal,
+                                  "grpc:\n"
+                                  "  tls:\n"
+                                  "    require_client_cert: true\n"
+                                  "    client_ca: ca.pem\n"
+                                  "auth:\n"
+                                  "  tokens_file: t.yaml\n")),
+            "riposted.yaml:4: grpc.tls.cert_file: required key is missing\n"
+            "riposted.yaml:4: grpc.tls.key_file: required key is missing\n"
+            "riposted.yaml:5: grpc.tls.require_client_cert: needs "
+            "client_ca_file: the CA certificates that client certificates "
+            "are verified against\n"
+            "riposted.yaml:6: unknown key 'client_ca' in 'grpc.tls' (allowed: "
+            "cert_file, key_file, client_ca_file, require_client_cert)");
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal,
+                                  "grpc:\n"
+                                  "  tls:\n"
+                                  "    cert_file: \"\"\n"
+                                  "    key_file: k.pem\n"
+                                  "    client_ca_file: \"\"\n"
+                                  "    require_client_cert: maybe\n"
+                                  "auth:\n"
+                                  "  tokens_file: t.yaml\n")),
+            "riposted.yaml:5: grpc.tls.cert_file: must not be empty\n"
+            "riposted.yaml:7: grpc.tls.client_ca_file: must not be empty\n"
+            "riposted.yaml:8: grpc.tls.require_client_cert: expected true or "
+            "false, got \"maybe\"");
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "grpc:\n  tls: on\n")),
+            "riposted.yaml:4: grpc.tls: expected a map of keys, got a scalar");
+}
+
+TEST(GrpcTransportSecurityTest, TlsNeedsAWayToAuthenticateCallers) {
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "grpc:\n", kTls)),
+            "riposted.yaml:4: grpc.tls: no caller could ever be "
+            "authenticated: set auth.tokens_file, or auth.client_cert_roles "
+            "with grpc.tls.client_ca_file");
+  EXPECT_TRUE(ParseServerConfig(absl::StrCat(kMinimal, "grpc:\n", kTls,
+                                             "    client_ca_file: ca.pem\n"
+                                             "auth:\n"
+                                             "  client_cert_roles:\n"
+                                             "    - {identity: d, role: "
+                                             "detector}\n"),
+                                "riposted.yaml")
+                  .ok());
+}
+
+TEST(AuthConfigTest, TokensFileOnPlaintextRequiresTokens) {
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      absl::StrCat(kMinimal, "auth:\n  tokens_file: /etc/riposte/t.yaml\n"),
+      "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->UsesPlaintext());
+  EXPECT_FALSE(config->AuthDisabledForDevelopment());
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "auth:\n  tokens_file: \"\"\n")),
+            "riposted.yaml:4: auth.tokens_file: must not be empty");
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "auth:\n  tokens: t.yaml\n")),
+            "riposted.yaml:4: unknown key 'tokens' in 'auth' (allowed: "
+            "tokens_file, client_cert_roles)");
+}
+
+TEST(AuthConfigTest, ClientCertRolesProblems) {
+  const std::string tls_with_ca =
+      absl::StrCat("grpc:\n", kTls, "    client_ca_file: ca.pem\n");
+  EXPECT_EQ(
+      ErrorsOf(absl::StrCat(kMinimal, tls_with_ca,
+                            "auth:\n"                                // 8
+                            "  client_cert_roles:\n"                 // 9
+                            "    - {identity: a, role: root}\n"      // 10
+                            "    - {identity: \"\", role: admin}\n"  // 11
+                            "    - {role: admin}\n"                  // 12
+                            "    - {identity: b, role: operator}\n"  // 13
+                            "    - {identity: b, role: detector}\n"  // 14
+                            "    - {identity: \" c\", role: admin}\n"  // 15
+                            "    - {identity: d, role: admin, x: 1}\n"  // 16
+                            "    - just-a-name\n")),                 // 17
+      "riposted.yaml:10: auth.client_cert_roles[0].role: unknown role "
+      "\"root\" (allowed: detector, operator, admin)\n"
+      "riposted.yaml:11: auth.client_cert_roles[1].identity: must not be "
+      "empty\n"
+      "riposted.yaml:12: auth.client_cert_roles[2].identity: required key is "
+      "missing\n"
+      "riposted.yaml:14: auth.client_cert_roles[4].identity: duplicate "
+      "identity \"b\" (first defined at line 13)\n"
+      "riposted.yaml:15: auth.client_cert_roles[5].identity: must not begin "
+      "or end with a space\n"
+      "riposted.yaml:16: unknown key 'x' in 'auth.client_cert_roles[6]' "
+      "(allowed: identity, role)\n"
+      "riposted.yaml:17: auth.client_cert_roles[7]: value must be a map of keys, "
+      "got a scalar");
+}
+
+TEST(AuthConfigTest, ClientCertRolesNeedTheClientCa) {
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal,
+                                  "auth:\n"
+                                  "  client_cert_roles:\n"
+                                  "    - {identity: a, role: admin}\n")),
+            "riposted.yaml:4: auth.client_cert_roles: needs grpc.tls with "
+            "client_ca_file: a plaintext connection carries no client "
+            "certificate");
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "grpc:\n", kTls,
+                                  "auth:\n"
+                                  "  client_cert_roles:\n"
+                                  "    - {identity: a, role: admin}\n")),
+            "riposted.yaml:8: auth.client_cert_roles: needs "
+            "grpc.tls.client_ca_file: without it no client certificate is "
+            "asked for");
+}
+
+TEST(AuthConfigTest, IsLoopbackListenAddress) {
+  for (const char* yes : {"127.0.0.1:50051", "localhost:0", "LOCALHOST:1",
+                          "[::1]:50051"}) {
+    EXPECT_TRUE(IsLoopbackListenAddress(yes)) << yes;
+  }
+  for (const char* no :
+       {"0.0.0.0:50051", "[::]:0", "10.0.0.1:1", "localhost.example.com:1",
+        "127.0.0.1", "[::1", "", "127.0.0.10:1", "[::ffff:127.0.0.1]:1"}) {
+    EXPECT_FALSE(IsLoopbackListenAddress(no)) << no;
+  }
+}
+
+// The commented-out TLS and auth examples in riposted.yaml, uncommented,
+// are valid together: the documentation cannot drift from the parser.
+TEST(AuthConfigTest, CommentedTlsAndAuthExamplesInTheSampleFileAreValid) {
+  const std::string text(EmbeddedServerConfigYaml());
+  // Uncomments the block of lines starting "<indent># " after `marker`'s
+  // line, keeping `indent`.
+  auto uncomment = [&](const std::string& marker, const std::string& indent) {
+    size_t at = text.find(marker);
+    EXPECT_NE(at, std::string::npos) << marker;
+    if (at == std::string::npos) return std::string();
+    at = text.find('\n', at) + 1;
+    std::string yaml;
+    while (at < text.size()) {
+      size_t end = text.find('\n', at);
+      std::string line = text.substr(at, end - at);
+      at = end + 1;
+      if (line == indent + "#") continue;
+      if (line.rfind(indent + "# ", 0) != 0) break;
+      yaml += indent + line.substr(indent.size() + 2) + "\n";
+    }
+    return yaml;
+  };
+  const std::string tls = uncomment("Replace \"plaintext: true\" with:", "  ");
+  const std::string auth =
+      uncomment("With TLS, at least one of tokens_file", "");
+  ASSERT_THAT(tls, HasSubstr("  tls:\n"));
+  ASSERT_THAT(auth, HasSubstr("auth:\n"));
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      absl::StrCat(kMinimal, "grpc:\n  listen: 0.0.0.0:50051\n", tls, auth),
+      "example");
+  ASSERT_TRUE(config.ok()) << config.status() << "\n" << tls << auth;
+  EXPECT_TRUE(config->grpc_tls.enabled);
+  EXPECT_TRUE(config->grpc_tls.require_client_cert);
+  EXPECT_EQ(config->grpc_tls.client_ca_file, "/etc/riposte/tls/ca.crt");
+  EXPECT_EQ(config->auth.tokens_file, "/etc/riposte/tokens.yaml");
+  ASSERT_EQ(config->auth.client_cert_roles.size(), 2u);
+  EXPECT_EQ(config->auth.client_cert_roles[1].identity, "soc-alice");
+  EXPECT_EQ(config->auth.client_cert_roles[1].role, "operator");
 }
 
 }  // namespace

@@ -26,6 +26,13 @@ grpc::ServerUnaryReactor* IntakeService::Submit(
     grpc::CallbackServerContext* context, const v1::SubmitRequest* request,
     v1::SubmitResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (auth_ != nullptr) {
+    auto caller = auth_->AuthorizeCall(*context, "/riposte.v1.Intake/Submit");
+    if (!caller.ok()) {
+      reactor->Finish(ToGrpcStatus(caller.status()));
+      return reactor;
+    }
+  }
   if (auto error = Check(*request)) {
     metrics_->Invalid(error->field);
     reactor->Finish(ToGrpcStatus(ToStatus(*error)));
@@ -191,6 +198,19 @@ class IntakeService::StreamReactor
 
 grpc::ServerBidiReactor<v1::SubmitRequest, v1::StreamSubmitResponse>*
 IntakeService::SubmitStream(grpc::CallbackServerContext* context) {
+  if (auth_ != nullptr) {
+    auto caller =
+        auth_->AuthorizeCall(*context, "/riposte.v1.Intake/SubmitStream");
+    if (!caller.ok()) {
+      class Refused : public grpc::ServerBidiReactor<v1::SubmitRequest,
+                                                     v1::StreamSubmitResponse> {
+       public:
+        explicit Refused(grpc::Status s) { Finish(s); }
+        void OnDone() override { delete this; }
+      };
+      return new Refused(ToGrpcStatus(caller.status()));
+    }
+  }
   return new StreamReactor(this);
 }
 

@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "orchestrator/intake/breach_recorder.h"
 #include "orchestrator/intake/breach_validator.h"
+#include "orchestrator/auth/authenticator.h"
 #include "orchestrator/intake/intake_metrics.h"
 #include "riposte/v1/intake.grpc.pb.h"
 
@@ -20,12 +21,16 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 class IntakeService final : public v1::Intake::CallbackService {
  public:
   // All pointers must outlive the service.
+  // `auth` checks every call's caller; null only in tests that run without
+  // authentication.
   IntakeService(const BreachValidator* validator, BreachRecorder* recorder,
-                Clock* clock, IntakeMetrics* metrics)
+                Clock* clock, IntakeMetrics* metrics,
+                const auth::Authenticator* auth = nullptr)
       : validator_(validator),
         recorder_(recorder),
         clock_(clock),
-        metrics_(metrics) {}
+        metrics_(metrics),
+        auth_(auth) {}
 
   grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
                                    const v1::SubmitRequest* request,
@@ -44,6 +49,7 @@ class IntakeService final : public v1::Intake::CallbackService {
   BreachRecorder* const recorder_;
   Clock* const clock_;
   IntakeMetrics* const metrics_;
+  const auth::Authenticator* const auth_;
 };
 
 }  // namespace riposte::intake

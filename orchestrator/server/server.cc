@@ -12,6 +12,7 @@
 #include "absl/random/random.h"
 #include "common/json.h"
 #include "http/cpprest_http_client.h"
+#include "orchestrator/auth/server_credentials.h"
 #include "common/log.h"
 #include "policies/policy_loader.h"
 #include "common/status_macros.h"
@@ -40,6 +41,12 @@ std::string StorePath(const config::ServerConfig& config) {
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const config::ServerConfig& config, Clock* clock) {
   std::unique_ptr<Server> s(new Server(config));
+  {
+    RIPOSTE_ASSIGN_OR_RETURN(auth::ServerSecurity security,
+                             auth::MakeServerSecurity(config));
+    s->authenticator_ = security.authenticator;
+    s->credentials_ = security.credentials;
+  }
   if (!config.policy_path.empty()) {
     auto policy = policies::LoadPolicy(config.policy_path);
     if (!policy.ok()) {
@@ -104,7 +111,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   s->recorder_ = std::make_unique<intake::BreachRecorder>(
       s->store_.get(), clock, config.correlation_window, &s->policies_);
   s->intake_service_ = std::make_unique<intake::IntakeService>(
-      s->validator_.get(), s->recorder_.get(), clock, s->intake_metrics_.get());
+      s->validator_.get(), s->recorder_.get(), clock, s->intake_metrics_.get(),
+      s->authenticator_.get());
   {
     execute::Executor* executor = s->executor_.get();
     s->recorder_->SetOnRecorded([executor](const v1::SubmitResponse& r) {
@@ -128,6 +136,20 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     deps.clock = clock;
     deps.correlation_window = config.correlation_window;
     deps.policy_path = config.policy_path;
+    auth::Authenticator* authenticator = s->authenticator_.get();
+    deps.authorize = [authenticator](grpc::CallbackServerContext* ctx,
+                                     operator_api::Need need)
+        -> absl::StatusOr<operator_api::CallerInfo> {
+      // The processor checked the exact method already; this is the
+      // handler's own check, by the role the call needs.
+      absl::StatusOr<auth::Caller> caller = authenticator->AuthorizeCall(
+          *ctx, need == operator_api::Need::kAdmin
+                    ? "/riposte.v1.Operator/ReloadPolicy"
+                    : "/riposte.v1.Operator/GetRun");
+      if (!caller.ok()) return caller.status();
+      return operator_api::CallerInfo{caller->identity,
+                                      std::string(auth::RoleName(caller->role))};
+    };
     Server* server = s.get();
     deps.reload_policy = [server](const std::string& actor,
                                   const std::string& reason) {
@@ -143,9 +165,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  // TLS and caller authentication arrive with the operator service.
-  builder.AddListeningPort(config.grpc_listen,
-                           grpc::InsecureServerCredentials(), &port);
+  // Every call goes through the authenticator's processor first (TLS, or
+  // local credentials on loopback), then the handlers check again.
+  builder.AddListeningPort(config.grpc_listen, s->credentials_, &port);
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(config.grpc_max_receive_message_bytes));
   builder.RegisterService(s->intake_service_.get());
@@ -211,6 +233,15 @@ void Server::SweepApprovalsLoop() {
 }
 
 absl::StatusOr<std::string> Server::ReloadPolicy() {
+  if (authenticator_ != nullptr && !config_.auth.tokens_file.empty()) {
+    absl::Status tokens = authenticator_->ReloadTokens();
+    if (tokens.ok()) {
+      log::Info("tokens reloaded", {{"tokens", authenticator_->token_count()}});
+    } else {
+      log::Error("tokens reload rejected; the previous tokens stay",
+                 {{"error", tokens}});
+    }
+  }
   return ReloadPolicy("system", "SIGHUP");
 }
 
@@ -236,13 +267,16 @@ absl::StatusOr<std::string> Server::ReloadPolicy(const std::string& actor,
                 {"version", old_version}});
     return policy.status();
   }
-  policies_.Set(*policy);
   JsonObjectWriter d;
   d.Add("path", config_.policy_path);
   d.Add("previous_version", old_version);
   d.AddInt("rules", static_cast<int64_t>((*policy)->rules.size()));
   d.Add("reason", reason);
-  Audit("policy.reloaded", d.Finish(), (*policy)->version, actor).IgnoreError();
+  // Audited before it takes effect, so every decision under the new
+  // version follows its record in the trail.
+  RIPOSTE_RETURN_IF_ERROR(
+      Audit("policy.reloaded", d.Finish(), (*policy)->version, actor));
+  policies_.Set(*policy);
   log::Info("policy reloaded", {{"path", config_.policy_path},
                                 {"version", (*policy)->version},
                                 {"previous_version", old_version}});

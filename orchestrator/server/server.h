@@ -17,6 +17,7 @@
 #include "orchestrator/intake/breach_validator.h"
 #include "orchestrator/intake/intake_metrics.h"
 #include "http/http_client.h"
+#include "orchestrator/auth/authenticator.h"
 #include "orchestrator/decide/policy_holder.h"
 #include "orchestrator/execute/config_router.h"
 #include "orchestrator/execute/executor.h"
@@ -74,6 +75,8 @@ class Server {
 
   const config::ServerConfig config_;
   std::string grpc_address_;
+  std::shared_ptr<auth::Authenticator> authenticator_;
+  std::shared_ptr<grpc::ServerCredentials> credentials_;
   std::unique_ptr<metrics::Registry> metrics_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<intake::BreachValidator> validator_;
