@@ -1061,6 +1061,20 @@ absl::StatusOr<ServerConfig> FromDocument(const Node& doc,
     }
   });
 
+  root.OptionalMap("metrics", [&](MapReader& metrics) {
+    if (metrics.RequiredString("listen", &config.metrics_listen)) {
+      const size_t colon = config.metrics_listen.rfind(':');
+      int port = -1;
+      if (colon == std::string::npos || colon == 0 ||
+          !absl::SimpleAtoi(config.metrics_listen.substr(colon + 1), &port) ||
+          port < 0 || port > 65535) {
+        metrics.AddError("listen",
+                         absl::StrCat(QuoteForMessage(config.metrics_listen),
+                                      " is not host:port (e.g. 0.0.0.0:9464)"));
+      }
+    }
+  });
+
   root.OptionalMap("shutdown", [&](MapReader& shutdown) {
     shutdown.OptionalDuration("grace", &config.shutdown_grace,
                               DurationBounds::NonNegative());

@@ -178,6 +178,8 @@ struct ServerConfig {
   // A policy file, or a directory of *.yaml policy files. Empty: no policy;
   // breaches are recorded but nothing is decided.
   std::string policy_path;
+  // host:port of the Prometheus /metrics endpoint; empty = none.
+  std::string metrics_listen;
   absl::Duration shutdown_grace = absl::Seconds(10);
   ExecutionConfig execution;
   std::string source;  // file name it came from, or "<embedded defaults>"

@@ -218,7 +218,7 @@ TEST(ParseServerConfigTest, UnknownKeysAnywhere) {
             "file)\n"
             "riposted.yaml:6: unknown key 'grcp' at the top level (allowed: "
             "grpc, data_dir, store, tenants, correlation, intake, log, "
-            "policy, shutdown, execution, auth)");
+            "policy, metrics, shutdown, execution, auth)");
   EXPECT_EQ(ErrorsOf("tenants:\n  - id: a\n    name: A\n"),
             "riposted.yaml:3: unknown key 'name' in 'tenants[0]' (allowed: "
             "id, display_name, graph, gateway, webhooks, routes)");
@@ -440,7 +440,7 @@ TEST(ParseServerConfigTest, ReportsAllErrorsAtOnce) {
             "30s, 5m, 24h)\n"
             "riposted.yaml:9: unknown key 'extra' at the top level (allowed: "
             "grpc, data_dir, store, tenants, correlation, intake, log, "
-            "policy, shutdown, execution, auth)");
+            "policy, metrics, shutdown, execution, auth)");
 }
 
 }  // namespace
@@ -1472,6 +1472,22 @@ TEST(AuthConfigTest, CommentedTlsAndAuthExamplesInTheSampleFileAreValid) {
   ASSERT_EQ(config->auth.client_cert_roles.size(), 2u);
   EXPECT_EQ(config->auth.client_cert_roles[1].identity, "soc-alice");
   EXPECT_EQ(config->auth.client_cert_roles[1].role, "operator");
+}
+
+}  // namespace
+}  // namespace riposte::config
+
+namespace riposte::config {
+namespace {
+
+TEST(ParseServerConfigMetricsTest, ListenIsHostPort) {
+  auto ok = ParseServerConfig(absl::StrCat(kMinimal, "metrics:\n  listen: 0.0.0.0:9464\n"),
+                              "m.yaml");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->metrics_listen, "0.0.0.0:9464");
+  EXPECT_THAT(ErrorsOf(absl::StrCat(kMinimal, "metrics:\n  listen: nowhere\n")),
+              ::testing::HasSubstr("metrics.listen: \"nowhere\" is not host:port"));
+  EXPECT_EQ(DefaultServerConfig().metrics_listen, "127.0.0.1:9464");
 }
 
 }  // namespace

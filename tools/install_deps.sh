@@ -10,8 +10,10 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
   libabsl-dev libyaml-cpp-dev libsqlite3-dev libssl-dev libcpprest-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libcivetweb-dev
   # Tests and tools
   sqlite3 openssl python3 ca-certificates
+  prometheus
 )
 
 missing=()

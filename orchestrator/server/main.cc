@@ -22,6 +22,8 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "config/server_config.h"
+#include "metrics/exporter/build_info.h"
+#include "metrics/exporter/metrics_http_server.h"
 #include "orchestrator/server/server.h"
 #include "policies/policy_loader.h"
 #include "store/sqlite/sqlite_store.h"
@@ -104,12 +106,14 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
 }
 
 // Written to a temporary name and renamed, so a reader never sees half.
-bool WriteReadyFile(const std::string& path, const std::string& grpc_address) {
+bool WriteReadyFile(const std::string& path, const std::string& grpc_address,
+                    const std::string& metrics_address) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
     JsonObjectWriter w;
     w.Add("grpc", grpc_address);
+    if (!metrics_address.empty()) w.Add("metrics", metrics_address);
     w.AddInt("pid", getpid());
     out << w.Finish() << "\n";
     if (!out.good()) return false;
@@ -201,15 +205,38 @@ int Run(int argc, char** argv) {
     std::cerr << "riposted: " << server.status().message() << "\n";
     return 1;
   }
+  std::unique_ptr<metrics::MetricsHttpServer> metrics_server;
+  if (absl::Status s = metrics::RegisterBuildInfo((*server)->metrics()); !s.ok()) {
+    log::Error("build info metrics", {{"error", s}});
+  }
+  if (!config->metrics_listen.empty()) {
+    metrics::Registry* registry = &(*server)->metrics();
+    auto started = metrics::MetricsHttpServer::Start(
+        config->metrics_listen, [registry] { return registry->RenderText(); });
+    if (!started.ok()) {
+      log::Error("riposted failed to start", {{"error", started.status()}});
+      std::cerr << "riposted: metrics.listen: " << started.status().message()
+                << "\n";
+      return 1;
+    }
+    metrics_server = *std::move(started);
+  }
+  const std::string metrics_address =
+      metrics_server ? metrics_server->address() : "";
   log::Info("riposted listening",
             {{"grpc", (*server)->grpc_address()},
+             {"metrics", metrics_address},
              {"config", config->source},
              {"store", StorePath(*config)},
              {"tenants", static_cast<int64_t>(config->tenants.size())}});
-  std::cout << "riposted: serving gRPC on " << (*server)->grpc_address()
-            << " (store " << StorePath(*config) << ")" << std::endl;
+  std::cout << "riposted: serving gRPC on " << (*server)->grpc_address();
+  if (!metrics_address.empty()) {
+    std::cout << ", metrics on http://" << metrics_address << "/metrics";
+  }
+  std::cout << " (store " << StorePath(*config) << ")" << std::endl;
   if (!flags.ready_file.empty() &&
-      !WriteReadyFile(flags.ready_file, (*server)->grpc_address())) {
+      !WriteReadyFile(flags.ready_file, (*server)->grpc_address(),
+                      metrics_address)) {
     log::Error("cannot write ready file", {{"path", flags.ready_file}});
     return 1;
   }
@@ -225,7 +252,9 @@ int Run(int argc, char** argv) {
     log::Info("shutting down", {{"signal", strsignal(sig)}});
     break;
   }
+  if (metrics_server) metrics_server->Stop();
   (*server)->Shutdown();
+  metrics_server.reset();
   log::Info("riposted stopped");
   return 0;
 }

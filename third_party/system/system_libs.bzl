@@ -20,12 +20,15 @@ _LIBS = {
     "gmock_main": ["gmock_main", "gmock", "gtest"],
     "benchmark": ["benchmark"],
     "cpprest": [],
+    # Debian's libcivetweb-dev ships no .pc file; see _EXTRA.
+    "civetweb": [],
 }
 
 # Libraries with no pkg-config file: plain -l flags.
 _EXTRA = {
     "grpc_reflection": ["-lgrpc++_reflection"],
     "cpprest": ["-lcpprest", "-lssl", "-lcrypto"],
+    "civetweb": ["-lcivetweb", "-lpthread"],
 }
 
 # Abseil comes in through gRPC's flags; these are the extra pieces we use.
