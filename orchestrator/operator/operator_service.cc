@@ -464,7 +464,19 @@ grpc::ServerUnaryReactor* OperatorService::ValidatePolicy(
     v1::ValidatePolicyResponse* resp) {
   return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
     if (req->policy().empty()) {
-      return absl::InvalidArgumentError("policy: at least one file is required");
+      // Check the files on disk, as a reload would read them.
+      if (deps_.policy_path.empty()) {
+        return absl::FailedPreconditionError(
+            "policy: no policy.path configured; supply the files to check");
+      }
+      auto loaded = policies::LoadPolicy(deps_.policy_path);
+      resp->set_valid(loaded.ok());
+      if (loaded.ok()) {
+        resp->set_version((*loaded)->version);
+      } else {
+        resp->set_errors(std::string(loaded.status().message()));
+      }
+      return absl::OkStatus();
     }
     std::vector<policies::PolicySource> sources;
     size_t bytes = 0;
