@@ -262,10 +262,17 @@ class StandaloneExporterTest : public ::testing::Test {
     server_ = *std::move(server);
   }
 
+  static v1::Breach Source() {
+    v1::Breach b;
+    b.set_detector_id("darktrace-1");
+    b.set_model_name("SaaS / Compromise / Unusual Login and Outbound Email Spam");
+    return b;
+  }
+
   void Accept(int n) {
     for (int i = 0; i < n; ++i) {
       v1::SubmitResponse response;
-      intake_.Recorded(response, absl::Milliseconds(3));
+      intake_.Recorded(Source(), response, absl::Milliseconds(3));
     }
   }
 
@@ -280,7 +287,7 @@ TEST_F(StandaloneExporterTest, LiveScrapePassesPromtool) {
   Accept(3);
   v1::SubmitResponse duplicate;
   duplicate.set_duplicate(true);
-  intake_.Recorded(duplicate, absl::Milliseconds(1));
+  intake_.Recorded(Source(), duplicate, absl::Milliseconds(1));
   intake_.Invalid("breach.evidence[3].key");
   intake_.Invalid("breach.score");
   intake_.Failed();

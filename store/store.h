@@ -165,6 +165,19 @@ struct OperatorRunUpdate {
   absl::Time now;
 };
 
+// What the metrics endpoint shows about the store at scrape time.
+struct StoreGauges {
+  int64_t awaiting_approval = 0;
+  // Created time of the oldest run awaiting approval, if any.
+  std::optional<absl::Time> oldest_awaiting;
+  int64_t active = 0;
+  // Runs waiting for a worker: autonomous proposed, queued, approved.
+  int64_t queued = 0;
+  int64_t running = 0;
+  int64_t failed = 0;
+  int64_t audit_head_seq = 0;
+};
+
 // Row counts, for operators and tests.
 struct StoreStats {
   int64_t breaches = 0;
@@ -317,6 +330,8 @@ class Store {
       int64_t incident_id) = 0;
   virtual absl::StatusOr<std::optional<std::string>> ReadSetting(
       absl::string_view key) = 0;
+  // Cheap indexed counts for the metrics endpoint.
+  virtual absl::StatusOr<StoreGauges> Gauges() = 0;
 };
 
 }  // namespace riposte::store

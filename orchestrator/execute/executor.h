@@ -79,6 +79,11 @@ class Executor {
   // New work may be due: wake an idle worker.
   void Wake();
 
+  // Open circuit breakers right now (for metrics).
+  int64_t OpenCircuits() const {
+    return static_cast<int64_t>(breaker_.OpenKeys(clock_->Now()).size());
+  }
+
   // Claims and carries out one due run on the calling thread. Returns
   // whether there was one. For tests and tools.
   absl::StatusOr<bool> RunOnce();

@@ -41,13 +41,14 @@ grpc::ServerUnaryReactor* IntakeService::Submit(
   const absl::Time start = clock_->Now();
   recorder_->Record(
       request->breach(),
-      [this, reactor, response, start](absl::StatusOr<v1::SubmitResponse> r) {
+      [this, reactor, request, response,
+       start](absl::StatusOr<v1::SubmitResponse> r) {
         if (!r.ok()) {
           metrics_->Failed();
           reactor->Finish(ToGrpcStatus(r.status()));
           return;
         }
-        metrics_->Recorded(*r, clock_->Now() - start);
+        metrics_->Recorded(request->breach(), *r, clock_->Now() - start);
         *response = std::move(*r);
         reactor->Finish(grpc::Status::OK);
       });
@@ -105,11 +106,15 @@ class IntakeService::StreamReactor
     }
     if (error) return;
     const absl::Time start = service_->clock_->Now();
+    auto source = std::make_shared<v1::Breach>();
+    source->set_detector_id(request.breach().detector_id());
+    source->set_model_name(request.breach().model_name());
     service_->recorder_->Record(
         std::move(*request.mutable_breach()),
-        [this, raw, start](absl::StatusOr<v1::SubmitResponse> r) {
+        [this, raw, start, source](absl::StatusOr<v1::SubmitResponse> r) {
           if (r.ok()) {
-            service_->metrics_->Recorded(*r, service_->clock_->Now() - start);
+            service_->metrics_->Recorded(*source, *r,
+                                         service_->clock_->Now() - start);
             *raw->reply.mutable_accepted() = std::move(*r);
           } else {
             service_->metrics_->Failed();

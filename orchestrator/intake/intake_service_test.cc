@@ -93,8 +93,11 @@ TEST_F(IntakeServiceTest, SubmitStoresAndCounts) {
   EXPECT_TRUE(resp.duplicate());
   EXPECT_EQ(metrics_->Count("accepted"), 1);
   EXPECT_EQ(metrics_->Count("duplicate"), 1);
-  EXPECT_THAT(registry_.RenderText(),
+  const std::string text = registry_.RenderText();
+  EXPECT_THAT(text,
               HasSubstr("riposte_breaches_received_total{outcome=\"accepted\"} 1"));
+  EXPECT_THAT(text, HasSubstr("riposte_breaches_by_source_total{detector=\"det\","
+                              "category=\"SaaS\",outcome=\"duplicate\"} 1"));
 }
 
 TEST_F(IntakeServiceTest, InvalidInputIsCountedByField) {

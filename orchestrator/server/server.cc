@@ -189,6 +189,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     RIPOSTE_RETURN_IF_ERROR(
         s->Audit("server.started", d.Finish(), policy ? policy->version : ""));
   }
+  {
+    execute::Executor* executor = s->executor_.get();
+    RIPOSTE_ASSIGN_OR_RETURN(
+        s->server_metrics_,
+        ServerMetrics::Register(*s->metrics_, s->store_.get(), clock,
+                                [executor] { return executor->OpenCircuits(); }));
+    if (auto policy = s->policies_.Get()) {
+      s->server_metrics_->PolicyLoaded(policy->version,
+                                       static_cast<int64_t>(policy->rules.size()));
+    }
+  }
   RIPOSTE_RETURN_IF_ERROR(s->executor_->Start());
   s->sweeper_ = std::thread([server = s.get()] { server->SweepApprovalsLoop(); });
   auto* health = s->grpc_server_->GetHealthCheckService();
@@ -261,6 +272,7 @@ absl::StatusOr<std::string> Server::ReloadPolicy(const std::string& actor,
     d.Add("kept_version", old_version);
     d.Add("reason", reason);
     Audit("policy.reload_failed", d.Finish(), old_version, actor).IgnoreError();
+    if (server_metrics_) server_metrics_->ReloadRejected();
     log::Error("policy reload rejected; the running policy stays",
                {{"path", config_.policy_path},
                 {"error", policy.status()},
@@ -277,6 +289,10 @@ absl::StatusOr<std::string> Server::ReloadPolicy(const std::string& actor,
   RIPOSTE_RETURN_IF_ERROR(
       Audit("policy.reloaded", d.Finish(), (*policy)->version, actor));
   policies_.Set(*policy);
+  if (server_metrics_) {
+    server_metrics_->PolicyLoaded((*policy)->version,
+                                  static_cast<int64_t>((*policy)->rules.size()));
+  }
   log::Info("policy reloaded", {{"path", config_.policy_path},
                                 {"version", (*policy)->version},
                                 {"previous_version", old_version}});

@@ -24,6 +24,7 @@
 #include "orchestrator/intake/intake_service.h"
 #include "orchestrator/operator/operator_service.h"
 #include "orchestrator/operator/run_commands.h"
+#include "orchestrator/server/server_metrics.h"
 #include "store/store.h"
 
 namespace riposte::server {
@@ -84,6 +85,7 @@ class Server {
   std::unique_ptr<intake::IntakeMetrics> intake_metrics_;
   std::unique_ptr<intake::IntakeService> intake_service_;
   decide::PolicyHolder policies_;
+  std::unique_ptr<ServerMetrics> server_metrics_;
   std::unique_ptr<operator_api::RunCommands> commands_;
   std::unique_ptr<operator_api::OperatorService> operator_service_;
   absl::Mutex sweep_mu_;

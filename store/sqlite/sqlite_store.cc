@@ -1266,6 +1266,38 @@ absl::StatusOr<std::optional<std::string>> SqliteStore::ReadSetting(
   return std::optional<std::string>(s->ColumnText(0));
 }
 
+absl::StatusOr<StoreGauges> SqliteStore::Gauges() {
+  absl::MutexLock lock(&read_mu_);
+  if (reader_ == nullptr) return absl::UnavailableError("store: closed");
+  // Each count walks the (state, not_before) index, not the table.
+  RIPOSTE_ASSIGN_OR_RETURN(
+      auto s,
+      reader_->Prepare(
+          "SELECT "
+          "(SELECT COUNT(*) FROM action_runs WHERE state = 'awaiting_approval'), "
+          "(SELECT MIN(created_us) FROM action_runs WHERE state = "
+          "'awaiting_approval'), "
+          "(SELECT COUNT(*) FROM action_runs WHERE state = 'active'), "
+          "(SELECT COUNT(*) FROM action_runs WHERE state IN ('queued', "
+          "'approved') OR (state = 'proposed' AND autonomous = 1)), "
+          "(SELECT COUNT(*) FROM action_runs WHERE state IN ('running', "
+          "'reverting')), "
+          "(SELECT COUNT(*) FROM action_runs WHERE state = 'failed'), "
+          "(SELECT COALESCE(MAX(seq), 0) FROM audit_log)"));
+  RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+  StoreGauges g;
+  if (row) {
+    g.awaiting_approval = s->ColumnInt(0);
+    if (!s->ColumnIsNull(1)) g.oldest_awaiting = absl::FromUnixMicros(s->ColumnInt(1));
+    g.active = s->ColumnInt(2);
+    g.queued = s->ColumnInt(3);
+    g.running = s->ColumnInt(4);
+    g.failed = s->ColumnInt(5);
+    g.audit_head_seq = s->ColumnInt(6);
+  }
+  return g;
+}
+
 int64_t SqliteStore::CommitCount() const {
   absl::MutexLock lock(&mu_);
   return commits_;

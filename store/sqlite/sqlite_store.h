@@ -71,6 +71,7 @@ class SqliteStore : public Store {
       int64_t incident_id) override;
   absl::StatusOr<std::optional<std::string>> ReadSetting(
       absl::string_view key) override;
+  absl::StatusOr<StoreGauges> Gauges() override;
 
   // Number of physical commits so far; with CommittedUnits shows how well
   // group commit batches.
