@@ -12,6 +12,7 @@
 #include "absl/random/random.h"
 #include "common/json.h"
 #include "http/cpprest_http_client.h"
+#include "http/instrumented_http_client.h"
 #include "orchestrator/auth/server_credentials.h"
 #include "common/log.h"
 #include "policies/policy_loader.h"
@@ -70,7 +71,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                            store::sqlite::SqliteStore::Open(options, clock));
 
   s->metrics_ = std::make_unique<metrics::Registry>();
-  s->http_ = std::make_unique<http::CpprestHttpClient>();
+  s->http_ = std::make_unique<http::InstrumentedHttpClient>(
+      std::make_unique<http::CpprestHttpClient>(), *s->metrics_);
   {
     RIPOSTE_ASSIGN_OR_RETURN(actions::ActionRegistry registry,
                              execute::ConfigRouter::BuiltinRegistry());
