@@ -73,8 +73,9 @@ IntakeMetrics::IntakeMetrics(metrics::Registry& registry)
       {"detector", "category", "outcome"}));
   decisions_ = Must(registry.AddCounter(
       "riposte_decisions_total",
-      "Decided actions by action and the state they were decided into.",
-      {"action", "state"}));
+      "Decided actions by action, the mode their rule asked for, and the "
+      "state they were decided into.",
+      {"action", "mode", "state"}));
   budget_ = Must(registry.AddCounter(
       "riposte_budget_exhausted_total",
       "Actions that waited for approval because the tenant's blast-radius "
@@ -115,7 +116,9 @@ void IntakeMetrics::Recorded(const v1::Breach& breach,
     accepted_->Increment();
     commit_seconds_->Observe(absl::ToDoubleSeconds(latency));
     for (const auto& a : response.decision().actions()) {
-      if (auto* c = Cached(decisions_, {a.action(), a.state()})) c->Increment();
+      if (auto* c = Cached(decisions_, {a.action(), a.rule_mode(), a.state()})) {
+        c->Increment();
+      }
       for (const auto& g : a.gates()) {
         if (g == "budget") {
           if (auto* c = Cached(budget_, {a.action()})) c->Increment();

@@ -16,7 +16,8 @@ namespace riposte::intake {
 //   riposte_breaches_by_source_total{detector,category,outcome}  (accepted
 //       and duplicate only: their ids passed validation; category is the
 //       model name's first segment, e.g. "SaaS")
-//   riposte_decisions_total{action,state}   actions decided, by the state
+//   riposte_decisions_total{action,mode,state}   actions decided, by the
+//       mode their rule asked for and the state
 //       they were decided into (proposed, awaiting_approval, observed,
 //       suppressed)
 //   riposte_budget_exhausted_total{action}  blast-radius budget hits
