@@ -227,7 +227,22 @@ absl::Status Server::Audit(const std::string& event, const std::string& details,
 }
 
 void Server::SweepApprovalsLoop() {
+  absl::Time last_verify = absl::InfinitePast();
   while (true) {
+    // The audit chain is recomputed hourly (and at start), so a record
+    // edited behind riposted's back raises an alert.
+    if (absl::Now() - last_verify >= absl::Hours(1)) {
+      last_verify = absl::Now();
+      auto verified = store_->VerifyAudit();
+      if (verified.ok()) {
+        server_metrics_->AuditVerified(verified->ok, last_verify);
+        if (!verified->ok) {
+          log::Error("audit chain verification failed",
+                     {{"first_broken_seq", verified->first_broken_seq},
+                      {"reason", verified->reason}});
+        }
+      }
+    }
     {
       absl::MutexLock lock(&sweep_mu_);
       auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sweep_mu_) {

@@ -78,6 +78,20 @@ absl::StatusOr<std::unique_ptr<ServerMetrics>> ServerMetrics::Register(
                           {"outcome"}));
   RIPOSTE_ASSIGN_OR_RETURN(m->reloads_ok_, reloads->WithLabels({"ok"}));
   RIPOSTE_ASSIGN_OR_RETURN(m->reloads_rejected_, reloads->WithLabels({"rejected"}));
+  RIPOSTE_ASSIGN_OR_RETURN(
+      auto* intact,
+      registry.AddGauge("riposte_audit_chain_intact",
+                        "1 if the last verification of the audit chain found "
+                        "it intact, 0 if it found a broken record.",
+                        {}));
+  RIPOSTE_ASSIGN_OR_RETURN(m->audit_intact_, intact->WithLabels({}));
+  m->audit_intact_->Set(1);
+  RIPOSTE_ASSIGN_OR_RETURN(
+      auto* verified_at,
+      registry.AddGauge("riposte_audit_last_verified_timestamp_seconds",
+                        "When the audit chain was last verified (Unix time).",
+                        {}));
+  RIPOSTE_ASSIGN_OR_RETURN(m->audit_verified_at_, verified_at->WithLabels({}));
   return m;
 }
 
@@ -95,5 +109,14 @@ void ServerMetrics::PolicyLoaded(const std::string& version, int64_t rules) {
 }
 
 void ServerMetrics::ReloadRejected() { reloads_rejected_->Increment(); }
+
+}  // namespace riposte::server
+
+namespace riposte::server {
+
+void ServerMetrics::AuditVerified(bool intact, absl::Time at) {
+  audit_intact_->Set(intact ? 1 : 0);
+  audit_verified_at_->Set(absl::ToDoubleSeconds(at - absl::UnixEpoch()));
+}
 
 }  // namespace riposte::server

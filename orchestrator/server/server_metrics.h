@@ -20,7 +20,8 @@ namespace riposte::server {
 //   riposte_action_runs_in_progress, riposte_action_runs_failed,
 //   riposte_audit_chain_length, riposte_circuit_breakers_open,
 //   riposte_policy_info{version}, riposte_policy_rules,
-//   riposte_policy_reloads_total{outcome}.
+//   riposte_policy_reloads_total{outcome}, riposte_audit_chain_intact,
+//   riposte_audit_last_verified_timestamp_seconds.
 // One store query serves every store gauge of a scrape. Thread-safe.
 class ServerMetrics {
  public:
@@ -32,6 +33,8 @@ class ServerMetrics {
   // The running policy changed (or was loaded at start).
   void PolicyLoaded(const std::string& version, int64_t rules);
   void ReloadRejected();
+  // The periodic audit chain verification's outcome.
+  void AuditVerified(bool intact, absl::Time at);
 
  private:
   ServerMetrics(store::Store* store, Clock* clock) : store_(store), clock_(clock) {}
@@ -47,6 +50,8 @@ class ServerMetrics {
   metrics::Gauge* policy_rules_ = nullptr;
   metrics::Counter* reloads_ok_ = nullptr;
   metrics::Counter* reloads_rejected_ = nullptr;
+  metrics::Gauge* audit_intact_ = nullptr;
+  metrics::Gauge* audit_verified_at_ = nullptr;
 };
 
 }  // namespace riposte::server
