@@ -1,0 +1,371 @@
+#!/usr/bin/env bash
+# deploy_test: checks deploy/ without a cluster, an image build or the
+# network (after the first run, which installs pinned npm packages).
+#
+#   1. The Containerfile, statically: dockerfilelint, its stages, user,
+#      entrypoint, ports, and that its runtime package list covers every
+#      shared library the built riposted links against (ldd + dpkg).
+#   2. Every overlay renders with `kubectl kustomize`.
+#   3. Every rendered object validates against the Kubernetes (and
+#      prometheus-operator) schemas offline (validate_k8s.js), and the
+#      validator itself rejects known-bad manifests and skips unknown custom
+#      resources.
+#   4. The rendered objects are what riposted needs (check_rendered.js):
+#      security context, probes, Secret references, config <-> mounts, the
+#      policy ConfigMap equal to policies/library, the PrometheusRule equal
+#      to deploy/prometheus/riposte-rules.yaml.
+#   5. The riposted.yaml each overlay mounts passes
+#      `riposted --check-config` (single), or fails only for the PostgreSQL
+#      engine that does not exist yet (replicated).
+#   6. promtool: check rules, rule unit tests, check the example config.
+#
+# Runs under `bazel test //deploy:deploy_test`. Every check runs; the last
+# line counts them.
+set -uo pipefail
+
+R="${TEST_SRCDIR:?run me with bazel test}/${TEST_WORKSPACE:-riposte}"
+WORK="${TEST_TMPDIR:?}/deploy_test"
+rm -rf "$WORK"
+mkdir -p "$WORK"
+
+passed=0
+failed=0
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1"; failed=$((failed + 1)); }
+note() { echo "NOTE $1"; }
+
+# Tests get a restricted environment: look for tools where Debian and
+# local installs put them, not only on PATH.
+find_tool() {
+  local name="$1" dir
+  for dir in /usr/bin /usr/local/bin /bin; do
+    if [[ -x "$dir/$name" ]]; then echo "$dir/$name"; return 0; fi
+  done
+  command -v "$name" 2>/dev/null || true
+}
+KUBECTL="$(find_tool kubectl)"
+PROMTOOL="$(find_tool promtool)"
+NODE="$(find_tool node)"
+RIPOSTED="$R/orchestrator/server/riposted"
+LIBRARY="$R/policies/library"
+OVERLAYS=(single replicated)
+
+# kustomize must read real files inside each kustomization's directory, and
+# runfiles are symbolic links into the source tree: work on a copy.
+cp -rL "$R/deploy" "$WORK/deploy"
+D="$WORK/deploy"
+
+# ---------------------------------------------------------------------------
+# The pinned npm packages (deploy/test_tools), installed once.
+TOOLS=""
+if [[ -z "$NODE" ]]; then
+  fail "node is not installed (deploy/install_test_tools.sh installs it)"
+else
+  stamp="$(cat "$R/deploy/test_tools/package.json" "$R/deploy/test_tools/package-lock.json" | sha256sum | cut -c1-16)"
+  home="$(getent passwd "$(id -u)" | cut -d: -f6)"
+  cache="${RIPOSTE_DEPLOY_TOOLS_CACHE:-$home/.cache/riposte/deploy-test-tools}"
+  if [[ -f "$cache/$stamp/.installed" ]]; then
+    TOOLS="$cache/$stamp"
+  elif TOOLS="$(HOME="$home" bash "$D/install_test_tools.sh")"; then
+    note "installed the validation tools into $TOOLS"
+  else
+    TOOLS=""
+    fail "deploy/install_test_tools.sh could not install the validation tools"
+  fi
+fi
+
+# ---------------------------------------------------------------------------
+# 1. Containerfile.
+
+# Debian packages that packages in "$@" depend on, themselves included.
+package_closure() {
+  local -A seen=()
+  local queue=("$@") p deps d
+  while ((${#queue[@]})); do
+    p="${queue[0]%%:*}"
+    queue=("${queue[@]:1}")
+    [[ -z "$p" || -n "${seen[$p]:-}" ]] && continue
+    seen[$p]=1
+    deps="$(dpkg-query -W -f='${Depends},${Pre-Depends}' "$p" 2>/dev/null |
+            tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/ //g' | grep -v '^$' || true)"
+    for d in $deps; do queue+=("$d"); done
+  done
+  printf '%s\n' "${!seen[@]}"
+}
+
+# The Debian package that holds shared library file $1.
+package_of() {
+  local f="$1" real
+  real="$(readlink -f "$f")"
+  for candidate in "$f" "$real" "/usr$f" "/usr$real" "${f#/usr}" "${real#/usr}"; do
+    if out="$(dpkg-query -S "$candidate" 2>/dev/null)"; then
+      echo "${out%%:*}" | head -n1
+      return 0
+    fi
+  done
+  return 1
+}
+
+check_containerfile() {
+  local cf="$D/Containerfile"
+  local -a froms
+  mapfile -t froms < <(grep -E '^FROM ' "$cf")
+  if [[ "${froms[0]:-}" == "FROM debian:bookworm AS build" &&
+        "${froms[-1]:-}" == "FROM debian:bookworm-slim" && ${#froms[@]} -eq 2 ]]; then
+    pass "Containerfile: build on debian:bookworm, run on debian:bookworm-slim"
+  else
+    fail "Containerfile: stages are ${froms[*]}"
+  fi
+
+  if [[ -n "$TOOLS" ]]; then
+    local lint
+    if lint="$("$NODE" "$TOOLS/node_modules/dockerfilelint/bin/dockerfilelint" "$D/Containerfile" 2>&1)"; then
+      pass "Containerfile: dockerfilelint finds no issue"
+    else
+      fail "Containerfile: dockerfilelint: $lint"
+    fi
+  fi
+
+  local build final
+  build="$(sed -n '/^FROM debian:bookworm AS build/,/^FROM debian:bookworm-slim/p' "$cf")"
+  final="$(sed -n '/^FROM debian:bookworm-slim/,$p' "$cf")"
+  if grep -q 'tools/install_deps.sh' <<<"$build" &&
+     grep -q 'bazel build -c opt' <<<"$build" &&
+     grep -q '//orchestrator/server:riposted //cli:riposte' <<<"$build"; then
+    pass "Containerfile: builds riposted and riposte with install_deps.sh and bazel -c opt"
+  else
+    fail "Containerfile: the build stage must run tools/install_deps.sh and bazel build -c opt of both binaries"
+  fi
+  local want
+  for want in '^USER 10001(:10001)?$' '^ENTRYPOINT \["/usr/local/bin/riposted"\]$' \
+              '^EXPOSE 50051 9464$' '^COPY --from=build /out/riposted /out/riposte /usr/local/bin/$'; do
+    if grep -Eq "$want" <<<"$final"; then
+      pass "Containerfile: final stage has /$want/"
+    else
+      fail "Containerfile: final stage lacks /$want/"
+    fi
+  done
+  # Files copied from the sources exist.
+  local src
+  for src in $(grep -oE '^COPY --from=build /src/[^ ]+' <<<"$final" | sed 's#.*/src/##'); do
+    if [[ -e "$R/${src%/}" ]]; then
+      pass "Containerfile: copies $src, which exists"
+    else
+      fail "Containerfile: copies $src, which does not exist"
+    fi
+  done
+
+  # Runtime packages: the words of the final stage's apt-get install, up to
+  # the line with "&&" that ends it.
+  local -a packages
+  mapfile -t packages < <(awk '
+    /apt-get install/ { on = 1; next }
+    on && /&&/ { exit }
+    on { gsub(/\\/, ""); for (i = 1; i <= NF; i++) print $i }' <<<"$final")
+  if ((${#packages[@]} == 0)); then
+    fail "Containerfile: no runtime package list found"
+    return
+  fi
+  if ! command -v dpkg-query >/dev/null && [[ ! -x /usr/bin/dpkg-query ]]; then
+    note "Containerfile: no dpkg here; runtime libraries not checked"
+    return
+  fi
+  local p missing=()
+  for p in "${packages[@]}"; do
+    if ! dpkg-query -W "$p" >/dev/null 2>&1; then
+      missing+=("$p")
+    fi
+  done
+  if ((${#missing[@]})); then
+    note "Containerfile: not installed here, so their dependencies are not followed: ${missing[*]}"
+  fi
+  local -A closure=()
+  while read -r p; do closure[$p]=1; done < <(package_closure "${packages[@]}")
+  local lib pkg uncovered=()
+  while read -r lib; do
+    if ! pkg="$(package_of "$lib")"; then
+      uncovered+=("$lib (no Debian package)")
+    elif [[ -z "${closure[$pkg]:-}" ]]; then
+      uncovered+=("$lib ($pkg)")
+    fi
+  done < <(ldd "$RIPOSTED" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }')
+  if ((${#uncovered[@]} == 0)); then
+    pass "Containerfile: runtime packages (${packages[*]}) provide every library riposted links"
+  else
+    fail "Containerfile: riposted needs libraries no listed package brings: ${uncovered[*]}"
+  fi
+}
+
+check_containerfile
+
+# ---------------------------------------------------------------------------
+# 2. Render.
+if [[ -z "$KUBECTL" ]]; then
+  fail "kubectl (with kustomize v5) is not installed"
+else
+  for o in "${OVERLAYS[@]}"; do
+    # HOME: kubectl needs no kubeconfig to render; keep it out of the real one.
+    if HOME="$WORK" "$KUBECTL" kustomize "$D/k8s/overlays/$o" >"$WORK/$o.yaml" 2>"$WORK/$o.err"; then
+      pass "kubectl kustomize deploy/k8s/overlays/$o ($(grep -c '^kind:' "$WORK/$o.yaml") objects)"
+    else
+      fail "kubectl kustomize deploy/k8s/overlays/$o: $(cat "$WORK/$o.err")"
+    fi
+  done
+fi
+
+# ---------------------------------------------------------------------------
+# 3. Schemas.
+if [[ -n "$TOOLS" ]]; then
+  for o in "${OVERLAYS[@]}"; do
+    [[ -s "$WORK/$o.yaml" ]] || continue
+    if "$NODE" "$D/validate_k8s.js" --tools "$TOOLS" "$WORK/$o.yaml" >"$WORK/$o.validate" 2>&1; then
+      pass "schemas: every object of overlay $o is valid"
+    else
+      fail "schemas: overlay $o"
+    fi
+    sed 's/^/    /' "$WORK/$o.validate"
+  done
+  if "$NODE" "$D/validate_k8s.js" --tools "$TOOLS" --expect-invalid \
+       "$D/testdata/invalid_manifests.yaml" >"$WORK/invalid.validate" 2>&1; then
+    pass "schemas: the validator rejects each known-bad manifest"
+  else
+    fail "schemas: the validator let a known-bad manifest through"
+    sed 's/^/    /' "$WORK/invalid.validate"
+  fi
+  if "$NODE" "$D/validate_k8s.js" --tools "$TOOLS" "$D/testdata/custom_resource.yaml" \
+       >"$WORK/crd.validate" 2>&1 && grep -q '^SKIP ' "$WORK/crd.validate"; then
+    pass "schemas: a custom resource without a schema is skipped with a note"
+  else
+    fail "schemas: a custom resource without a schema is not skipped"
+    sed 's/^/    /' "$WORK/crd.validate"
+  fi
+fi
+
+# ---------------------------------------------------------------------------
+# 4 and 5. What riposted needs, and its config.
+declare -A REPLICAS=([single]=1 [replicated]=3)
+declare -A STRATEGY=([single]=Recreate [replicated]=RollingUpdate)
+if [[ -n "$TOOLS" ]]; then
+  for o in "${OVERLAYS[@]}"; do
+    [[ -s "$WORK/$o.yaml" ]] || continue
+    if "$NODE" "$D/check_rendered.js" --tools "$TOOLS" --rendered "$WORK/$o.yaml" \
+         --policy-library "$LIBRARY" --rules "$D/prometheus/riposte-rules.yaml" \
+         --config-out "$WORK/$o-riposted.yaml" \
+         --replicas "${REPLICAS[$o]}" --strategy "${STRATEGY[$o]}" >"$WORK/$o.check" 2>&1; then
+      pass "overlay $o: $(tail -n1 "$WORK/$o.check")"
+    else
+      fail "overlay $o: not what riposted needs"
+      sed 's/^/    /' "$WORK/$o.check"
+    fi
+  done
+fi
+
+# The files the configs name (TLS, tokens, client secrets) do not exist on
+# this machine, so a passing --check-config also shows it does not read them.
+for f in /etc/riposte/tls/tls.crt /etc/riposte/tls/tls.key /etc/riposte/auth/tokens.yaml \
+         /etc/riposte/secrets/graph/client-secret; do
+  if [[ -e "$f" ]]; then
+    note "$f exists here: this run does not show that --check-config leaves secret files alone"
+  fi
+done
+
+if [[ -s "$WORK/single-riposted.yaml" ]]; then
+  if out="$("$RIPOSTED" --check-config --config "$WORK/single-riposted.yaml" 2>&1)" &&
+     grep -q "policy $LIBRARY with [1-9][0-9]* rule(s)" <<<"$out"; then
+    pass "single: riposted --check-config accepts the mounted riposted.yaml: $out"
+  else
+    fail "single: riposted --check-config refuses the mounted riposted.yaml: $out"
+  fi
+  # --check-config loads the policy: a config pointing at a missing one
+  # is refused. (So the pass above covers the policy too.)
+  sed "s#^\(  path: \).*#\1$WORK/no-such-policy#" "$WORK/single-riposted.yaml" >"$WORK/no-policy.yaml"
+  out="$("$RIPOSTED" --check-config --config "$WORK/no-policy.yaml" 2>&1)"
+  rc=$?
+  if [[ $rc -eq 2 ]] && grep -q 'invalid policy' <<<"$out"; then
+    pass "riposted --check-config loads the policy (a missing one is refused)"
+  else
+    fail "riposted --check-config did not refuse a missing policy (exit $rc): $out"
+  fi
+fi
+
+if [[ -s "$WORK/replicated-riposted.yaml" ]]; then
+  out="$("$RIPOSTED" --check-config --config "$WORK/replicated-riposted.yaml" 2>&1)"
+  rc=$?
+  errors="$(grep -c '^[^ ]*:[0-9]*: ' <<<"$out" || true)"
+  if [[ $rc -eq 2 && "$errors" -eq 1 ]] &&
+     grep -q 'store.engine: "postgres" is not supported yet' <<<"$out"; then
+    pass "replicated: riposted refuses store.engine: postgres, as the overlay says (a template until the engine lands)"
+  elif [[ $rc -eq 0 ]]; then
+    fail "replicated: riposted now accepts store.engine: postgres: update the overlay's comments, deploy/README.md and this test"
+  else
+    fail "replicated: riposted --check-config (exit $rc) refuses more than the engine: $out"
+  fi
+  sed 's/^\(  engine: \)postgres$/\1sqlite/' "$WORK/replicated-riposted.yaml" >"$WORK/replicated-sqlite.yaml"
+  if out="$("$RIPOSTED" --check-config --config "$WORK/replicated-sqlite.yaml" 2>&1)"; then
+    pass "replicated: apart from the engine, its riposted.yaml is valid"
+  else
+    fail "replicated: its riposted.yaml has other errors: $out"
+  fi
+fi
+
+# The replicated overlay's riposted.yaml is the base's but for the store.
+if [[ -n "$TOOLS" ]]; then
+  if out="$("$NODE" -e '
+      const fs = require("fs");
+      import(require("url").pathToFileURL(process.argv[1] + "/node_modules/yaml/dist/index.js").href).then((YAML) => {
+        const read = (f) => { const c = YAML.parse(fs.readFileSync(f, "utf8")); delete c.store; return c; };
+        const same = require("util").isDeepStrictEqual(read(process.argv[2]), read(process.argv[3]));
+        if (!same) { console.log("they differ beyond store"); process.exit(1); }
+      });' "$TOOLS" "$D/k8s/base/riposted.yaml" "$D/k8s/overlays/replicated/riposted.yaml" 2>&1)"; then
+    pass "replicated: riposted.yaml equals the base's except for the store section"
+  else
+    fail "replicated: riposted.yaml and deploy/k8s/base/riposted.yaml differ beyond store: $out"
+  fi
+fi
+
+# ---------------------------------------------------------------------------
+# 6. Prometheus.
+if [[ -z "$PROMTOOL" ]]; then
+  fail "promtool is not installed (Debian package prometheus)"
+else
+  if out="$("$PROMTOOL" check rules "$D/prometheus/riposte-rules.yaml" 2>&1)"; then
+    pass "promtool check rules deploy/prometheus/riposte-rules.yaml: $(grep -o '[0-9]* rules found' <<<"$out")"
+  else
+    fail "promtool check rules: $out"
+  fi
+  if out="$(cd "$D/prometheus" && "$PROMTOOL" test rules riposte-rules_test.yaml 2>&1)"; then
+    pass "promtool test rules deploy/prometheus/riposte-rules_test.yaml"
+  else
+    fail "promtool test rules: $out"
+  fi
+  if out="$(cd "$D/prometheus" && "$PROMTOOL" check config prometheus.yml 2>&1)"; then
+    pass "promtool check config deploy/prometheus/prometheus.yml"
+  elif grep -q 'field kubernetes_sd_configs not found' <<<"$out" && [[ -n "$TOOLS" ]]; then
+    # Debian builds Prometheus without Kubernetes service discovery: check
+    # everything else, with the discovery replaced by a static target.
+    "$NODE" -e '
+      const fs = require("fs");
+      import(require("url").pathToFileURL(process.argv[1] + "/node_modules/yaml/dist/index.js").href).then((YAML) => {
+        const c = YAML.parse(fs.readFileSync(process.argv[2], "utf8"));
+        for (const job of c.scrape_configs) {
+          if (job.kubernetes_sd_configs) {
+            delete job.kubernetes_sd_configs;
+            job.static_configs = [{ targets: ["riposted.example:9464"] }];
+          }
+        }
+        fs.writeFileSync(process.argv[3], YAML.stringify(c));
+      });' "$TOOLS" "$D/prometheus/prometheus.yml" "$D/prometheus/prometheus-static.yml"
+    note "this promtool has no Kubernetes service discovery (Debian build): kubernetes_sd_configs not checked"
+    if out="$(cd "$D/prometheus" && "$PROMTOOL" check config prometheus-static.yml 2>&1)"; then
+      pass "promtool check config deploy/prometheus/prometheus.yml (the rest of it, and its rule file)"
+    else
+      fail "promtool check config: $out"
+    fi
+  else
+    fail "promtool check config: $out"
+  fi
+fi
+
+echo
+echo "deploy_test: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
