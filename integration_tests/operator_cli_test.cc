@@ -125,6 +125,15 @@ TEST_F(OperatorCliTest, TheOperatorsDay) {
   ASSERT_EQ(submit.exit_code, 0) << submit.stdout_text << submit.stderr_text;
   EXPECT_THAT(submit.stdout_text, HasSubstr("awaiting_approval"));
 
+  // A detector reports as itself only.
+  WriteFile(dir_.File("spoofed.json"),
+            absl::StrCat(R"json({"detectorId": "someone-else", "breachId": "b-1",
+              "tenantId": "contoso", "modelName": "X", "score": 10,
+              "subject": {"user": {"userPrincipalName": "victim@contoso.com"}}})json"));
+  auto spoofed = Cli("detector", {"submit", "-f", dir_.File("spoofed.json")});
+  EXPECT_EQ(spoofed.exit_code, 3) << spoofed.stdout_text << spoofed.stderr_text;
+  EXPECT_THAT(spoofed.stderr_text, HasSubstr("may only submit breaches as itself"));
+
   // It waits, with its narrative.
   auto pending = Cli("alice", {"pending"});
   ASSERT_EQ(pending.exit_code, 0) << pending.stderr_text;

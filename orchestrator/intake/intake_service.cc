@@ -1,12 +1,25 @@
 #include "orchestrator/intake/intake_service.h"
 
 #include <deque>
+#include <optional>
 #include <memory>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 
 namespace riposte::intake {
+
+absl::Status OwnDetectorId(const auth::Caller& caller,
+                           const v1::SubmitRequest& request) {
+  // A detector reports as itself only; admins (and the local development
+  // caller) may submit for any detector, e.g. to replay.
+  if (caller.role != auth::Role::kDetector) return absl::OkStatus();
+  if (request.breach().detector_id() == caller.identity) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "breach.detector_id: detector \"", caller.identity,
+      "\" may only submit breaches as itself"));
+}
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
@@ -30,6 +43,10 @@ grpc::ServerUnaryReactor* IntakeService::Submit(
     auto caller = auth_->AuthorizeCall(*context, "/riposte.v1.Intake/Submit");
     if (!caller.ok()) {
       reactor->Finish(ToGrpcStatus(caller.status()));
+      return reactor;
+    }
+    if (absl::Status own = OwnDetectorId(*caller, *request); !own.ok()) {
+      reactor->Finish(ToGrpcStatus(own));
       return reactor;
     }
   }
@@ -63,8 +80,9 @@ class IntakeService::StreamReactor
     : public grpc::ServerBidiReactor<v1::SubmitRequest,
                                      v1::StreamSubmitResponse> {
  public:
-  explicit StreamReactor(IntakeService* service)
+  StreamReactor(IntakeService* service, std::optional<auth::Caller> caller)
       : service_(service),
+        caller_(std::move(caller)),
         max_in_flight_(service->validator_->limits().stream_max_in_flight) {
     absl::MutexLock lock(&mu_);
     read_outstanding_ = true;
@@ -85,12 +103,19 @@ class IntakeService::StreamReactor
     auto slot = std::make_unique<Slot>();
     Slot* raw = slot.get();
     std::optional<FieldError> error = service_->Check(request);
+    absl::StatusCode code = absl::StatusCode::kInvalidArgument;
+    if (!error && caller_.has_value()) {
+      if (absl::Status own = OwnDetectorId(*caller_, request); !own.ok()) {
+        error = FieldError{"breach.detector_id", std::string(own.message())};
+        code = own.code();
+      }
+    }
     if (error) {
       service_->metrics_->Invalid(error->field);
       auto* e = raw->reply.mutable_error();
       e->set_detector_id(request.breach().detector_id());
       e->set_breach_id(request.breach().breach_id());
-      e->set_code(static_cast<int>(absl::StatusCode::kInvalidArgument));
+      e->set_code(static_cast<int>(code));
       e->set_message(error->message);
       e->set_field(error->field);
       raw->ready = true;
@@ -187,6 +212,7 @@ class IntakeService::StreamReactor
   }
 
   IntakeService* const service_;
+  const std::optional<auth::Caller> caller_;
   const int64_t max_in_flight_;
 
   absl::Mutex mu_;
@@ -215,8 +241,9 @@ IntakeService::SubmitStream(grpc::CallbackServerContext* context) {
       };
       return new Refused(ToGrpcStatus(caller.status()));
     }
+    return new StreamReactor(this, *caller);
   }
-  return new StreamReactor(this);
+  return new StreamReactor(this, std::nullopt);
 }
 
 }  // namespace riposte::intake

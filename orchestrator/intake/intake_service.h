@@ -12,6 +12,11 @@
 
 namespace riposte::intake {
 
+// PermissionDenied unless a caller with the detector role submits under its
+// own identity as detector_id. Other roles may submit for any detector.
+absl::Status OwnDetectorId(const auth::Caller& caller,
+                           const v1::SubmitRequest& request);
+
 // Maps an absl::Status onto the wire. The one place that does so for intake.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
