@@ -152,6 +152,47 @@ constexpr char kAuditColumns[] =
     "seq, time_us, actor, event, subject, details, policy_version, "
     "prev_hash, hash";
 
+// Steps `s` to the end, reading each row with `read`.
+template <typename Row, typename ReadFn>
+absl::StatusOr<std::vector<Row>> ReadAll(Statement& s, ReadFn read) {
+  std::vector<Row> out;
+  while (true) {
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(read(s));
+  }
+  return out;
+}
+
+// Columns: id, tenant_id, subject_key, subject_kind, first_seen_us,
+// last_seen_us, breach_count.
+IncidentRow ReadIncident(const Statement& s) {
+  IncidentRow r;
+  r.id = s.ColumnInt(0);
+  r.tenant_id = s.ColumnText(1);
+  r.subject_key = s.ColumnText(2);
+  r.subject_kind = s.ColumnText(3);
+  r.first_seen = absl::FromUnixMicros(s.ColumnInt(4));
+  r.last_seen = absl::FromUnixMicros(s.ColumnInt(5));
+  r.breach_count = s.ColumnInt(6);
+  return r;
+}
+
+// Columns: id, breach_id, incident_id, tenant_id, policy_version,
+// decided_us, matched_rules, narrative.
+DecisionRow ReadDecision(const Statement& s) {
+  DecisionRow d;
+  d.id = s.ColumnInt(0);
+  d.breach_id = s.ColumnInt(1);
+  d.incident_id = s.ColumnInt(2);
+  d.tenant_id = s.ColumnText(3);
+  d.policy_version = s.ColumnText(4);
+  d.decided_at = absl::FromUnixMicros(s.ColumnInt(5));
+  d.matched_rules = s.ColumnText(6);
+  d.narrative = s.ColumnText(7);
+  return d;
+}
+
 BreachRow ReadBreach(const Statement& s) {
   BreachRow row;
   row.id = s.ColumnInt(0);
@@ -301,15 +342,7 @@ class SqliteStore::Txn : public Transaction {
     s.Bind(1, tenant_id).Bind(2, subject_key);
     RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return std::optional<IncidentRow>();
-    IncidentRow r;
-    r.id = s.ColumnInt(0);
-    r.tenant_id = s.ColumnText(1);
-    r.subject_key = s.ColumnText(2);
-    r.subject_kind = s.ColumnText(3);
-    r.first_seen = absl::FromUnixMicros(s.ColumnInt(4));
-    r.last_seen = absl::FromUnixMicros(s.ColumnInt(5));
-    r.breach_count = s.ColumnInt(6);
-    return std::optional<IncidentRow>(std::move(r));
+    return std::optional<IncidentRow>(ReadIncident(s));
   }
 
   absl::StatusOr<int64_t> InsertIncident(const IncidentRow& row) override {
@@ -638,13 +671,7 @@ class SqliteStore::Txn : public Transaction {
 
  private:
   static absl::StatusOr<std::vector<ActionRunRow>> ReadRuns(Statement& s) {
-    std::vector<ActionRunRow> out;
-    while (true) {
-      RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      out.push_back(ReadRun(s));
-    }
-    return out;
+    return ReadAll<ActionRunRow>(s, ReadRun);
   }
 
   SqliteStore& store_;
@@ -1041,13 +1068,7 @@ absl::StatusOr<std::vector<audit::AuditRecord>> SqliteStore::ReadAudit(
                   "SELECT ", kAuditColumns,
                   " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")));
   s->Bind(1, after_seq).Bind(2, limit);
-  std::vector<audit::AuditRecord> out;
-  while (true) {
-    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) break;
-    out.push_back(ReadAuditRecord(*s));
-  }
-  return out;
+  return ReadAll<audit::AuditRecord>(*s, ReadAuditRecord);
 }
 
 absl::StatusOr<audit::VerifyResult> SqliteStore::VerifyAudit() {
@@ -1111,13 +1132,7 @@ absl::StatusOr<std::vector<ActionRunRow>> SqliteStore::ListRuns(
                                             " FROM action_runs ORDER BY id "
                                             "DESC LIMIT ?")));
   s->Bind(1, limit);
-  std::vector<ActionRunRow> out;
-  while (true) {
-    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) break;
-    out.push_back(ReadRun(*s));
-  }
-  return out;
+  return ReadAll<ActionRunRow>(*s, ReadRun);
 }
 
 absl::StatusOr<std::vector<IncidentRow>> SqliteStore::FindIncidents(
@@ -1140,21 +1155,7 @@ absl::StatusOr<std::vector<IncidentRow>> SqliteStore::FindIncidents(
                                                  : absl::ToUnixMicros(f.until))
       .Bind(5, f.before_id)
       .Bind(6, f.limit);
-  std::vector<IncidentRow> out;
-  while (true) {
-    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) break;
-    IncidentRow r;
-    r.id = s->ColumnInt(0);
-    r.tenant_id = s->ColumnText(1);
-    r.subject_key = s->ColumnText(2);
-    r.subject_kind = s->ColumnText(3);
-    r.first_seen = absl::FromUnixMicros(s->ColumnInt(4));
-    r.last_seen = absl::FromUnixMicros(s->ColumnInt(5));
-    r.breach_count = s->ColumnInt(6);
-    out.push_back(std::move(r));
-  }
-  return out;
+  return ReadAll<IncidentRow>(*s, ReadIncident);
 }
 
 absl::StatusOr<std::optional<IncidentRow>> SqliteStore::GetIncident(int64_t id) {
@@ -1198,13 +1199,7 @@ absl::StatusOr<std::vector<ActionRunRow>> SqliteStore::FindRuns(
   for (size_t i = 0; i < f.states.size(); ++i) {
     s->Bind(static_cast<int>(9 + i), f.states[i]);
   }
-  std::vector<ActionRunRow> out;
-  while (true) {
-    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) break;
-    out.push_back(ReadRun(*s));
-  }
-  return out;
+  return ReadAll<ActionRunRow>(*s, ReadRun);
 }
 
 absl::StatusOr<std::vector<BreachRow>> SqliteStore::IncidentBreaches(
@@ -1217,13 +1212,7 @@ absl::StatusOr<std::vector<BreachRow>> SqliteStore::IncidentBreaches(
                   " FROM breaches WHERE incident_id = ? ORDER BY observed_us, "
                   "id")));
   s->Bind(1, incident_id);
-  std::vector<BreachRow> out;
-  while (true) {
-    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) break;
-    out.push_back(ReadBreach(*s));
-  }
-  return out;
+  return ReadAll<BreachRow>(*s, ReadBreach);
 }
 
 absl::StatusOr<std::vector<DecisionRow>> SqliteStore::IncidentDecisions(
@@ -1236,22 +1225,7 @@ absl::StatusOr<std::vector<DecisionRow>> SqliteStore::IncidentDecisions(
                   "policy_version, decided_us, matched_rules, narrative FROM "
                   "decisions WHERE incident_id = ? ORDER BY id"));
   s->Bind(1, incident_id);
-  std::vector<DecisionRow> out;
-  while (true) {
-    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) break;
-    DecisionRow d;
-    d.id = s->ColumnInt(0);
-    d.breach_id = s->ColumnInt(1);
-    d.incident_id = s->ColumnInt(2);
-    d.tenant_id = s->ColumnText(3);
-    d.policy_version = s->ColumnText(4);
-    d.decided_at = absl::FromUnixMicros(s->ColumnInt(5));
-    d.matched_rules = s->ColumnText(6);
-    d.narrative = s->ColumnText(7);
-    out.push_back(std::move(d));
-  }
-  return out;
+  return ReadAll<DecisionRow>(*s, ReadDecision);
 }
 
 absl::StatusOr<std::optional<std::string>> SqliteStore::ReadSetting(
