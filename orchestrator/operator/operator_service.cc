@@ -29,6 +29,33 @@ std::string Renamed(const std::string& message, int index) {
   return absl::StrCat(prefix, ": ", message);
 }
 
+// Policy text supplied in a request, named for error messages.
+absl::StatusOr<std::vector<policies::PolicySource>> SuppliedSources(
+    const google::protobuf::RepeatedPtrField<v1::PolicySource>& files) {
+  size_t bytes = 0;
+  std::vector<policies::PolicySource> sources;
+  for (int i = 0; i < files.size(); ++i) {
+    const auto& f = files.Get(i);
+    bytes += f.yaml().size();
+    sources.push_back(
+        {f.name().empty() ? absl::StrCat("policy[", i, "]") : f.name(), f.yaml()});
+  }
+  if (bytes > OperatorService::kMaxPolicyBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("policy: ", bytes, " bytes, at most ",
+                     OperatorService::kMaxPolicyBytes, " allowed"));
+  }
+  return sources;
+}
+
+// A stream refused before it started.
+template <typename T>
+class RefusedWriter : public grpc::ServerWriteReactor<T> {
+ public:
+  explicit RefusedWriter(grpc::Status s) { this->Finish(std::move(s)); }
+  void OnDone() override { delete this; }
+};
+
 int PageSize(int32_t requested) {
   if (requested <= 0) return 50;
   return std::min<int>(requested, OperatorService::kMaxPageSize);
@@ -146,13 +173,17 @@ v1::ActionRun ToProto(const store::ActionRunRow& r) {
   return p;
 }
 
+absl::StatusOr<CallerInfo> OperatorService::Authorize(
+    grpc::CallbackServerContext* ctx, Need need) const {
+  if (!deps_.authorize) return CallerInfo{"local", "admin"};
+  return deps_.authorize(ctx, need);
+}
+
 template <typename Fn>
 grpc::ServerUnaryReactor* OperatorService::Unary(grpc::CallbackServerContext* ctx,
                                                  Need need, Fn fn) {
   auto* reactor = ctx->DefaultReactor();
-  absl::StatusOr<CallerInfo> caller = deps_.authorize
-                                          ? deps_.authorize(ctx, need)
-                                          : CallerInfo{"local", "admin"};
+  absl::StatusOr<CallerInfo> caller = Authorize(ctx, need);
   if (!caller.ok()) {
     reactor->Finish(ToGrpc(caller.status()));
     return reactor;
@@ -181,19 +212,9 @@ absl::Status OperatorService::DoSimulate(const v1::SimulateRequest& request,
   }
   std::shared_ptr<const policies::Policy> policy;
   if (!request.policy().empty()) {
-    size_t bytes = 0;
-    std::vector<policies::PolicySource> sources;
-    for (int i = 0; i < request.policy_size(); ++i) {
-      const auto& p = request.policy(i);
-      bytes += p.yaml().size();
-      sources.push_back(
-          {p.name().empty() ? absl::StrCat("policy[", i, "]") : p.name(), p.yaml()});
-    }
-    if (bytes > kMaxPolicyBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "policy: ", bytes, " bytes, at most ", kMaxPolicyBytes, " allowed"));
-    }
-    auto parsed = policies::ParsePolicy(sources);
+    auto sources = SuppliedSources(request.policy());
+    if (!sources.ok()) return sources.status();
+    auto parsed = policies::ParsePolicy(*sources);
     if (!parsed.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("policy: invalid:\n", parsed.status().message()));
@@ -463,34 +484,19 @@ grpc::ServerUnaryReactor* OperatorService::ValidatePolicy(
     grpc::CallbackServerContext* ctx, const v1::ValidatePolicyRequest* req,
     v1::ValidatePolicyResponse* resp) {
   return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+    absl::StatusOr<std::shared_ptr<const policies::Policy>> parsed;
     if (req->policy().empty()) {
       // Check the files on disk, as a reload would read them.
       if (deps_.policy_path.empty()) {
         return absl::FailedPreconditionError(
             "policy: no policy.path configured; supply the files to check");
       }
-      auto loaded = policies::LoadPolicy(deps_.policy_path);
-      resp->set_valid(loaded.ok());
-      if (loaded.ok()) {
-        resp->set_version((*loaded)->version);
-      } else {
-        resp->set_errors(std::string(loaded.status().message()));
-      }
-      return absl::OkStatus();
+      parsed = policies::LoadPolicy(deps_.policy_path);
+    } else {
+      auto sources = SuppliedSources(req->policy());
+      if (!sources.ok()) return sources.status();
+      parsed = policies::ParsePolicy(*sources);
     }
-    std::vector<policies::PolicySource> sources;
-    size_t bytes = 0;
-    for (int i = 0; i < req->policy_size(); ++i) {
-      bytes += req->policy(i).yaml().size();
-      sources.push_back({req->policy(i).name().empty()
-                             ? absl::StrCat("policy[", i, "]")
-                             : req->policy(i).name(),
-                         req->policy(i).yaml()});
-    }
-    if (bytes > kMaxPolicyBytes) {
-      return absl::InvalidArgumentError("policy: too large");
-    }
-    auto parsed = policies::ParsePolicy(sources);
     resp->set_valid(parsed.ok());
     if (parsed.ok()) {
       resp->set_version((*parsed)->version);
@@ -627,16 +633,9 @@ class OperatorService::AuditStreamReactor
 
 grpc::ServerWriteReactor<v1::AuditEntry>* OperatorService::StreamAudit(
     grpc::CallbackServerContext* ctx, const v1::StreamAuditRequest* req) {
-  absl::StatusOr<CallerInfo> caller =
-      deps_.authorize ? deps_.authorize(ctx, Need::kOperator)
-                      : CallerInfo{"local", "admin"};
+  absl::StatusOr<CallerInfo> caller = Authorize(ctx, Need::kOperator);
   if (!caller.ok()) {
-    class Refused : public grpc::ServerWriteReactor<v1::AuditEntry> {
-     public:
-      explicit Refused(grpc::Status s) { Finish(s); }
-      void OnDone() override { delete this; }
-    };
-    return new Refused(ToGrpc(caller.status()));
+    return new RefusedWriter<v1::AuditEntry>(ToGrpc(caller.status()));
   }
   return new AuditStreamReactor(deps_.store, req->after_seq(), req->follow());
 }
@@ -683,16 +682,9 @@ class OperatorService::ExportReactor
 
 grpc::ServerWriteReactor<v1::AuditExportChunk>* OperatorService::ExportAudit(
     grpc::CallbackServerContext* ctx, const v1::ExportAuditRequest* req) {
-  absl::StatusOr<CallerInfo> caller =
-      deps_.authorize ? deps_.authorize(ctx, Need::kOperator)
-                      : CallerInfo{"local", "admin"};
+  absl::StatusOr<CallerInfo> caller = Authorize(ctx, Need::kOperator);
   if (!caller.ok()) {
-    class Refused : public grpc::ServerWriteReactor<v1::AuditExportChunk> {
-     public:
-      explicit Refused(grpc::Status s) { Finish(s); }
-      void OnDone() override { delete this; }
-    };
-    return new Refused(ToGrpc(caller.status()));
+    return new RefusedWriter<v1::AuditExportChunk>(ToGrpc(caller.status()));
   }
   return new ExportReactor(deps_.store, req->after_seq());
 }

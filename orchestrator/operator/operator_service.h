@@ -119,6 +119,10 @@ class OperatorService final : public v1::Operator::CallbackService {
                                    v1::WhoAmIResponse* resp) override;
 
  private:
+  // The caller, checked for `need`; the local admin when no authorizer is
+  // configured.
+  absl::StatusOr<CallerInfo> Authorize(grpc::CallbackServerContext* ctx,
+                                       Need need) const;
   template <typename Fn>
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Need need,
                                   Fn fn);
