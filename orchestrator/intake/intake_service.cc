@@ -21,11 +21,6 @@ absl::Status OwnDetectorId(const auth::Caller& caller,
       "\" may only submit breaches as itself"));
 }
 
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
-}
-
 std::optional<FieldError> IntakeService::Check(
     const v1::SubmitRequest& request) const {
   if (!request.has_breach()) {

@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "common/clock.h"
+#include "common/grpc_status.h"
 #include "orchestrator/intake/breach_recorder.h"
 #include "orchestrator/intake/breach_validator.h"
 #include "orchestrator/auth/authenticator.h"
@@ -16,9 +17,6 @@ namespace riposte::intake {
 // own identity as detector_id. Other roles may submit for any detector.
 absl::Status OwnDetectorId(const auth::Caller& caller,
                            const v1::SubmitRequest& request);
-
-// Maps an absl::Status onto the wire. The one place that does so for intake.
-grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // The detector-facing gRPC service. Thin: it validates, hands the breach to
 // the recorder, and replies when the recorder says the breach is durable.

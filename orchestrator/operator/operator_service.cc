@@ -10,17 +10,13 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/grpc_status.h"
 #include "common/proto_time.h"
 #include "orchestrator/decide/simulator.h"
 #include "policies/policy_loader.h"
 
 namespace riposte::operator_api {
 namespace {
-
-grpc::Status ToGrpc(const absl::Status& s) {
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()),
-                      std::string(s.message()));
-}
 
 // "breach.score: ..." for breach i -> "breaches[i].score: ...".
 std::string Renamed(const std::string& message, int index) {
@@ -185,10 +181,10 @@ grpc::ServerUnaryReactor* OperatorService::Unary(grpc::CallbackServerContext* ct
   auto* reactor = ctx->DefaultReactor();
   absl::StatusOr<CallerInfo> caller = Authorize(ctx, need);
   if (!caller.ok()) {
-    reactor->Finish(ToGrpc(caller.status()));
+    reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  reactor->Finish(ToGrpc(fn(*caller)));
+  reactor->Finish(ToGrpcStatus(fn(*caller)));
   return reactor;
 }
 
@@ -602,7 +598,7 @@ class OperatorService::AuditStreamReactor
     if (pending_.empty()) {
       auto batch = store_->ReadAudit(next_after_, 500);
       if (!batch.ok()) {
-        Finish(ToGrpc(batch.status()));
+        Finish(ToGrpcStatus(batch.status()));
         return;
       }
       for (const auto& r : *batch) pending_.push_back(AuditProto(r));
@@ -635,7 +631,7 @@ grpc::ServerWriteReactor<v1::AuditEntry>* OperatorService::StreamAudit(
     grpc::CallbackServerContext* ctx, const v1::StreamAuditRequest* req) {
   absl::StatusOr<CallerInfo> caller = Authorize(ctx, Need::kOperator);
   if (!caller.ok()) {
-    return new RefusedWriter<v1::AuditEntry>(ToGrpc(caller.status()));
+    return new RefusedWriter<v1::AuditEntry>(ToGrpcStatus(caller.status()));
   }
   return new AuditStreamReactor(deps_.store, req->after_seq(), req->follow());
 }
@@ -660,7 +656,7 @@ class OperatorService::ExportReactor
   void Next() {
     auto batch = store_->ReadAudit(after_, 200);
     if (!batch.ok()) {
-      Finish(ToGrpc(batch.status()));
+      Finish(ToGrpcStatus(batch.status()));
       return;
     }
     if (batch->empty()) {
@@ -684,7 +680,7 @@ grpc::ServerWriteReactor<v1::AuditExportChunk>* OperatorService::ExportAudit(
     grpc::CallbackServerContext* ctx, const v1::ExportAuditRequest* req) {
   absl::StatusOr<CallerInfo> caller = Authorize(ctx, Need::kOperator);
   if (!caller.ok()) {
-    return new RefusedWriter<v1::AuditExportChunk>(ToGrpc(caller.status()));
+    return new RefusedWriter<v1::AuditExportChunk>(ToGrpcStatus(caller.status()));
   }
   return new ExportReactor(deps_.store, req->after_seq());
 }
