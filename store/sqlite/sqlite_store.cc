@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -283,6 +284,9 @@ struct SqliteStore::Statements {
   std::unique_ptr<Statement> find_due, claim_run, update_run, next_due;
   std::unique_ptr<Statement> release_foreign, get_run, checkpoint_memo;
   std::unique_ptr<Statement> operator_update, expired_approvals;
+  // ListRunsOnTargets, by (number of target keys, number of states).
+  std::map<std::pair<size_t, size_t>, std::unique_ptr<Statement>>
+      runs_on_targets;
   std::unique_ptr<Statement> insert_audit;
 };
 
@@ -401,25 +405,31 @@ class SqliteStore::Txn : public Transaction {
     if (target_keys.empty() || states.empty()) {
       return std::vector<ActionRunRow>();
     }
-    // The lists vary in length, so this statement is prepared per call.
-    std::string sql = absl::StrCat("SELECT ", kRunColumns,
-                                   " FROM action_runs WHERE tenant_id = ?1 "
-                                   "AND target_key IN (");
+    // The lists vary in length; the intake asks this for every breach, so
+    // the statement for each shape is prepared once and kept.
+    auto& cached = st_.runs_on_targets[{target_keys.size(), states.size()}];
+    if (cached == nullptr) {
+      std::string sql = absl::StrCat("SELECT ", kRunColumns,
+                                     " FROM action_runs WHERE tenant_id = ?1 "
+                                     "AND target_key IN (");
+      int param = 2;
+      for (size_t i = 0; i < target_keys.size(); ++i) {
+        absl::StrAppend(&sql, i ? ", " : "", "?", param++);
+      }
+      absl::StrAppend(&sql, ") AND state IN (");
+      for (size_t i = 0; i < states.size(); ++i) {
+        absl::StrAppend(&sql, i ? ", " : "", "?", param++);
+      }
+      absl::StrAppend(&sql, ") ORDER BY id");
+      RIPOSTE_ASSIGN_OR_RETURN(cached, store_.writer_->Prepare(sql));
+    }
+    Statement& s = *cached;
+    ResetOnExit reset(s);
+    s.Bind(1, tenant_id);
     int param = 2;
-    for (size_t i = 0; i < target_keys.size(); ++i) {
-      absl::StrAppend(&sql, i ? ", " : "", "?", param++);
-    }
-    absl::StrAppend(&sql, ") AND state IN (");
-    for (size_t i = 0; i < states.size(); ++i) {
-      absl::StrAppend(&sql, i ? ", " : "", "?", param++);
-    }
-    absl::StrAppend(&sql, ") ORDER BY id");
-    RIPOSTE_ASSIGN_OR_RETURN(auto s, store_.writer_->Prepare(sql));
-    s->Bind(1, tenant_id);
-    param = 2;
-    for (const auto& k : target_keys) s->Bind(param++, k);
-    for (const auto& st : states) s->Bind(param++, st);
-    return ReadRuns(*s);
+    for (const auto& k : target_keys) s.Bind(param++, k);
+    for (const auto& st : states) s.Bind(param++, st);
+    return ReadRuns(s);
   }
 
   absl::StatusOr<int64_t> CountAutonomousRuns(absl::string_view tenant_id,
