@@ -111,7 +111,7 @@ struct RunUpdate {
   absl::Time not_before = absl::InfinitePast();
   std::string last_error;
   std::optional<std::string> memo;  // unchanged if unset
-  std::optional<absl::Time> expires_at;  // cleared if unset
+  std::optional<absl::Time> expires_at;  // unchanged if unset
   std::optional<absl::Time> effect_at;   // unchanged if unset
   // Undo the attempt count of this lease (the call never happened).
   bool refund_attempt = false;

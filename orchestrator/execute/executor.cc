@@ -216,7 +216,6 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
   if (auto until = breaker_.Check(breaker_key, now)) {
     // Held back, not failed: the attempt is refunded.
     up.state = reverting ? "active" : "queued";
-    if (reverting) up.expires_at = run.expires_at;
     up.not_before = *until;
     up.refund_attempt = true;
     up.now = clock_->Now();
@@ -316,7 +315,6 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
             ? *retry_after
             : Backoff(run.attempts, options_.backoff, uniform01_);
     up.state = reverting ? "reverting" : "queued";
-    if (reverting) up.expires_at = run.expires_at;
     up.not_before = done + delay;
     d.AddInt("retry_in_ms", absl::ToInt64Milliseconds(delay));
     d.AddBool("retry_after_from_server", retry_after.has_value());
@@ -334,7 +332,6 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
     return true;
   }
   up.state = "failed";
-  if (reverting) up.expires_at = run.expires_at;
   d.AddBool("gave_up_after_retries", retryable);
   (*runs_total_->WithLabels({run.action, adapter_name, "failed"}))->Increment();
   log::Error(reverting ? "action revert failed; the effect stays in place"

@@ -823,7 +823,8 @@ absl::Status SqliteStore::Init() {
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.update_run,
       "UPDATE action_runs SET state = ?1, not_before_us = ?2, "
-      "last_error = ?3, memo = COALESCE(?4, memo), expires_at_us = ?5, "
+      "last_error = ?3, memo = COALESCE(?4, memo), "
+      "expires_at_us = COALESCE(?5, expires_at_us), "
       "effect_us = COALESCE(?6, effect_us), attempts = attempts - ?7, "
       "lease_holder = '', lease_expires_us = 0, updated_us = ?8 "
       "WHERE id = ?9 AND fence = ?10"));
