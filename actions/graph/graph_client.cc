@@ -29,7 +29,7 @@ common::ClientCredentialsOptions TokenOptions(const GraphOptions& options) {
                                "/oauth2/v2.0/token");
   out.client_id = options.client_id;
   out.client_secret = options.client_secret;
-  out.scope = "https://graph.microsoft.com/.default";
+  out.scope = options.scope;
   out.service = "Microsoft Entra ID";
   out.call_timeout = options.call_timeout;
   return out;

@@ -5,9 +5,36 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 
 namespace riposte::actions::graph {
+
+// Where one Microsoft cloud signs apps in and serves Graph. Clouds are
+// isolated: an app is registered in one cloud's Entra ID, signs in at that
+// cloud's login host and must ask for that cloud's Graph audience; Graph
+// refuses a token minted for another cloud's audience.
+struct GraphCloud {
+  absl::string_view name;            // as written in config: "usgov"
+  absl::string_view description;     // "US Government L4 (GCC High)"
+  absl::string_view login_base_url;  // "https://login.microsoftonline.us"
+  absl::string_view graph_base_url;  // "https://graph.microsoft.us/v1.0"
+  // The client-credentials scope: the cloud's Graph audience + "/.default".
+  absl::string_view scope;
+};
+
+// Every cloud Riposte knows, the global service first. Thread-safe (constant).
+absl::Span<const GraphCloud> GraphClouds();
+
+// The cloud called `name` (exact, lower case), or nullptr.
+const GraphCloud* FindGraphCloud(absl::string_view name);
+
+// "global, usgov, usgov-dod, china": for "allowed: ..." messages.
+std::string GraphCloudNames();
+
+// The global service: what GraphOptions and the config default to.
+inline constexpr absl::string_view kGlobalCloud = "global";
 
 // How to reach one tenant's Microsoft Graph. One GraphAdapter per tenant.
 struct GraphOptions {
@@ -18,8 +45,12 @@ struct GraphOptions {
   // The app's client secret, already read by the caller (see
   // actions/common/secret_source.h). Never logged or put in messages.
   std::string client_secret;
+  // The three below come from the tenant's cloud (see GraphClouds); the
+  // defaults are the global service's. A test double overrides the URLs
+  // and keeps the cloud's scope.
   std::string login_base_url = "https://login.microsoftonline.com";
   std::string graph_base_url = "https://graph.microsoft.com/v1.0";
+  std::string scope = "https://graph.microsoft.com/.default";
   // Display name of the top-level mail folder quarantined messages go to;
   // created in each mailbox on first use.
   std::string quarantine_folder = "Riposte Quarantine";
@@ -30,9 +61,18 @@ struct GraphOptions {
   int64_t max_attachment_hash_bytes = 35 << 20;
 };
 
+// Options with `cloud`'s login URL, Graph URL and scope; the rest default.
+GraphOptions GraphOptionsForCloud(const GraphCloud& cloud);
+
+// Why `scope` cannot be a client-credentials scope, or "" if it can: it
+// must be one resource followed by "/.default", e.g.
+// "https://graph.microsoft.us/.default".
+std::string CheckClientCredentialsScope(absl::string_view scope);
+
 // InvalidArgument naming the first bad field: empty tenant, client id or
 // secret, base URLs that are not https:// (http:// is accepted for
-// loopback test servers), an empty folder name, a non-positive timeout.
+// loopback test servers), a scope that is not "<resource>/.default", an
+// empty folder name, a non-positive timeout.
 absl::Status ValidateGraphOptions(const GraphOptions& options);
 
 }  // namespace riposte::actions::graph
