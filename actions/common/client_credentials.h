@@ -29,8 +29,10 @@ struct ClientCredentialsOptions {
   std::string token_url;
   std::string client_id;
   std::string client_secret;
-  // Sent as `scope` when not empty (Entra ID requires
-  // "https://graph.microsoft.com/.default").
+  // Sent as `scope` when not empty. Entra ID requires the resource's
+  // audience + "/.default", and the audience differs per cloud:
+  // "https://graph.microsoft.com/.default" in the global service,
+  // "https://graph.microsoft.us/.default" in US Government L4.
   std::string scope;
   // Names the identity provider in messages, e.g. "Microsoft Entra ID".
   std::string service = "token endpoint";

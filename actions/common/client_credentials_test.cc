@@ -81,6 +81,26 @@ TEST_F(ClientCredentialsTest, FetchesWithClientCredentialsGrant) {
   EXPECT_EQ(r.timeout, absl::Seconds(7));
 }
 
+// A national cloud's Graph only accepts tokens minted for its own audience,
+// so the scope must be sent exactly as configured.
+TEST_F(ClientCredentialsTest, SendsTheConfiguredScopeOrNone) {
+  ClientCredentialsOptions options;
+  options.token_url = "https://login.microsoftonline.us/t/oauth2/v2.0/token";
+  options.client_id = "client-1";
+  options.client_secret = kSecret;
+  options.scope = "https://dod-graph.microsoft.us/.default";
+  ClientCredentialsTokenSource usgov(options, &http_, &clock_);
+  ASSERT_TRUE(usgov.GetToken().ok());
+  options.scope.clear();  // the gateway's token endpoint takes none
+  ClientCredentialsTokenSource unscoped(options, &http_, &clock_);
+  ASSERT_TRUE(unscoped.GetToken().ok());
+  ASSERT_EQ(http_.requests().size(), 2);
+  EXPECT_THAT(http_.requests()[0].body,
+              HasSubstr("&scope=https%3A%2F%2Fdod-graph.microsoft.us%2F."
+                        "default&grant_type=client_credentials"));
+  EXPECT_THAT(http_.requests()[1].body, Not(HasSubstr("scope")));
+}
+
 TEST_F(ClientCredentialsTest, CachesUntilFiveMinutesBeforeExpiry) {
   EXPECT_EQ(source_->GetToken().value(), "tok-1");
   clock_.Advance(absl::Seconds(3599 - 300 - 1));
