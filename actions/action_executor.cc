@@ -7,6 +7,7 @@
 namespace riposte::actions {
 namespace {
 constexpr char kRetryAfterUrl[] = "type.riposte.dev/retry-after-ms";
+constexpr char kThrottledUrl[] = "type.riposte.dev/throttled";
 }  // namespace
 
 absl::string_view OutcomeName(ActionResult::Outcome outcome) {
@@ -19,6 +20,8 @@ absl::string_view OutcomeName(ActionResult::Outcome outcome) {
       return "reverted";
     case ActionResult::Outcome::kAlreadyReverted:
       return "already_reverted";
+    case ActionResult::Outcome::kNothingToUndo:
+      return "nothing_to_undo";
   }
   return "unknown";
 }
@@ -37,6 +40,15 @@ std::optional<absl::Duration> RetryAfter(const absl::Status& status) {
     return std::nullopt;
   }
   return absl::Milliseconds(ms);
+}
+
+absl::Status AsThrottled(absl::Status status) {
+  if (!status.ok()) status.SetPayload(kThrottledUrl, absl::Cord("1"));
+  return status;
+}
+
+bool IsThrottled(const absl::Status& status) {
+  return !status.ok() && status.GetPayload(kThrottledUrl).has_value();
 }
 
 }  // namespace riposte::actions

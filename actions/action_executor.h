@@ -52,6 +52,11 @@ struct ActionResult {
     kAlreadyApplied,   // the target was already in that state
     kReverted,         // the effect was undone now
     kAlreadyReverted,  // someone else undid it already (reconciled)
+    // Revert found nothing of Riposte's to undo: the target was already in
+    // that state before Riposte acted (an account an administrator had
+    // disabled, a message the gateway already held), or the effect cannot
+    // be undone by Riposte at all. Nothing was changed.
+    kNothingToUndo,
   };
   Outcome outcome = Outcome::kApplied;
   // A compact JSON object for the audit trail: what was done, request ids,
@@ -92,6 +97,13 @@ class ActionExecutor {
 absl::Status WithRetryAfter(absl::Status status, absl::Duration retry_after);
 // The Retry-After a Status carries, if any.
 std::optional<absl::Duration> RetryAfter(const absl::Status& status);
+
+// Marks `status` as throttling: the service asked to be left alone for a
+// while (HTTP 429, 503, 504, or any answer with a Retry-After), or Riposte
+// itself is holding calls to a throttled scope. Waiting cures it, so the
+// executor does not count it as a failed attempt; only max_age bounds it.
+absl::Status AsThrottled(absl::Status status);
+bool IsThrottled(const absl::Status& status);
 
 }  // namespace riposte::actions
 

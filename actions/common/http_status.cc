@@ -249,6 +249,8 @@ absl::Status HttpResponseToStatus(absl::string_view label,
   }
 
   absl::Status status(code, message);
+  bool throttled = response.status == 429 || response.status == 503 ||
+                   response.status == 504;
   if (code == absl::StatusCode::kResourceExhausted ||
       code == absl::StatusCode::kUnavailable) {
     auto it = response.headers.find("Retry-After");
@@ -257,10 +259,11 @@ absl::Status HttpResponseToStatus(absl::string_view label,
       if (delay.has_value()) {
         absl::StrAppend(&message, " retry after ", absl::FormatDuration(*delay));
         status = WithRetryAfter(absl::Status(code, message), *delay);
+        throttled = true;
       }
     }
   }
-  return status;
+  return throttled ? AsThrottled(std::move(status)) : status;
 }
 
 }  // namespace riposte::actions::common

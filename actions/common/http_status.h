@@ -55,7 +55,9 @@ ServiceError ExtractServiceError(const http::HttpResponse& response);
 
 // OK for any 2xx; otherwise the status from the table above, its message
 // starting with `label`. 429 and 5xx answers that carry a valid Retry-After
-// header get it attached with WithRetryAfter.
+// header get it attached with WithRetryAfter. 429, 503 and 504, and any
+// answer with a valid Retry-After, are marked AsThrottled: waiting cures
+// them, so they do not use up a run's attempts.
 absl::Status HttpResponseToStatus(absl::string_view label,
                                   const http::HttpResponse& response,
                                   absl::Time now);

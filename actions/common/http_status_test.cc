@@ -117,6 +117,20 @@ TEST(HttpResponseToStatusTest, RetryAfterIgnoredWhenBadOrNotRetryable) {
   EXPECT_FALSE(RetryAfter(Map(400, "", {{"Retry-After", "5"}})).has_value());
 }
 
+TEST(HttpResponseToStatusTest, ThrottlingIsMarkedAsSuch) {
+  // Waiting cures these, so they must not use up a run's attempts.
+  EXPECT_TRUE(IsThrottled(Map(429, "", {})));
+  EXPECT_TRUE(IsThrottled(Map(503, "", {})));
+  EXPECT_TRUE(IsThrottled(Map(504, "", {})));
+  EXPECT_TRUE(IsThrottled(Map(500, "", {{"Retry-After", "3"}})));
+  EXPECT_TRUE(IsThrottled(Map(429, "", {{"Retry-After", "2"}})));
+  // A plain 500 or 502 may be a bug on their side: it counts.
+  EXPECT_FALSE(IsThrottled(Map(500, "", {})));
+  EXPECT_FALSE(IsThrottled(Map(502, "", {})));
+  EXPECT_FALSE(IsThrottled(Map(400, "", {{"Retry-After", "5"}})));
+  EXPECT_FALSE(IsThrottled(Map(404, "", {})));
+}
+
 TEST(HttpResponseToStatusTest, OAuthErrorWithoutDescription) {
   absl::Status s = Map(
       401, R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided. hunter2",)"

@@ -198,6 +198,7 @@ TEST_F(GraphAttachmentActionsTest, ARetryThatDeletesAPlannedAttachmentRecordsItO
   graph_.Inject("DELETE", "/attachments/a2", GraphError(503, "ServiceUnavailable", "busy"));
   EXPECT_EQ(Apply(request).status().code(), absl::StatusCode::kUnavailable);
   request.memo = checkpoints_.back();
+  clock_.Advance(Options().throttle_initial);  // the mailbox's hold
   absl::StatusOr<ActionResult> retried = Apply(request);
   ASSERT_TRUE(retried.ok()) << retried.status();
   EXPECT_EQ(retried->outcome, Outcome::kApplied);

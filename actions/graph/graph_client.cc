@@ -7,7 +7,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "actions/action_executor.h"
 #include "actions/common/http_status.h"
 #include "actions/common/url_encoding.h"
 #include "common/json.h"
@@ -35,6 +37,32 @@ common::ClientCredentialsOptions TokenOptions(const GraphOptions& options) {
   return out;
 }
 
+// "%40" -> "@"; anything malformed is kept as written.
+std::string PercentDecoded(absl::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && absl::ascii_isxdigit(s[i + 1]) &&
+        absl::ascii_isxdigit(s[i + 2])) {
+      auto nibble = [](char c) {
+        return absl::ascii_isdigit(c) ? c - '0' : absl::ascii_tolower(c) - 'a' + 10;
+      };
+      out.push_back(static_cast<char>(nibble(s[i + 1]) * 16 + nibble(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+common::ThrottleGateOptions ThrottleOptions(const GraphOptions& options) {
+  common::ThrottleGateOptions out;
+  out.initial = options.throttle_initial;
+  out.max = options.throttle_max;
+  return out;
+}
+
 }  // namespace
 
 std::string CallLog::ToJson() const {
@@ -58,7 +86,28 @@ GraphClient::GraphClient(const GraphOptions& options, http::HttpClient* http,
       http_(http),
       clock_(clock),
       guids_(std::move(guids)),
-      tokens_(TokenOptions(options), http, clock) {}
+      tokens_(TokenOptions(options), http, clock),
+      throttle_(clock, ThrottleOptions(options)) {}
+
+std::string GraphClient::ScopeOf(absl::string_view url) const {
+  absl::string_view path = url;
+  if (!absl::ConsumePrefix(&path, graph_base_url_)) return "directory";
+  path = path.substr(0, path.find_first_of("?#"));
+  std::vector<absl::string_view> segments =
+      absl::StrSplit(path, '/', absl::SkipEmpty());
+  // /users/{id}/<mail resource>/...: Outlook throttles per app and mailbox.
+  if (segments.size() >= 3 && absl::EqualsIgnoreCase(segments[0], "users")) {
+    static constexpr absl::string_view kMail[] = {
+        "messages", "mailFolders", "mailboxSettings", "inferenceClassification"};
+    for (absl::string_view mail : kMail) {
+      if (absl::EqualsIgnoreCase(segments[2], mail)) {
+        return absl::StrCat("mailbox:",
+                            absl::AsciiStrToLower(PercentDecoded(segments[1])));
+      }
+    }
+  }
+  return "directory";
+}
 
 absl::StatusOr<GraphResponse> GraphClient::Send(const GraphRequest& request,
                                                 CallLog* log) {
@@ -73,6 +122,18 @@ absl::StatusOr<GraphResponse> GraphClient::Send(const GraphRequest& request,
         "refusing to send a Graph request outside ", graph_base_url_, ": ",
         common::UrlOrigin(request.target), common::UrlPath(request.target)));
   }
+  const std::string scope = ScopeOf(url);
+  if (std::optional<absl::Duration> held = throttle_.HeldFor(scope)) {
+    // Graph throttled this scope for another run (or an earlier call of
+    // this one): sending now would only be throttled again, and counts
+    // against the app's limits.
+    return AsThrottled(WithRetryAfter(
+        absl::ResourceExhaustedError(absl::StrCat(
+            common::RequestLabel(request.method, url),
+            ": not sent, Graph is throttling ", scope, " for another ",
+            absl::FormatDuration(absl::Ceil(*held, absl::Milliseconds(1))))),
+        *held));
+  }
   for (int attempt = 0;; ++attempt) {
     absl::StatusOr<std::string> token = tokens_.GetToken();
     if (!token.ok()) return token.status();
@@ -86,6 +147,12 @@ absl::StatusOr<GraphResponse> GraphClient::Send(const GraphRequest& request,
                 {{"path", common::UrlPath(url)}});
       continue;
     }
+    if (!response.ok() && IsThrottled(response.status())) {
+      const absl::Duration hold =
+          throttle_.Throttled(scope, RetryAfter(response.status()));
+      return WithRetryAfter(response.status(), hold);
+    }
+    if (response.ok()) throttle_.Succeeded(scope);
     return response;
   }
 }

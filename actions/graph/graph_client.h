@@ -5,6 +5,13 @@
 // app-only token, the headers every call carries, one retry with a fresh
 // token after a 401, per-call timeouts, error mapping, and a record of each
 // exchange (with Graph's request-id) for the audit trail.
+//
+// Throttling is tracked per scope, the way Graph throttles: each mailbox of
+// the tenant's app (requests under /users/{id}/messages, /mailFolders, ...)
+// and the app's directory calls (everything else). Once Graph answers 429,
+// 503 or 504 for a scope, every request into that scope, from any run, is
+// held until the Retry-After has passed (or a doubling backoff when Graph
+// sent none) and is refused without being sent.
 
 #include <cstddef>
 #include <optional>
@@ -16,6 +23,7 @@
 #include "actions/common/client_credentials.h"
 #include "actions/common/guid.h"
 #include "actions/common/json_value.h"
+#include "actions/common/throttle_gate.h"
 #include "actions/graph/graph_options.h"
 #include "common/clock.h"
 #include "http/http_client.h"
@@ -80,12 +88,19 @@ class GraphClient {
   // Appends every exchange to `log`. Errors: token errors (see
   // ClientCredentialsTokenSource), transport errors, the HttpResponseToStatus
   // mapping of non-accepted statuses (a second 401 is Unauthenticated), and
-  // Unavailable for a 2xx body that is not valid JSON.
+  // Unavailable for a 2xx body that is not valid JSON. A throttled answer,
+  // or a request into a scope that is still held, returns a Status marked
+  // AsThrottled carrying the whole hold as its RetryAfter.
   absl::StatusOr<GraphResponse> Send(const GraphRequest& request,
                                      CallLog* log);
 
   // The token source, for tests.
   common::ClientCredentialsTokenSource& tokens() { return tokens_; }
+
+  // The throttling scope of a request target (a path under graph_base_url,
+  // or an absolute URL under it): "mailbox:<id, lower-cased>" or
+  // "directory".
+  std::string ScopeOf(absl::string_view url) const;
 
  private:
   absl::StatusOr<GraphResponse> SendOnce(const GraphRequest& request,
@@ -99,6 +114,7 @@ class GraphClient {
   const Clock* const clock_;
   const common::GuidSource guids_;
   common::ClientCredentialsTokenSource tokens_;
+  common::ThrottleGate throttle_;
 };
 
 }  // namespace riposte::actions::graph

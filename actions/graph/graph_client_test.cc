@@ -127,10 +127,55 @@ TEST_F(GraphClientTest, ServerErrorsAreUnavailable) {
   graph_.Inject("GET", "/users/u1", GraphError(504, "GatewayTimeout", "slow"));
   absl::Status s = Get("/users/u1").status();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(IsThrottled(s));
   EXPECT_EQ(RetryAfter(s), absl::Seconds(4));
+  clock_.Advance(absl::Seconds(4));
   s = Get("/users/u1").status();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
-  EXPECT_FALSE(RetryAfter(s).has_value());
+  EXPECT_TRUE(IsThrottled(s));
+  // No Retry-After, and the second throttled answer in a row: the scope is
+  // held for the second step of the backoff.
+  EXPECT_EQ(RetryAfter(s), 2 * Options().throttle_initial);
+}
+
+TEST_F(GraphClientTest, AThrottledMailboxHoldsEveryRequestIntoIt) {
+  graph_.AddUser({"u1", "alice@contoso.example"});
+  http::HttpResponse throttled = GraphError(429, "TooManyRequests", "slow down");
+  throttled.headers["Retry-After"] = "2";
+  graph_.Inject("GET", "/messages", throttled);
+  ASSERT_TRUE(IsThrottled(Get("/users/bob%40contoso.example/messages").status()));
+  const size_t sent = Requests().size();
+
+  // Another run, another resource of the same mailbox, 20 ms later: held
+  // for what is left of the Retry-After, and not sent.
+  clock_.Advance(absl::Milliseconds(20));
+  absl::Status held = Get("/users/BOB@contoso.example/mailFolders/inbox").status();
+  EXPECT_EQ(held.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(IsThrottled(held));
+  EXPECT_EQ(RetryAfter(held), absl::Milliseconds(1980));
+  EXPECT_THAT(held.message(), HasSubstr("not sent"));
+  EXPECT_EQ(Requests().size(), sent);
+
+  // Other mailboxes and the directory are not held.
+  EXPECT_NE(Get("/users/carol@contoso.example/messages").status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(Get("/users/u1").ok());
+  EXPECT_EQ(Requests().size(), sent + 2);
+
+  clock_.Advance(absl::Milliseconds(1980));
+  Get("/users/bob@contoso.example/messages").IgnoreError();
+  EXPECT_EQ(Requests().size(), sent + 3);
+}
+
+TEST_F(GraphClientTest, ScopesFollowHowGraphThrottles) {
+  EXPECT_EQ(client_.ScopeOf("https://graph.test/v1.0/users/Bob%40Contoso.example/messages/x/move"),
+            "mailbox:bob@contoso.example");
+  EXPECT_EQ(client_.ScopeOf("https://graph.test/v1.0/users/u1/mailFolders?$filter=x"),
+            "mailbox:u1");
+  EXPECT_EQ(client_.ScopeOf("https://graph.test/v1.0/users/u1/revokeSignInSessions"),
+            "directory");
+  EXPECT_EQ(client_.ScopeOf("https://graph.test/v1.0/users/u1?$select=id"), "directory");
+  EXPECT_EQ(client_.ScopeOf("https://elsewhere.test/users/u1/messages"), "directory");
 }
 
 TEST_F(GraphClientTest, TransportErrorsKeepTheirCode) {

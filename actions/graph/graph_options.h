@@ -56,6 +56,11 @@ struct GraphOptions {
   std::string quarantine_folder = "Riposte Quarantine";
   // Limit for each HTTP exchange (token requests included).
   absl::Duration call_timeout = absl::Seconds(20);
+  // The hold on a throttled scope (a mailbox, the app's directory calls)
+  // when Graph sends no Retry-After: doubles from `throttle_initial` with
+  // each throttled answer in a row, up to `throttle_max`.
+  absl::Duration throttle_initial = absl::Seconds(1);
+  absl::Duration throttle_max = absl::Minutes(2);
   // strip_attachment downloads attachments to hash them; larger ones are
   // removed (when selected) without a hash.
   int64_t max_attachment_hash_bytes = 35 << 20;

@@ -170,6 +170,9 @@ TEST_F(GraphUserActionsTest, ThrottledPatchCarriesRetryAfterAndARetrySucceeds) {
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(RetryAfter(s), absl::Seconds(3));
   EXPECT_TRUE(graph_.GetUser("0d1f-alice")->enabled);
+  // Until the Retry-After has passed, the directory scope stays held.
+  EXPECT_TRUE(IsThrottled(Apply(request).status()));
+  clock_.Advance(absl::Seconds(3));
   absl::StatusOr<ActionResult> retried = Apply(request);
   ASSERT_TRUE(retried.ok());
   EXPECT_EQ(retried->outcome, Outcome::kApplied);
