@@ -30,10 +30,18 @@ struct GraphConfig {
   std::string directory_tenant;
   std::string client_id;
   SecretRef client_secret;  // exactly one of file, env
+  // The Microsoft cloud the tenant lives in: one of
+  // actions::graph::GraphClouds() ("global", "usgov", "usgov-dod",
+  // "china"). The three fields below default to its endpoints.
+  std::string cloud = "global";
   // https:// (http:// only for loopback hosts), no query or fragment, no
-  // trailing '/'.
+  // trailing '/'. Given, they override the cloud's (a test double, a
+  // proxy).
   std::string login_base_url = "https://login.microsoftonline.com";
   std::string graph_base_url = "https://graph.microsoft.com/v1.0";
+  // What tokens are asked for: "<Graph audience>/.default". Given, it
+  // overrides the cloud's.
+  std::string scope = "https://graph.microsoft.com/.default";
   // Mail folder that quarantine_email moves messages to, created on demand.
   std::string quarantine_folder = "Riposte Quarantine";
 };

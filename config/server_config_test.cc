@@ -577,8 +577,10 @@ TEST(AdapterConfigTest, DefaultsWhenLeftOut) {
   const GraphConfig& graph = config->tenants[0].graph;
   EXPECT_TRUE(graph.enabled);
   EXPECT_EQ(graph.client_secret.env, "GRAPH_SECRET");
+  EXPECT_EQ(graph.cloud, "global");
   EXPECT_EQ(graph.login_base_url, "https://login.microsoftonline.com");
   EXPECT_EQ(graph.graph_base_url, "https://graph.microsoft.com/v1.0");
+  EXPECT_EQ(graph.scope, "https://graph.microsoft.com/.default");
   EXPECT_EQ(graph.quarantine_folder, "Riposte Quarantine");
   EXPECT_FALSE(config->tenants[0].gateway.enabled);
   const TenantConfig& b = config->tenants[1];
@@ -586,6 +588,94 @@ TEST(AdapterConfigTest, DefaultsWhenLeftOut) {
   EXPECT_FALSE(b.gateway.enabled);
   EXPECT_TRUE(b.webhooks.empty());
   EXPECT_TRUE(b.routes.empty());
+}
+
+// A tenant's graph section with `extra` appended (each line indented).
+std::string GraphTenant(const std::string& extra) {
+  return absl::StrCat(
+      "tenants:\n"                                        // 1
+      "  - id: t\n"                                       // 2
+      "    graph:\n"                                      // 3
+      "      directory_tenant: contoso.onmicrosoft.us\n"  // 4
+      "      client_id: c\n"                              // 5
+      "      client_secret_env: GRAPH_SECRET\n",          // 6
+      extra);
+}
+
+TEST(AdapterConfigTest, CloudSetsLoginGraphAndScope) {
+  struct Case {
+    const char* cloud;
+    const char* login;
+    const char* graph;
+    const char* scope;
+  };
+  for (const Case& c :
+       {Case{"global", "https://login.microsoftonline.com",
+             "https://graph.microsoft.com/v1.0",
+             "https://graph.microsoft.com/.default"},
+        Case{"usgov", "https://login.microsoftonline.us",
+             "https://graph.microsoft.us/v1.0",
+             "https://graph.microsoft.us/.default"},
+        Case{"usgov-dod", "https://login.microsoftonline.us",
+             "https://dod-graph.microsoft.us/v1.0",
+             "https://dod-graph.microsoft.us/.default"},
+        Case{"china", "https://login.chinacloudapi.cn",
+             "https://microsoftgraph.chinacloudapi.cn/v1.0",
+             "https://microsoftgraph.chinacloudapi.cn/.default"}}) {
+    SCOPED_TRACE(c.cloud);
+    absl::StatusOr<ServerConfig> config = ParseServerConfig(
+        GraphTenant(absl::StrCat("      cloud: ", c.cloud, "\n")),
+        "riposted.yaml");
+    ASSERT_TRUE(config.ok()) << config.status();
+    const GraphConfig& graph = config->tenants[0].graph;
+    EXPECT_EQ(graph.cloud, c.cloud);
+    EXPECT_EQ(graph.login_base_url, c.login);
+    EXPECT_EQ(graph.graph_base_url, c.graph);
+    EXPECT_EQ(graph.scope, c.scope);
+  }
+}
+
+// A test double stands in for the cloud's hosts but keeps its audience;
+// the order of the keys does not matter.
+TEST(AdapterConfigTest, UrlsAndScopeOverrideTheCloud) {
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      GraphTenant("      login_base_url: http://127.0.0.1:8080/login/\n"
+                  "      graph_base_url: http://127.0.0.1:8080/graph/v1.0\n"
+                  "      cloud: usgov\n"),
+      "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const GraphConfig& graph = config->tenants[0].graph;
+  EXPECT_EQ(graph.cloud, "usgov");
+  EXPECT_EQ(graph.login_base_url, "http://127.0.0.1:8080/login");
+  EXPECT_EQ(graph.graph_base_url, "http://127.0.0.1:8080/graph/v1.0");
+  EXPECT_EQ(graph.scope, "https://graph.microsoft.us/.default");
+
+  config = ParseServerConfig(
+      GraphTenant("      cloud: usgov-dod\n"
+                  "      scope: 00000003-0000-0000-c000-000000000000/.default\n"),
+      "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tenants[0].graph.graph_base_url,
+            "https://dod-graph.microsoft.us/v1.0");
+  EXPECT_EQ(config->tenants[0].graph.scope,
+            "00000003-0000-0000-c000-000000000000/.default");
+}
+
+TEST(AdapterConfigTest, UnknownCloudAndBadScopeNameFileLineAndField) {
+  EXPECT_EQ(ErrorsOf(GraphTenant("      cloud: gcc-high\n")),
+            "riposted.yaml:7: tenants[0].graph.cloud: unknown cloud "
+            "\"gcc-high\" (allowed: global, usgov, usgov-dod, china)");
+  EXPECT_EQ(ErrorsOf(GraphTenant("      cloud: USGov\n")),
+            "riposted.yaml:7: tenants[0].graph.cloud: unknown cloud "
+            "\"USGov\" (allowed: global, usgov, usgov-dod, china)");
+  EXPECT_THAT(ErrorsOf(GraphTenant("      cloud: [usgov]\n")),
+              HasSubstr("riposted.yaml:7: tenants[0].graph.cloud: "));
+  EXPECT_THAT(ErrorsOf(GraphTenant("      scope: User.Read\n")),
+              HasSubstr("riposted.yaml:7: tenants[0].graph.scope: must be "
+                        "the Graph resource followed by /.default"));
+  EXPECT_THAT(ErrorsOf(GraphTenant("      scope: \"\"\n")),
+              HasSubstr("riposted.yaml:7: tenants[0].graph.scope: must not be "
+                        "empty"));
 }
 
 TEST(AdapterConfigTest, SampleTenantHasNoAdapterSoItRunsOffline) {
@@ -690,8 +780,8 @@ TEST(AdapterConfigTest, UnknownKeysListTheSecretKeysNotTheInlineOne) {
                      "      tenant: x\n"),
             "riposted.yaml:5: unknown key 'tenant' in 'tenants[0].graph' "
             "(allowed: enabled, directory_tenant, client_id, "
-            "client_secret_file, client_secret_env, login_base_url, "
-            "graph_base_url, quarantine_folder)");
+            "client_secret_file, client_secret_env, cloud, login_base_url, "
+            "graph_base_url, scope, quarantine_folder)");
   EXPECT_EQ(ErrorsOf("tenants:\n"
                      "  - id: t\n"
                      "    webhooks:\n"

@@ -94,6 +94,8 @@ bool OptionalMapRefusingInlineSecrets(
 
 bool ReadEnabled(MapReader& reader, bool* enabled);
 
+void ReadGraphCloud(MapReader& reader, GraphConfig* graph);
+
 void ReadGraph(MapReader& reader, GraphConfig* graph);
 
 void ReadGateway(MapReader& reader, GatewayConfig* gateway);

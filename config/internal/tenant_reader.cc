@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "actions/graph/graph_options.h"
 #include "common/status_macros.h"
 #include "yaml/error_list.h"
 #include "yaml/map_reader.h"
@@ -22,6 +23,25 @@
 #include "yaml/yaml_document.h"
 
 namespace riposte::config::internal {
+
+// The cloud sets where to sign in, where Graph is and which audience to
+// ask for; the keys read after it may override each.
+void ReadGraphCloud(MapReader& reader, GraphConfig* graph) {
+  std::string name;
+  if (!reader.OptionalString("cloud", &name)) return;
+  const actions::graph::GraphCloud* cloud = actions::graph::FindGraphCloud(name);
+  if (cloud == nullptr) {
+    reader.AddError("cloud", absl::StrCat("unknown cloud ",
+                                          QuoteForMessage(name), " (allowed: ",
+                                          actions::graph::GraphCloudNames(),
+                                          ")"));
+    return;
+  }
+  graph->cloud = std::string(cloud->name);
+  graph->login_base_url = std::string(cloud->login_base_url);
+  graph->graph_base_url = std::string(cloud->graph_base_url);
+  graph->scope = std::string(cloud->scope);
+}
 
 void ReadGraph(MapReader& reader, GraphConfig* graph) {
   // A disabled section may be left half-written, but what is there must be
@@ -40,10 +60,20 @@ void ReadGraph(MapReader& reader, GraphConfig* graph) {
   }
   ReadText(reader, "client_id", required, &graph->client_id);
   ReadSecretRef(reader, "client_secret", required, &graph->client_secret);
+  ReadGraphCloud(reader, graph);
   ReadUrl(reader, "login_base_url", false, /*base=*/true,
           &graph->login_base_url);
   ReadUrl(reader, "graph_base_url", false, /*base=*/true,
           &graph->graph_base_url);
+  std::string scope;
+  if (ReadText(reader, "scope", false, &scope)) {
+    std::string problem = actions::graph::CheckClientCredentialsScope(scope);
+    if (problem.empty()) {
+      graph->scope = std::move(scope);
+    } else {
+      reader.AddError("scope", problem);
+    }
+  }
   ReadText(reader, "quarantine_folder", false, &graph->quarantine_folder);
 }
 
