@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
@@ -18,6 +19,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "cpprest/containerstream.h"
+#include "cpprest/streams.h"
 #include "cpprest/http_client.h"
 #include "cpprest/uri.h"
 #include "pplx/pplxtasks.h"
@@ -283,8 +285,63 @@ struct Exchange {
   HttpResponse response;
   absl::Status status;
   bool never_sent = false;
+  // Set when the body is left for the caller to stream (a 2xx with a
+  // body_sink): `raw` then still holds the unread body.
+  bool stream_body = false;
+  web::http::http_response raw;
   absl::Notification done;
 };
+
+// The largest piece handed to a body sink at once.
+constexpr size_t kStreamPiece = 64 << 10;
+
+// One read of a streamed body. Shared with cpprest's continuation, which
+// may outlive the reader after a timeout.
+struct Piece {
+  std::vector<unsigned char> bytes = std::vector<unsigned char>(kStreamPiece);
+  size_t size = 0;
+  absl::Status status;
+  absl::Notification done;
+};
+
+// Hands the body of `response` to `sink` piece by piece, on this thread,
+// until the end of the body, `deadline`, or an error.
+absl::Status StreamBody(web::http::http_response& response,
+                        const BodySink& sink, const std::string& where,
+                        absl::Duration timeout, absl::Time deadline,
+                        pplx::cancellation_token_source& cancel) {
+  concurrency::streams::streambuf<uint8_t> body = response.body().streambuf();
+  while (true) {
+    auto piece = std::make_shared<Piece>();
+    try {
+      body.getn(piece->bytes.data(), piece->bytes.size())
+          .then([piece, where, timeout](pplx::task<size_t> read) {
+            try {
+              piece->size = read.get();
+            } catch (...) {
+              piece->status = StatusFromCurrentException(where, timeout);
+            }
+            piece->done.Notify();
+          });
+    } catch (...) {
+      return StatusFromCurrentException(where, timeout);
+    }
+    if (!piece->done.WaitForNotificationWithDeadline(deadline)) {
+      cancel.cancel();
+      return absl::DeadlineExceededError(absl::StrCat(
+          where, ": body not received within ", absl::FormatDuration(timeout)));
+    }
+    if (!piece->status.ok()) return piece->status;
+    if (piece->size == 0) return absl::OkStatus();
+    absl::Status taken = sink(absl::string_view(
+        reinterpret_cast<const char*>(piece->bytes.data()), piece->size));
+    if (!taken.ok()) {
+      // Drops the connection rather than reading the rest for no one.
+      cancel.cancel();
+      return taken;
+    }
+  }
+}
 
 }  // namespace
 
@@ -394,11 +451,17 @@ absl::StatusOr<HttpResponse> SendOnce(web::http::client::http_client& client,
   auto exchange = std::make_shared<Exchange>();
   pplx::cancellation_token_source cancel;
   try {
+    const bool may_stream = static_cast<bool>(request.body_sink);
     client.request(BuildMessage(request, url), cancel.get_token())
-        .then([exchange](web::http::http_response response) {
+        .then([exchange, may_stream](web::http::http_response response) {
           exchange->response.status = response.status_code();
           for (const auto& [name, value] : response.headers()) {
             exchange->response.headers[name] = value;
+          }
+          if (may_stream && response.status_code() / 100 == 2) {
+            exchange->stream_body = true;
+            exchange->raw = response;
+            return pplx::task_from_result(std::vector<unsigned char>());
           }
           return response.extract_vector();
         })
@@ -427,6 +490,11 @@ absl::StatusOr<HttpResponse> SendOnce(web::http::client::http_client& client,
   if (!exchange->status.ok()) {
     *never_sent = exchange->never_sent;
     return exchange->status;
+  }
+  if (exchange->stream_body) {
+    absl::Status streamed = StreamBody(exchange->raw, request.body_sink, where,
+                                       timeout, deadline, cancel);
+    if (!streamed.ok()) return streamed;
   }
   return std::move(exchange->response);
 }

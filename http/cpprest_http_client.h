@@ -27,6 +27,9 @@
 //  - https verifies the server certificate and host name against the system
 //    trust store (OpenSSL's default paths, /etc/ssl/certs on Debian).
 //  - Redirects are not followed: a 3xx is returned as a response.
+//  - With a body_sink, a 2xx body is read in pieces of at most 64 KiB and
+//    handed to the sink on the calling thread as they arrive; the timeout
+//    still bounds the whole exchange. A sink error drops the connection.
 //
 // Status codes (messages name method, scheme, host, port and path, never the
 // query, header values or bodies, which may hold secrets):

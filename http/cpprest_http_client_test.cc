@@ -387,6 +387,71 @@ TEST(CpprestHttpClientTest, BinaryBodiesTravelAsBytesBothWays) {
   EXPECT_EQ(got[0].CountOf("Content-Type"), 0) << got[0].raw;
 }
 
+TEST(CpprestHttpClientTest, StreamsA2xxBodyToTheSinkPieceByPiece) {
+  std::string big;
+  for (int i = 0; i < (3 << 20); ++i) big.push_back(static_cast<char>(i * 7));
+  TestServer server(Answer(Response(
+      200, "OK", {{"Content-Type", "application/octet-stream"}}, big)));
+  CpprestHttpClient client;
+  HttpRequest request;
+  request.url = server.Url("/attachments/a1/$value");
+  std::string received;
+  int pieces = 0;
+  size_t largest = 0;
+  request.body_sink = [&](absl::string_view piece) {
+    received.append(piece.data(), piece.size());
+    ++pieces;
+    largest = std::max(largest, piece.size());
+    return absl::OkStatus();
+  };
+  absl::StatusOr<HttpResponse> response = client.Send(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_TRUE(response->body.empty());
+  EXPECT_EQ(response->headers["Content-Type"], "application/octet-stream");
+  EXPECT_TRUE(received == big) << received.size();
+  EXPECT_GT(pieces, 1);
+  EXPECT_LE(largest, size_t{1} << 20);
+}
+
+TEST(CpprestHttpClientTest, ErrorBodiesAreNotStreamed) {
+  const std::string error = R"({"error":{"code":"ErrorItemNotFound"}})";
+  TestServer server(Answer(Response(
+      404, "Not Found", {{"Content-Type", "application/json"}}, error)));
+  CpprestHttpClient client;
+  HttpRequest request;
+  request.url = server.Url("/attachments/gone/$value");
+  bool called = false;
+  request.body_sink = [&](absl::string_view) {
+    called = true;
+    return absl::OkStatus();
+  };
+  absl::StatusOr<HttpResponse> response = client.Send(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 404);
+  EXPECT_EQ(response->body, error);
+  EXPECT_FALSE(called);
+}
+
+TEST(CpprestHttpClientTest, ASinkErrorAbandonsTheExchange) {
+  TestServer server(Answer(Response(200, "OK", {}, std::string(1 << 20, 'x'))));
+  CpprestHttpClient client;
+  HttpRequest request;
+  request.url = server.Url("/big");
+  request.body_sink = [](absl::string_view) {
+    return absl::ResourceExhaustedError("enough");
+  };
+  absl::StatusOr<HttpResponse> response = client.Send(request);
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(response.status().message()), HasSubstr("enough"));
+
+  // The client stays usable.
+  request.body_sink = nullptr;
+  absl::StatusOr<HttpResponse> again = client.Send(request);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->body.size(), size_t{1} << 20);
+}
+
 TEST(CpprestHttpClientTest, EveryMethodAndEmptyBodies) {
   TestServer server(Answer(Response(200, "OK", {}, "ok")));
   CpprestHttpClient client;
