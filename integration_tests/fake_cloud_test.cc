@@ -190,6 +190,58 @@ TEST_F(FakeCloudTest, GraphRejectsMissingWrongAndExpiredTokens) {
       absl::Seconds(10)));
 }
 
+// Entra mints a token for the audience its scope names, and each cloud's
+// Graph accepts only its own audience (or Graph's application id).
+TEST_F(FakeCloudTest, GraphAcceptsOnlyTokensForItsCloudsAudience) {
+  auto token_for = [&](const std::string& scope) {
+    HttpReply r = cloud_->Send(
+        "POST", absl::StrCat("/login/", kFakeTenant, "/oauth2/v2.0/token"),
+        {{"Content-Type", "application/x-www-form-urlencoded"}},
+        absl::StrCat("client_id=", kFakeGraphClientId, "&client_secret=",
+                     kFakeGraphSecret, "&scope=", UrlEncode(scope),
+                     "&grant_type=client_credentials"));
+    EXPECT_EQ(r.status, 200) << scope << ": " << r.body;
+    return JsonField(r.body, "access_token");
+  };
+  const std::string global = token_;
+  const std::string usgov = token_for("https://graph.microsoft.us/.default");
+  const std::string app_id =
+      token_for("00000003-0000-0000-c000-000000000000/.default");
+  auto get_alice = [&](const std::string& token) {
+    return cloud_->Send("GET", "/graph/v1.0/users/" + UrlEncode(kAlice),
+                        {{"Authorization", "Bearer " + token}});
+  };
+
+  EXPECT_EQ(JsonField(cloud_->Get("/_fake/graph/audience").body, "audience"),
+            "https://graph.microsoft.com");
+  HttpReply foreign = get_alice(usgov);
+  EXPECT_EQ(foreign.status, 401);
+  EXPECT_EQ(JsonField(foreign.body, "code"), "InvalidAuthenticationToken");
+  EXPECT_EQ(JsonField(foreign.body, "message"),
+            "Access token validation failure. Invalid audience.");
+  EXPECT_EQ(get_alice(global).status, 200);
+  EXPECT_EQ(get_alice(app_id).status, 200);
+
+  HttpReply set = cloud_->Post("/_fake/graph/audience",
+                               R"({"audience":"https://graph.microsoft.us"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(get_alice(usgov).status, 200);
+  EXPECT_EQ(get_alice(global).status, 401);
+  EXPECT_EQ(get_alice(app_id).status, 200);
+
+  // The token request is logged with its scope (not a secret).
+  EXPECT_THAT(cloud_->Requests("login").body,
+              HasSubstr(R"("scope":"https://graph.microsoft.us/.default")"));
+
+  EXPECT_EQ(cloud_->Post("/_fake/graph/audience",
+                         R"({"audience":"https://graph.example"})")
+                .status,
+            400);
+  ASSERT_EQ(cloud_->Reset().status, 200);
+  EXPECT_EQ(JsonField(cloud_->Get("/_fake/graph/audience").body, "audience"),
+            "https://graph.microsoft.com");
+}
+
 TEST_F(FakeCloudTest, UsersPatchGetAndRevoke) {
   const std::string user = "/users/" + UrlEncode("ALICE@Contoso.com");
   HttpReply get = Graph("GET", user, "", {{"client-request-id", "abc-123"}});

@@ -9,8 +9,10 @@ Two issuers share one model:
     fronted by Apigee, whose errors look like {"fault": {...}} or
     {"ErrorCode", "Error"}.
 
-Tokens expire; the lifetime is set per issuer. Not thread-safe: callers hold
-the World lock.
+Tokens expire; the lifetime is set per issuer. An Entra token is minted for
+the audience its scope names (the Graph of one cloud: graph.microsoft.com,
+graph.microsoft.us, ...) and only a Graph serving that audience accepts it.
+Not thread-safe: callers hold the World lock.
 """
 
 import base64
@@ -27,19 +29,27 @@ DEFAULT_GRAPH_SECRET = "fake-graph-secret"
 DEFAULT_GATEWAY_CLIENT_ID = "riposte-gw"
 DEFAULT_GATEWAY_SECRET = "fake-gateway-secret"
 
-GRAPH_RESOURCES = ("https://graph.microsoft.com",
-                   "00000003-0000-0000-c000-000000000000")
-GRAPH_AUDIENCE = "https://graph.microsoft.com"
+# Microsoft Graph's audience in each cloud (learn.microsoft.com/graph/
+# deployments): global, US Government L4 and L5 (DoD), China (21Vianet).
+GRAPH_AUDIENCES = ("https://graph.microsoft.com", "https://graph.microsoft.us",
+                   "https://dod-graph.microsoft.us",
+                   "https://microsoftgraph.chinacloudapi.cn")
+DEFAULT_GRAPH_AUDIENCE = GRAPH_AUDIENCES[0]
+# Graph's application id: the same in every cloud, so a token for it is
+# accepted by whichever Graph the fake serves.
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+GRAPH_RESOURCES = GRAPH_AUDIENCES + (GRAPH_APP_ID,)
 
 SERVICES = ("login", "gateway")
 
 
 class Token:
-    def __init__(self, service, tenant, client_id, expires_at):
+    def __init__(self, service, tenant, client_id, expires_at, audience=None):
         self.service = service
         self.tenant = tenant
         self.client_id = client_id
         self.expires_at = expires_at
+        self.audience = audience  # the resource a login token is for
 
 
 class AuthService:
@@ -102,10 +112,12 @@ class AuthService:
 
     # ---- validation ------------------------------------------------------
 
-    def check(self, service, authorization):
+    def check(self, service, authorization, audience=None):
         """Returns (token, None) or (None, reason).
 
-        reason is "missing", "malformed", "invalid" or "expired".
+        With `audience`, a login token must have been minted for it (or for
+        Graph's application id). reason is "missing", "malformed",
+        "invalid", "audience" or "expired".
         """
         if not authorization:
             return None, "missing"
@@ -117,9 +129,12 @@ class AuthService:
             return None, "invalid"
         if token.expires_at <= time.time():
             return None, "expired"
+        if audience is not None and token.audience not in (audience,
+                                                           GRAPH_APP_ID):
+            return None, "audience"
         return token, None
 
-    def _issue(self, service, tenant, client_id):
+    def _issue(self, service, tenant, client_id, audience=None):
         now = time.time()
         if len(self.tokens) > 50000:
             self.tokens = {k: v for k, v in self.tokens.items()
@@ -129,7 +144,7 @@ class AuthService:
             header = b64url(json.dumps(
                 {"typ": "JWT", "alg": "RS256", "kid": "fake"}).encode())
             payload = b64url(json.dumps({
-                "aud": GRAPH_AUDIENCE,
+                "aud": audience,
                 "iss": "https://sts.windows.net/%s/" % tenant,
                 "iat": int(now), "nbf": int(now), "exp": int(now + ttl),
                 "appid": client_id, "tid": tenant, "idtyp": "app",
@@ -139,7 +154,8 @@ class AuthService:
             value = "%s.%s.%s" % (header, payload, random_token(48))
         else:
             value = random_token(21)
-        self.tokens[value] = Token(service, tenant, client_id, now + ttl)
+        self.tokens[value] = Token(service, tenant, client_id, now + ttl,
+                                   audience)
         self.issued[service] += 1
         return value, ttl
 
@@ -224,6 +240,7 @@ class AuthService:
                 "The request body must contain the following parameter: "
                 "'client_id'.")
         scope = form.get("scope")
+        req.log_extra["scope"] = scope
         if not scope:
             return self._aad_error(
                 400, "invalid_request", 900144,
@@ -248,16 +265,17 @@ class AuthService:
                 "client secret ID, for a secret added to app '%s'."
                 % client_id)
         scopes = scope.split()
-        valid = (len(scopes) == 1 and scopes[0].endswith("/.default") and
-                 scopes[0][:-len("/.default")].rstrip("/") in GRAPH_RESOURCES)
-        if not valid:
+        resource = (scopes[0][:-len("/.default")].rstrip("/")
+                    if len(scopes) == 1 and scopes[0].endswith("/.default")
+                    else None)
+        if resource not in GRAPH_RESOURCES:
             return self._aad_error(
                 400, "invalid_scope", 1002012,
                 "The provided value for scope %s is not valid. Client "
                 "credential flows must have a scope value with /.default "
                 "suffixed to the resource identifier "
                 "(application ID URI)." % scope)
-        value, ttl = self._issue("login", tenant, client_id)
+        value, ttl = self._issue("login", tenant, client_id, resource)
         return json_reply(200, {
             "token_type": "Bearer",
             "expires_in": ttl,

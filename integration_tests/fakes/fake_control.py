@@ -93,6 +93,14 @@ class Control:
             if service not in (None, "login", "gateway"):
                 raise _bad("service must be 'login' or 'gateway'")
             return json_reply(200, {"expired": w.auth.expire_all(service)})
+        if key == "graph" and rest == ["audience"]:
+            if m == "POST":
+                try:
+                    w.graph.set_audience(self._body(req).get("audience"))
+                except ValueError as e:
+                    raise _bad(str(e))
+            if m in ("POST", "GET"):
+                return json_reply(200, {"audience": w.graph.audience})
         if key == "users":
             return self._users(req, rest)
         if key == "messages" and not rest and m == "POST":

@@ -3,7 +3,9 @@ users. Mail lives in fake_graph_mail.py.
 
 Follows the documented behaviour rather than convenience:
   * every request needs a valid, unexpired app token for Graph, else 401
-    InvalidAuthenticationToken with a WWW-Authenticate header;
+    InvalidAuthenticationToken with a WWW-Authenticate header; the token
+    must be for the audience this Graph serves (one cloud's: by default
+    the global https://graph.microsoft.com, see set_audience);
   * every answer carries a fresh `request-id` and echoes
     `client-request-id` (or repeats the request-id when none was sent);
   * GET /users/{id} returns the default property set, which does NOT
@@ -15,6 +17,7 @@ Not thread-safe: callers hold the World lock.
 
 import time
 
+from fake_auth import DEFAULT_GRAPH_AUDIENCE, GRAPH_AUDIENCES
 from fake_common import (GRAPH_JSON_TYPE, Reply, iso_time, json_reply,
                          new_guid)
 from fake_graph_base import (Call, GraphError, dumps, length_required,
@@ -38,6 +41,7 @@ _UNAUTHORIZED = {
     "missing": "Access token is empty.",
     "malformed": "IDX14100: JWT is not well formed, there are no dots (.).",
     "invalid": "Access token validation failure. Invalid audience.",
+    "audience": "Access token validation failure. Invalid audience.",
     "expired": "Access token has expired or is not yet valid.",
 }
 
@@ -63,6 +67,14 @@ class GraphService:
         self.auth = auth
         self.directory = directory
         self.mail = GraphMail(directory)
+        # Which cloud's Graph this is: tokens for another audience get 401.
+        self.audience = DEFAULT_GRAPH_AUDIENCE
+
+    def set_audience(self, audience):
+        if audience not in GRAPH_AUDIENCES:
+            raise ValueError("audience must be one of: %s"
+                             % ", ".join(GRAPH_AUDIENCES))
+        self.audience = audience
 
     # ---- entry points ----------------------------------------------------
 
@@ -117,7 +129,8 @@ class GraphService:
         if not segs or segs[0] != "v1.0":
             raise GraphError(400, "BadRequest", "Invalid version: %s"
                              % (segs[0] if segs else ""))
-        token, reason = self.auth.check("login", req.header("Authorization"))
+        token, reason = self.auth.check("login", req.header("Authorization"),
+                                        audience=self.audience)
         if token is None:
             raise GraphError(401, "InvalidAuthenticationToken",
                              _UNAUTHORIZED[reason],
