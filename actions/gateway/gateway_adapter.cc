@@ -11,6 +11,7 @@
 #include "actions/common/checkpoint.h"
 #include "actions/common/client_credentials.h"
 #include "actions/common/json_value.h"
+#include "actions/gateway/remediation_incidents.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -18,96 +19,80 @@
 namespace riposte::actions::gateway {
 namespace {
 
+using Outcome = ActionResult::Outcome;
+
 constexpr char kHoldList[] = "/api/gateway/get-hold-message-list";
-constexpr char kHoldRelease[] = "/api/gateway/hold-release";
-constexpr char kRemediate[] = "/api/ttp/remediation/create";
-constexpr char kRestore[] = "/api/ttp/remediation/restore";
 
-struct Memo {
-  std::string message_id;
-  std::string mode;  // "held" or "remediated"
-  std::vector<std::string> hold_ids;
-  std::string remediation_id;
-};
+// What a revert reports when it found nothing of Riposte's to undo, or an
+// effect Riposte cannot undo. The details say which ("nothing_to_undo",
+// "effect_stays"); the executor shows the outcome.
+constexpr Outcome kNothingToUndo = Outcome::kAlreadyReverted;
 
-std::string EncodeMemo(const Memo& memo) {
-  JsonObjectWriter w;
-  w.AddInt("v", 1)
-      .Add("action", "quarantine_email")
-      .Add("message_id", memo.message_id)
-      .Add("mode", memo.mode);
-  if (memo.mode == "held") {
-    JsonArrayWriter ids;
-    for (const std::string& id : memo.hold_ids) ids.Add(id);
-    w.AddRaw("hold_ids", ids.Finish());
-  } else {
-    w.Add("remediation_id", memo.remediation_id);
-  }
-  return w.Finish();
-}
-
-absl::StatusOr<Memo> DecodeMemo(absl::string_view text) {
-  const absl::Status bad = absl::InvalidArgumentError("gateway memo is not readable");
-  absl::StatusOr<common::JsonValue> json = common::JsonValue::Parse(text);
-  if (!json.ok() || json->GetInt64("v") != 1) return bad;
-  Memo memo;
-  memo.message_id = json->GetString("message_id").value_or("");
-  memo.mode = json->GetString("mode").value_or("");
-  if (memo.mode == "held") {
-    for (const common::JsonValue& id : json->GetArray("hold_ids")) {
-      if (!id.is_string()) return bad;
-      memo.hold_ids.push_back(id.string_value());
-    }
-  } else if (memo.mode == "remediated" || memo.mode == "remediating") {
-    memo.remediation_id = json->GetString("remediation_id").value_or("");
-  } else {
-    return bad;
-  }
-  return memo;
-}
-
-// A failed item that means "there is nothing (left) to undo".
-bool MeansAlreadyUndone(const GatewayFailure& failure) {
-  for (const GatewayError& e : failure.errors) {
-    const std::string code = absl::AsciiStrToLower(e.code);
-    const std::string message = absl::AsciiStrToLower(e.message);
-    for (absl::string_view hint :
-         {"not_held", "no_longer_held", "not_found", "already_released",
-          "already_restored"}) {
-      if (absl::StrContains(code, hint)) return true;
-    }
-    for (absl::string_view hint : {"no longer held", "not held", "not found",
-                                   "already released", "already restored"}) {
-      if (absl::StrContains(message, hint)) return true;
-    }
-  }
-  return false;
-}
-
-bool MeansAlreadyRemediated(const GatewayFailure& failure) {
+bool MentionsAny(const GatewayFailure& failure,
+                 std::initializer_list<absl::string_view> hints) {
   for (const GatewayError& e : failure.errors) {
     const std::string text =
         absl::AsciiStrToLower(absl::StrCat(e.code, " ", e.message));
-    if (absl::StrContains(text, "already_remediated") ||
-        absl::StrContains(text, "already remediated")) {
-      return true;
+    for (absl::string_view hint : hints) {
+      if (absl::StrContains(text, hint)) return true;
     }
   }
   return false;
 }
 
-std::string Details(absl::string_view phase, absl::string_view message_id,
-                    absl::string_view mode, absl::string_view note,
-                    const std::vector<GatewayCall>& calls) {
-  return JsonObjectWriter()
-      .Add("adapter", "gateway")
+// The gateway found no copy left to remove: someone (an administrator, an
+// automatic remediation) already took the message out of the mailboxes.
+bool MeansNothingLeftToRemediate(const std::vector<GatewayFailure>& fail) {
+  return fail.size() == 1 &&
+         MentionsAny(fail[0], {"already_remediated", "already remediated",
+                               "no_messages", "no messages"});
+}
+
+// Common members of every result's details.
+JsonObjectWriter DetailsBase(absl::string_view phase, const QuarantineMemo& memo) {
+  JsonObjectWriter w;
+  w.Add("adapter", "gateway")
       .Add("action", "quarantine_email")
       .Add("phase", phase)
-      .Add("message_id", message_id)
-      .Add("mode", mode)
-      .Add("note", note)
-      .AddRaw("calls", CallsJson(calls))
-      .Finish();
+      .Add("message_id", memo.message_id)
+      .Add("mode", memo.mode)
+      .AddBool("held_before", memo.held_before);
+  return w;
+}
+
+ActionResult Result(Outcome outcome, std::string memo, std::string details) {
+  ActionResult result;
+  result.outcome = outcome;
+  result.memo = std::move(memo);
+  result.details = std::move(details);
+  return result;
+}
+
+// Apply's result for a remediation incident in effect for the message.
+ActionResult Remediated(Outcome outcome, const QuarantineMemo& memo,
+                        const RemediationIncident& incident, absl::string_view note,
+                        const std::vector<GatewayCall>& calls) {
+  return Result(outcome, EncodeMemo(memo),
+                DetailsBase("apply", memo)
+                    .Add("note", note)
+                    .AddRaw("incident", incident.Json())
+                    .AddBool("adopted", memo.adopted)
+                    .AddBool("reversible", false)
+                    .Add("restore", ConsoleRestoreSteps(incident.code))
+                    .AddRaw("calls", CallsJson(calls))
+                    .Finish());
+}
+
+// Revert's result when Riposte caused nothing that is still in place.
+ActionResult NothingToUndo(const QuarantineMemo& memo, absl::string_view note,
+                           const std::vector<GatewayCall>& calls) {
+  return Result(kNothingToUndo, EncodeMemo(memo),
+                DetailsBase("revert", memo)
+                    .Add("note", note)
+                    .AddBool("nothing_to_undo", true)
+                    .AddBool("effect_stays", false)
+                    .AddRaw("calls", CallsJson(calls))
+                    .Finish());
 }
 
 }  // namespace
@@ -144,92 +129,136 @@ absl::StatusOr<ActionResult> GatewayAdapter::Quarantine(const ActionRequest& req
   }
   const v1::EmailEntity& email = request.target.email();
   const std::string& message_id = email.internet_message_id();
-  std::optional<Memo> prior;
+  std::optional<QuarantineMemo> prior;
   if (!request.memo.empty()) {
     RIPOSTE_ASSIGN_OR_RETURN(prior, DecodeMemo(request.memo));
   }
   std::vector<GatewayCall> calls;
-  ActionResult result;
 
   if (prior.has_value() && prior->mode == "remediated") {
-    // Never remediate twice; the first remediation is what Revert restores.
-    result.outcome = ActionResult::Outcome::kAlreadyApplied;
-    result.memo = request.memo;
-    result.details = Details("apply", message_id, "remediated",
-                             "already remediated by an earlier attempt of this run",
-                             calls);
-    return result;
+    // Never remediate twice.
+    return Result(Outcome::kAlreadyApplied, request.memo,
+                  DetailsBase("apply", *prior)
+                      .Add("note", "already remediated by an earlier attempt of this run")
+                      .AddBool("reversible", false)
+                      .AddRaw("calls", CallsJson(calls))
+                      .Finish());
   }
 
+  QuarantineMemo memo;
+  memo.message_id = message_id;
+  if (prior.has_value()) memo.held_before = prior->held_before;
   if (email.in_transit() || (prior.has_value() && prior->mode == "held")) {
-    const std::string search =
-        JsonObjectWriter()
-            .AddBool("admin", true)
-            .AddRaw("searchBy", JsonObjectWriter()
-                                    .Add("fieldName", "messageId")
-                                    .Add("value", message_id)
-                                    .Finish())
-            .Finish();
-    RIPOSTE_ASSIGN_OR_RETURN(GatewayReply held,
-                             client_.Post(kHoldList, {search}, &calls));
-    if (!held.fail.empty()) return FailureStatus(kHoldList, held.fail);
-    Memo memo{message_id, "held", {}, ""};
-    for (const common::JsonValue& entry : held.data) {
-      // The search may be fuzzy; keep exact matches (or entries that do
-      // not say which message they are).
-      std::optional<std::string> id = entry.GetString("id");
-      std::optional<std::string> mid = entry.GetString("messageId");
-      if (!id.has_value() || id->empty()) continue;
-      if (mid.has_value() && *mid != message_id) continue;
-      memo.hold_ids.push_back(*id);
-    }
-    if (!memo.hold_ids.empty()) {
-      const bool known = prior.has_value() && prior->hold_ids == memo.hold_ids;
-      result.outcome = known ? ActionResult::Outcome::kAlreadyApplied
-                             : ActionResult::Outcome::kApplied;
-      result.memo = EncodeMemo(memo);
-      result.details = Details("apply", message_id, "held", "held at gateway", calls);
-      return result;
+    RIPOSTE_ASSIGN_OR_RETURN(std::vector<std::string> holds, HeldIds(message_id, &calls));
+    if (!holds.empty()) {
+      // The gateway's own policy holds it: Riposte keeps it held and has
+      // caused nothing, so it will release nothing.
+      memo.mode = "held";
+      memo.held_before = true;
+      memo.hold_ids = std::move(holds);
+      return Result(Outcome::kAlreadyApplied, EncodeMemo(memo),
+                    DetailsBase("apply", memo)
+                        .Add("note", "already held at the gateway; Riposte keeps it held "
+                                     "and will not release it")
+                        .AddRaw("calls", CallsJson(calls))
+                        .Finish());
     }
     // Delivered meanwhile (or released): pull it back out of the mailboxes.
   }
+  return Remediate(request, std::move(memo), prior.has_value() && prior->mode == "remediating",
+                   &calls);
+}
 
-  const std::string item = JsonObjectWriter()
-                               .Add("messageId", message_id)
-                               .Add("reason", absl::StrCat("Riposte run ", request.run_id))
-                               .Add("action", "quarantine")
-                               .Finish();
+absl::StatusOr<std::vector<std::string>> GatewayAdapter::HeldIds(
+    const std::string& message_id, std::vector<GatewayCall>* calls) {
+  const std::string search =
+      JsonObjectWriter()
+          .AddBool("admin", true)
+          .AddRaw("searchBy", JsonObjectWriter()
+                                  .Add("fieldName", "messageId")
+                                  .Add("value", message_id)
+                                  .Finish())
+          .Finish();
+  RIPOSTE_ASSIGN_OR_RETURN(GatewayReply held, client_.Post(kHoldList, {search}, calls));
+  if (!held.fail.empty()) return FailureStatus(kHoldList, held.fail);
+  std::vector<std::string> ids;
+  for (const common::JsonValue& entry : held.data) {
+    // The search may be fuzzy; keep exact matches (or entries that do not
+    // say which message they are).
+    std::optional<std::string> id = entry.GetString("id");
+    std::optional<std::string> mid = entry.GetString("messageId");
+    if (!id.has_value() || id->empty()) continue;
+    if (mid.has_value() && *mid != message_id) continue;
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
+absl::StatusOr<ActionResult> GatewayAdapter::Remediate(const ActionRequest& request,
+                                                       QuarantineMemo memo,
+                                                       bool asked_before,
+                                                       std::vector<GatewayCall>* calls) {
+  // One incident per message: whoever asked first (an earlier attempt of
+  // this run, or another recipient's run), the others adopt it.
+  memo.reason = RemediationReason(memo.message_id);
+  RIPOSTE_ASSIGN_OR_RETURN(
+      std::optional<RemediationIncident> existing,
+      FindIncidentInEffect(client_, memo.reason, memo.message_id, calls));
+  if (existing.has_value()) {
+    memo.mode = "remediated";
+    memo.incident_id = existing->id;
+    memo.incident_code = existing->code;
+    // After our own request whose answer was lost, the incident is ours.
+    memo.adopted = !asked_before;
+    return Remediated(
+        asked_before ? Outcome::kApplied : Outcome::kAlreadyApplied, memo, *existing,
+        asked_before
+            ? absl::StrCat("remediation incident ", existing->code,
+                           " found after an earlier attempt's answer was lost")
+            : absl::StrCat("adopted remediation incident ", existing->code,
+                           ", created earlier for this message; it covers every recipient"),
+        *calls);
+  }
+
   // Say a remediation is under way before asking for it; this is also the
-  // lease check. (The gateway has no lookup by message, so a retry after a
-  // crash right here asks again and relies on the gateway refusing a
-  // duplicate.)
-  RIPOSTE_RETURN_IF_ERROR(common::Checkpoint(
-      request, EncodeMemo({message_id, "remediating", {}, ""})));
-  RIPOSTE_ASSIGN_OR_RETURN(GatewayReply created, client_.Post(kRemediate, {item}, &calls));
-  Memo memo{message_id, "remediated", {}, ""};
+  // lease check. A retry after a crash right here finds the incident by its
+  // reason instead of asking again.
+  memo.mode = "remediating";
+  RIPOSTE_RETURN_IF_ERROR(common::Checkpoint(request, EncodeMemo(memo)));
+  const std::string item = JsonObjectWriter()
+                               .Add("reason", memo.reason)
+                               .Add("searchBy", "messageId")
+                               .Add("hashOrMessageId", memo.message_id)
+                               .Finish();
+  RIPOSTE_ASSIGN_OR_RETURN(GatewayReply created,
+                           client_.Post(kRemediationCreate, {item}, calls));
+  memo.mode = "remediated";
   if (!created.fail.empty()) {
-    if (created.fail.size() == 1 && MeansAlreadyRemediated(created.fail[0])) {
-      result.outcome = ActionResult::Outcome::kAlreadyApplied;
-      result.memo = EncodeMemo(memo);
-      result.details = Details("apply", message_id, "remediated",
-                               "the gateway reports the message already remediated",
-                               calls);
-      return result;
+    if (MeansNothingLeftToRemediate(created.fail)) {
+      // Out of the mailboxes already, by someone else's doing: nothing of
+      // Riposte's to undo later.
+      return Result(Outcome::kAlreadyApplied, EncodeMemo(memo),
+                    DetailsBase("apply", memo)
+                        .Add("note", "the gateway found no copy left to remediate: the "
+                                     "message was already remediated before Riposte acted")
+                        .AddRaw("calls", CallsJson(*calls))
+                        .Finish());
     }
-    return FailureStatus(kRemediate, created.fail);
+    return FailureStatus(kRemediationCreate, created.fail);
   }
-  if (!created.data.empty()) {
-    memo.remediation_id = created.data[0].GetString("remediationId").value_or("");
+  std::optional<RemediationIncident> incident;
+  if (!created.data.empty()) incident = ParseIncident(created.data[0]);
+  if (!incident.has_value()) {
+    // A retry looks the incident up by its reason before asking again.
+    return absl::UnavailableError(absl::StrCat(
+        "POST ", kRemediationCreate, ": the answer describes no incident (no \"id\")"));
   }
-  if (memo.remediation_id.empty()) {
-    return absl::UnavailableError(
-        absl::StrCat("POST ", kRemediate, ": the answer has no remediationId"));
-  }
-  result.outcome = ActionResult::Outcome::kApplied;
-  result.memo = EncodeMemo(memo);
-  result.details = Details("apply", message_id, "remediated",
-                           absl::StrCat("remediation ", memo.remediation_id), calls);
-  return result;
+  memo.incident_id = incident->id;
+  memo.incident_code = incident->code;
+  return Remediated(Outcome::kApplied, memo, *incident,
+                    absl::StrCat("remediation incident ", incident->code,
+                                 " removed the message from every recipient's mailbox"),
+                    *calls);
 }
 
 absl::StatusOr<ActionResult> GatewayAdapter::Release(const ActionRequest& request) {
@@ -237,54 +266,58 @@ absl::StatusOr<ActionResult> GatewayAdapter::Release(const ActionRequest& reques
     return absl::FailedPreconditionError(
         "gateway quarantine_email revert: no memo from Apply; nothing known to release");
   }
-  RIPOSTE_ASSIGN_OR_RETURN(Memo memo, DecodeMemo(request.memo));
+  RIPOSTE_ASSIGN_OR_RETURN(QuarantineMemo memo, DecodeMemo(request.memo));
   std::vector<GatewayCall> calls;
-  int released = 0;
-  int already = 0;
   if (memo.mode == "held") {
-    for (const std::string& id : memo.hold_ids) {
-      RIPOSTE_ASSIGN_OR_RETURN(
-          GatewayReply reply,
-          client_.Post(kHoldRelease, {JsonObjectWriter().Add("id", id).Finish()}, &calls));
-      if (reply.fail.empty()) {
-        ++released;
-      } else if (MeansAlreadyUndone(reply.fail[0])) {
-        ++already;
-      } else {
-        return FailureStatus(kHoldRelease, reply.fail);
-      }
-    }
-  } else if (memo.mode == "remediating") {
-    return absl::FailedPreconditionError(
-        "gateway quarantine_email revert: the remediation was requested but its "
-        "outcome was never recorded; check the gateway console");
-  } else {
-    if (memo.remediation_id.empty()) {
-      return absl::FailedPreconditionError(
-          "gateway quarantine_email revert: the message was remediated by someone "
-          "else and Riposte has no remediation id to restore");
-    }
-    RIPOSTE_ASSIGN_OR_RETURN(
-        GatewayReply reply,
-        client_.Post(kRestore,
-                     {JsonObjectWriter().Add("remediationId", memo.remediation_id).Finish()},
-                     &calls));
-    if (reply.fail.empty()) {
-      ++released;
-    } else if (MeansAlreadyUndone(reply.fail[0])) {
-      ++already;
-    } else {
-      return FailureStatus(kRestore, reply.fail);
-    }
+    // Riposte cannot place a hold, so every hold it saw was the gateway's:
+    // releasing it would deliver a payload the gateway's policy stopped.
+    return NothingToUndo(
+        memo, "nothing to undo: the message was already held before Riposte acted", calls);
   }
-  ActionResult result;
-  result.outcome = released > 0 ? ActionResult::Outcome::kReverted
-                                : ActionResult::Outcome::kAlreadyReverted;
-  result.memo = request.memo;
-  result.details = Details(
-      "revert", memo.message_id, memo.mode,
-      absl::StrCat(released, " released, ", already, " already released"), calls);
-  return result;
+
+  std::optional<RemediationIncident> incident;
+  if (memo.mode == "remediating") {
+    // Apply asked, but its outcome was never recorded: look it up.
+    RIPOSTE_ASSIGN_OR_RETURN(
+        incident, FindIncidentInEffect(client_, memo.reason.empty()
+                                                    ? RemediationReason(memo.message_id)
+                                                    : memo.reason,
+                                       memo.message_id, &calls));
+    if (!incident.has_value()) {
+      return NothingToUndo(
+          memo, "nothing to undo: the gateway has no remediation of this message in effect",
+          calls);
+    }
+  } else if (memo.incident_id.empty()) {
+    return NothingToUndo(
+        memo, "nothing to undo: the message was already remediated before Riposte acted",
+        calls);
+  } else {
+    RIPOSTE_ASSIGN_OR_RETURN(incident, GetIncident(client_, memo.incident_id, &calls));
+  }
+
+  if (!incident.has_value() || !incident->InEffect()) {
+    // An administrator restored it in the console (or the gateway no
+    // longer knows it): reconciled, nothing changed.
+    JsonObjectWriter d = DetailsBase("revert", memo);
+    d.Add("note", "already restored in the gateway console");
+    if (incident.has_value()) d.AddRaw("incident", incident->Json());
+    return Result(Outcome::kAlreadyReverted, request.memo,
+                  d.AddBool("effect_stays", false).AddRaw("calls", CallsJson(calls)).Finish());
+  }
+  // The Mimecast API has no call that restores a remediation: the effect
+  // stays until an operator restores it in the console.
+  return Result(kNothingToUndo, request.memo,
+                DetailsBase("revert", memo)
+                    .Add("note", absl::StrCat(
+                                     "the gateway remediation stays: the gateway API "
+                                     "cannot restore it; ",
+                                     ConsoleRestoreSteps(incident->code)))
+                    .AddRaw("incident", incident->Json())
+                    .AddBool("effect_stays", true)
+                    .AddBool("reversible", false)
+                    .AddRaw("calls", CallsJson(calls))
+                    .Finish());
 }
 
 absl::StatusOr<ActionResult> GatewayAdapter::Finish(

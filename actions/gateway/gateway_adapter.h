@@ -1,51 +1,61 @@
 #ifndef RIPOSTE_ACTIONS_GATEWAY_GATEWAY_ADAPTER_H_
 #define RIPOSTE_ACTIONS_GATEWAY_GATEWAY_ADAPTER_H_
 
-// Quarantine and release at a Mimecast API 2.0 style email security
-// gateway. Only quarantine_email is supported; everything else is
-// Unimplemented.
+// Quarantine at a Mimecast API 2.0 style email security gateway, and the
+// truth about undoing it. Only quarantine_email is supported; everything
+// else is Unimplemented.
 //
 // Apply, for an email with internet_message_id:
 //   in transit   look the message up in the hold queue
-//                (/api/gateway/get-hold-message-list). Held: Riposte keeps
-//                it held and records the hold ids (kApplied, "held at
-//                gateway"). Not held (delivered meanwhile): remediate.
-//   delivered    remediate: /api/ttp/remediation/create pulls the message
-//                out of the mailboxes into the gateway's quarantine.
-// A retried Apply whose memo already records a remediation does not
-// remediate again (kAlreadyApplied).
+//                (/api/gateway/get-hold-message-list). Held: the gateway's
+//                own policy holds it; Riposte keeps it so, records the hold
+//                ids with held_before=true and changes nothing
+//                (kAlreadyApplied). Not held (delivered meanwhile):
+//                remediate.
+//   delivered    remediate: one threat remediation incident per message
+//                (/api/ttp/remediation/create, searchBy messageId), which
+//                pulls every recipient's copy out of the mailboxes. Its
+//                reason is RemediationReason(message id), the same for
+//                every run, so before creating, Apply looks for an incident
+//                in effect with that reason (find-incidents) and adopts it:
+//                a retry after a lost answer or a crash, and the runs for
+//                the message's other recipients, never create a second one.
+//                The memo is checkpointed ("remediating") just before the
+//                create, and records the incident's id and code after it.
 //
-// Revert releases: /api/gateway/hold-release for each hold, or
-// /api/ttp/remediation/restore for a remediation. A failed item saying the
-// message is no longer held, already released or restored, or not found
-// counts as already reverted.
+// Revert never releases what Riposte did not cause and never calls an
+// undocumented endpoint:
+//   held         the hold was the gateway's (Riposte cannot place one), so
+//                nothing is released: kAlreadyReverted with details
+//                {"nothing_to_undo":true,"note":"nothing to undo: ..."}.
+//   remediated   the API has no call to restore an incident. Revert reads
+//                it (get-incident): restored in the console meanwhile ->
+//                kAlreadyReverted; otherwise the effect stays:
+//                kAlreadyReverted with {"effect_stays":true,
+//                "reversible":false,"note":<how to restore in the console>}.
+//                No incident of Riposte's (someone else had remediated the
+//                message) -> nothing to undo, as for a hold.
+// Apply's details for a remediation say "reversible":false too, so that
+// the executor can treat the run as done rather than active until expiry.
 //
 // Status codes follow actions/action_executor.h and
 // actions/common/http_status.h; failed items under HTTP 200 are
 // InvalidArgument unless an error is retryable or about throttling
-// (Unavailable). Messages and details never contain the client secret or
-// tokens.
-//
-// Memo (JSON):
-//   {"v":1,"action":"quarantine_email","message_id":"<...>",
-//    "mode":"held","hold_ids":["..."]}
-//   {"v":1,"action":"quarantine_email","message_id":"<...>",
-//    "mode":"remediated","remediation_id":"..."}
-//   {"v":1,"action":"quarantine_email","message_id":"<...>",
-//    "mode":"remediating","remediation_id":""}
-// The last is checkpointed just before the remediation request; a retried
-// Apply that finds it asks again. remediation_id is empty when the gateway
-// said the message was already remediated by someone else; Revert then
-// fails with FailedPrecondition, as it does for "remediating", since there
-// is nothing Riposte can restore by id.
+// (Unavailable); a create answer that describes no incident is Unavailable
+// (the retry adopts the incident if it was made). Messages and details
+// never contain the client secret or tokens. Memo: gateway_memo.h.
 //
 // Thread-safe.
+
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "actions/action_executor.h"
 #include "actions/gateway/gateway_client.h"
+#include "actions/gateway/gateway_memo.h"
 #include "common/clock.h"
 #include "http/http_client.h"
 
@@ -66,6 +76,14 @@ class GatewayAdapter : public ActionExecutor {
  private:
   absl::StatusOr<ActionResult> Quarantine(const ActionRequest& request);
   absl::StatusOr<ActionResult> Release(const ActionRequest& request);
+  // Ids of the gateway's holds of `message_id`.
+  absl::StatusOr<std::vector<std::string>> HeldIds(const std::string& message_id,
+                                                   std::vector<GatewayCall>* calls);
+  // Adopts the message's remediation incident in effect, or creates it.
+  // `asked_before`: an earlier attempt of this run sent the create request.
+  absl::StatusOr<ActionResult> Remediate(const ActionRequest& request, QuarantineMemo memo,
+                                         bool asked_before,
+                                         std::vector<GatewayCall>* calls);
   absl::StatusOr<ActionResult> Finish(absl::string_view phase,
                                       const ActionRequest& request,
                                       absl::StatusOr<ActionResult> result);

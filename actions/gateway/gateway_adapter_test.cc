@@ -90,16 +90,57 @@ class FakeGateway {
       return Ok(absl::StrCat(R"([{"id":")", id, R"(","release":true}])"));
     }
     if (path == "/api/ttp/remediation/create") {
-      const std::string rid = absl::StrCat("rem-", ++next_remediation_);
-      remediations_[rid] = item.GetString("messageId").value_or("");
-      return Ok(absl::StrCat(R"([{"remediationId":")", rid, R"(","status":"pending"}])"));
-    }
-    if (path == "/api/ttp/remediation/restore") {
-      const std::string rid = item.GetString("remediationId").value_or("");
-      if (remediations_.erase(rid) == 0) {
-        return Fail(item, "err_remediation_already_restored", "Already restored", false);
+      // As documented: {"reason","searchBy","hashOrMessageId"}; the answer
+      // is the incident: "id", "code", counts, searchCriteria.
+      const std::string reason = item.GetString("reason").value_or("");
+      const std::string mid = item.GetString("hashOrMessageId").value_or("");
+      if (reason.empty() || item.GetString("searchBy").value_or("") != "messageId" ||
+          !absl::StartsWith(mid, "<")) {
+        return Fail(item, "err_validation_invalid", "Bad remediation request", false);
       }
-      return Ok(absl::StrCat(R"([{"remediationId":")", rid, R"(","status":"restored"}])"));
+      int removed = 0;
+      for (auto& [mailbox, incident] : copies_[mid]) {
+        if (incident.empty()) ++removed;
+      }
+      if (removed == 0) {
+        return Fail(item, "err_remediation_no_messages_found", "No messages found", false);
+      }
+      Incident incident;
+      incident.id = absl::StrCat("eNqrVi-inc-", ++next_incident_);
+      incident.code = absl::StrCat("TR-RQ7-", next_incident_);
+      incident.reason = reason;
+      incident.message_id = mid;
+      incident.successful = removed;
+      for (auto& [mailbox, holder] : copies_[mid]) {
+        if (holder.empty()) holder = incident.id;
+      }
+      incidents_.push_back(incident);
+      if (lose_create_answer_) {
+        lose_create_answer_ = false;
+        return absl::UnavailableError("connection reset");
+      }
+      return Ok(absl::StrCat("[", incident.Render(), "]"));
+    }
+    if (path == "/api/ttp/remediation/find-incidents") {
+      const common::JsonValue* search = item.Find("searchBy");
+      const common::JsonValue& by =
+          search != nullptr && search->is_array() ? search->elements()[0] : *search;
+      const std::string value = by.GetString("value").value_or("");
+      JsonArrayWriter data;
+      for (const Incident& i : incidents_) {
+        if (by.GetString("fieldName").value_or("") == "reason" &&
+            absl::StrContains(i.reason, value)) {
+          data.AddRaw(i.Render());
+        }
+      }
+      return Ok(data.Finish());
+    }
+    if (path == "/api/ttp/remediation/get-incident") {
+      const std::string id = item.GetString("id").value_or("");
+      for (const Incident& i : incidents_) {
+        if (i.id == id) return Ok(absl::StrCat("[", i.Render(), "]"));
+      }
+      return Fail(item, "err_remediation_incident_not_found", "Incident not found", false);
     }
     return http::JsonResponse(404, "{}");
   }
@@ -117,6 +158,37 @@ class FakeGateway {
                           retryable ? "true" : "false", "}]}]}"));
   }
 
+  // A delivered copy of a message in a mailbox.
+  void Deliver(const std::string& message_id, const std::string& mailbox) {
+    absl::MutexLock lock(&mu_);
+    copies_[message_id][mailbox] = "";
+  }
+  // What an administrator does in the console: restore an incident.
+  void RestoreInConsole(const std::string& id) {
+    absl::MutexLock lock(&mu_);
+    for (Incident& i : incidents_) {
+      if (i.id != id) continue;
+      i.type = "restored";
+      i.restored = i.successful;
+      for (auto& [mailbox, holder] : copies_[i.message_id]) {
+        if (holder == id) holder.clear();
+      }
+    }
+  }
+  // The next create is carried out but its answer is lost.
+  void LoseNextCreateAnswer() {
+    absl::MutexLock lock(&mu_);
+    lose_create_answer_ = true;
+  }
+  // Mailboxes whose copy of `message_id` is out (remediated).
+  std::vector<std::string> Remediated(const std::string& message_id) {
+    absl::MutexLock lock(&mu_);
+    std::vector<std::string> out;
+    for (const auto& [mailbox, holder] : copies_[message_id]) {
+      if (!holder.empty()) out.push_back(mailbox);
+    }
+    return out;
+  }
   void Hold(const std::string& id, const std::string& message_id) {
     absl::MutexLock lock(&mu_);
     held_[id] = message_id;
@@ -133,9 +205,9 @@ class FakeGateway {
     absl::MutexLock lock(&mu_);
     return held_.count(id) > 0;
   }
-  size_t remediations() {
+  size_t incidents() {
     absl::MutexLock lock(&mu_);
-    return remediations_.size();
+    return incidents_.size();
   }
   std::vector<std::string> bodies(const std::string& path) {
     absl::MutexLock lock(&mu_);
@@ -147,15 +219,43 @@ class FakeGateway {
   }
 
  private:
+  struct Incident {
+    std::string id;
+    std::string code;
+    std::string type = "manual";
+    std::string reason;
+    std::string message_id;
+    int successful = 0;
+    int restored = 0;
+    std::string Render() const {
+      return JsonObjectWriter()
+          .Add("code", code)
+          .AddInt("successful", successful)
+          .AddInt("identified", successful)
+          .Add("reason", reason)
+          .Add("id", id)
+          .Add("create", "2024-05-01T10:00:00+0000")
+          .Add("modified", "2024-05-01T10:00:00+0000")
+          .AddRaw("searchCriteria", JsonObjectWriter().Add("messageId", message_id).Finish())
+          .AddInt("failed", 0)
+          .Add("type", type)
+          .AddInt("restored", restored)
+          .Finish();
+    }
+  };
+
   absl::Mutex mu_;
   std::map<std::string, std::string> held_;
-  std::map<std::string, std::string> remediations_;
+  // message id -> mailbox -> id of the incident that removed it ("" = in).
+  std::map<std::string, std::map<std::string, std::string>> copies_;
+  std::vector<Incident> incidents_;
+  bool lose_create_answer_ = false;
   std::vector<std::string> released_;
   std::map<std::string, std::vector<std::string>> bodies_;
   std::vector<std::pair<std::string, http::HttpResponse>> injected_;
   std::string token_;
   int token_requests_ = 0;
-  int next_remediation_ = 0;
+  int next_incident_ = 0;
 };
 
 class GatewayAdapterTest : public ::testing::Test {
@@ -163,7 +263,10 @@ class GatewayAdapterTest : public ::testing::Test {
   GatewayAdapterTest()
       : clock_(absl::FromUnixSeconds(1714557600)),  // 2024-05-01T10:00:00Z
         http_([this](const http::HttpRequest& r) { return gateway_.Handle(r); }),
-        adapter_(Options(), &http_, &clock_) {}
+        adapter_(Options(), &http_, &clock_) {
+    gateway_.Deliver(kImid, "carol@contoso.example");
+    gateway_.Deliver(kImid, "dave@contoso.example");
+  }
 
   static GatewayOptions Options() {
     GatewayOptions o;
@@ -174,11 +277,13 @@ class GatewayAdapterTest : public ::testing::Test {
     return o;
   }
 
-  static ActionRequest Request(bool in_transit, const std::string& memo = "") {
+  static ActionRequest Request(bool in_transit, const std::string& memo = "",
+                               int64_t run_id = 77,
+                               const std::string& mailbox = "carol@contoso.example") {
     ActionRequest r;
-    r.run_id = 77;
+    r.run_id = run_id;
     r.action = "quarantine_email";
-    r.target.mutable_email()->set_mailbox("carol@contoso.example");
+    r.target.mutable_email()->set_mailbox(mailbox);
     r.target.mutable_email()->set_internet_message_id(kImid);
     r.target.mutable_email()->set_in_transit(in_transit);
     r.memo = memo;
@@ -209,22 +314,33 @@ class GatewayAdapterTest : public ::testing::Test {
     return out;
   }
 
+  static common::JsonValue Details(const ActionResult& result) {
+    return *common::JsonValue::Parse(result.details);
+  }
+
   FakeClock clock_;
   FakeGateway gateway_;
   http::FakeHttpClient http_;
   GatewayAdapter adapter_;
 };
 
-TEST_F(GatewayAdapterTest, HeldInTransitStaysHeldAndIsReleasedOnRevert) {
+constexpr char kCarol[] = "carol@contoso.example";
+constexpr char kDave[] = "dave@contoso.example";
+constexpr char kCreate[] = "/api/ttp/remediation/create";
+constexpr char kFind[] = "/api/ttp/remediation/find-incidents";
+constexpr char kGet[] = "/api/ttp/remediation/get-incident";
+
+TEST_F(GatewayAdapterTest, AMessageHeldBeforeRiposteActedIsNeverReleased) {
   gateway_.Hold("hold-1", kImid);
   gateway_.Hold("hold-x", "<unrelated@x>");
   absl::StatusOr<ActionResult> applied = Apply(Request(true));
   ASSERT_TRUE(applied.ok()) << applied.status();
-  EXPECT_EQ(applied->outcome, Outcome::kApplied);
-  EXPECT_THAT(applied->details, HasSubstr("held at gateway"));
+  // The gateway held it; Riposte did not change anything.
+  EXPECT_EQ(applied->outcome, Outcome::kAlreadyApplied);
+  EXPECT_THAT(applied->details, HasSubstr("already held at the gateway"));
   EXPECT_EQ(applied->memo,
-            R"({"v":1,"action":"quarantine_email","message_id":"<bulk-9@evil.example>",)"
-            R"("mode":"held","hold_ids":["hold-1"]})");
+            R"({"v":2,"action":"quarantine_email","message_id":"<bulk-9@evil.example>",)"
+            R"("held_before":true,"mode":"held","hold_ids":["hold-1"]})");
   EXPECT_THAT(Paths(), ElementsAre("/oauth/token", "/api/gateway/get-hold-message-list"));
   EXPECT_THAT(gateway_.bodies("/api/gateway/get-hold-message-list"),
               ElementsAre(R"({"data":[{"admin":true,"searchBy":{"fieldName":"messageId",)"
@@ -234,24 +350,30 @@ TEST_F(GatewayAdapterTest, HeldInTransitStaysHeldAndIsReleasedOnRevert) {
   EXPECT_EQ(http_.requests()[1].headers.at("Authorization"), "Bearer gw-token-1");
   EXPECT_EQ(http_.requests()[1].timeout, absl::Seconds(5));
 
+  // At expiry: the payload stays held, and the run says why.
   absl::StatusOr<ActionResult> reverted = Revert(Request(true, applied->memo));
   ASSERT_TRUE(reverted.ok()) << reverted.status();
-  EXPECT_EQ(reverted->outcome, Outcome::kReverted);
-  EXPECT_FALSE(gateway_.IsHeld("hold-1"));
+  EXPECT_EQ(reverted->outcome, Outcome::kAlreadyReverted);
+  EXPECT_EQ(Details(*reverted).GetString("note"),
+            "nothing to undo: the message was already held before Riposte acted");
+  EXPECT_EQ(Details(*reverted).GetBool("nothing_to_undo"), true);
+  EXPECT_TRUE(gateway_.IsHeld("hold-1"));
   EXPECT_TRUE(gateway_.IsHeld("hold-x"));
-  EXPECT_THAT(gateway_.bodies("/api/gateway/hold-release"),
-              ElementsAre(R"({"data":[{"id":"hold-1"}]})"));
+  EXPECT_TRUE(gateway_.bodies("/api/gateway/hold-release").empty());
   EXPECT_EQ(gateway_.token_requests(), 1);
 }
 
-TEST_F(GatewayAdapterTest, ReleaseOfAMessageNoLongerHeldIsAlreadyReverted) {
+TEST_F(GatewayAdapterTest, AnOlderMemoOfAHeldMessageIsNotReleasedEither) {
   gateway_.Hold("hold-1", kImid);
-  absl::StatusOr<ActionResult> applied = Apply(Request(true));
-  ASSERT_TRUE(applied.ok());
-  ASSERT_TRUE(Revert(Request(true, applied->memo)).ok());
-  absl::StatusOr<ActionResult> again = Revert(Request(true, applied->memo));
-  ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ(again->outcome, Outcome::kAlreadyReverted);
+  const std::string v1 =
+      R"({"v":1,"action":"quarantine_email","message_id":"<bulk-9@evil.example>",)"
+      R"("mode":"held","hold_ids":["hold-1"]})";
+  absl::StatusOr<ActionResult> reverted = Revert(Request(true, v1));
+  ASSERT_TRUE(reverted.ok()) << reverted.status();
+  EXPECT_EQ(reverted->outcome, Outcome::kAlreadyReverted);
+  EXPECT_EQ(Details(*reverted).GetBool("nothing_to_undo"), true);
+  EXPECT_TRUE(gateway_.IsHeld("hold-1"));
+  EXPECT_TRUE(http_.requests().empty());
 }
 
 TEST_F(GatewayAdapterTest, ARetriedApplyOfAHeldMessageIsAlreadyApplied) {
@@ -269,76 +391,169 @@ TEST_F(GatewayAdapterTest, InTransitButAlreadyDeliveredIsRemediated) {
   ASSERT_TRUE(applied.ok()) << applied.status();
   EXPECT_EQ(applied->outcome, Outcome::kApplied);
   EXPECT_THAT(Paths(), ElementsAre("/oauth/token", "/api/gateway/get-hold-message-list",
-                                   "/api/ttp/remediation/create"));
-  EXPECT_THAT(applied->memo, HasSubstr(R"("mode":"remediated","remediation_id":"rem-1")"));
+                                   kFind, kCreate));
+  EXPECT_THAT(applied->memo, HasSubstr(R"("held_before":false,"mode":"remediated")"));
+  EXPECT_THAT(applied->memo, HasSubstr(R"("incident_id":"eNqrVi-inc-1")"));
 }
 
-TEST_F(GatewayAdapterTest, DeliveredIsRemediatedAndRestoredOnRevert) {
+TEST_F(GatewayAdapterTest, ARemediationIsRecordedFromTheDocumentedAnswer) {
   absl::StatusOr<ActionResult> applied = Apply(Request(false));
   ASSERT_TRUE(applied.ok()) << applied.status();
   EXPECT_EQ(applied->outcome, Outcome::kApplied);
-  EXPECT_THAT(Paths(), ElementsAre("/oauth/token", "/api/ttp/remediation/create"));
-  EXPECT_THAT(gateway_.bodies("/api/ttp/remediation/create"),
-              ElementsAre(R"({"data":[{"messageId":"<bulk-9@evil.example>",)"
-                          R"("reason":"Riposte run 77","action":"quarantine"}]})"));
-  EXPECT_EQ(gateway_.remediations(), 1);
+  EXPECT_THAT(Paths(), ElementsAre("/oauth/token", kFind, kCreate));
+  EXPECT_THAT(gateway_.bodies(kFind),
+              ElementsAre(R"({"data":[{"searchBy":[{"fieldName":"reason",)"
+                          R"("value":"Riposte quarantine_email <bulk-9@evil.example>"}]}]})"));
+  EXPECT_THAT(gateway_.bodies(kCreate),
+              ElementsAre(R"({"data":[{"reason":"Riposte quarantine_email <bulk-9@evil.example>",)"
+                          R"("searchBy":"messageId","hashOrMessageId":"<bulk-9@evil.example>"}]})"));
+  EXPECT_EQ(applied->memo,
+            R"({"v":2,"action":"quarantine_email","message_id":"<bulk-9@evil.example>",)"
+            R"("held_before":false,"mode":"remediated",)"
+            R"("reason":"Riposte quarantine_email <bulk-9@evil.example>",)"
+            R"("incident_id":"eNqrVi-inc-1","incident_code":"TR-RQ7-1","adopted":false})");
+  // Every recipient's copy is out: one incident per message.
+  EXPECT_THAT(gateway_.Remediated(kImid), ElementsAre(kCarol, kDave));
+  const common::JsonValue details = Details(*applied);
+  EXPECT_EQ(details.GetBool("reversible"), false);
+  EXPECT_EQ(details.Find("incident")->GetString("code"), "TR-RQ7-1");
+  EXPECT_EQ(details.Find("incident")->GetInt64("successful"), 2);
+  EXPECT_THAT(details.GetString("restore").value_or(""),
+              HasSubstr("Services | Threat Remediation"));
 
-  // A retried Apply does not remediate twice.
+  // A retried Apply does not remediate twice, nor even ask.
   absl::StatusOr<ActionResult> again = Apply(Request(false, applied->memo));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->outcome, Outcome::kAlreadyApplied);
-  EXPECT_EQ(gateway_.remediations(), 1);
+  EXPECT_EQ(gateway_.incidents(), 1);
+  EXPECT_EQ(gateway_.bodies(kCreate).size(), 1);
+}
 
+TEST_F(GatewayAdapterTest, ARetryAfterALostAnswerAdoptsTheIncidentInsteadOfFailing) {
+  std::vector<std::string> checkpoints;
+  ActionRequest request = Request(false);
+  request.checkpoint = [&](const std::string& memo) {
+    checkpoints.push_back(memo);
+    return absl::OkStatus();
+  };
+  gateway_.LoseNextCreateAnswer();
+  EXPECT_EQ(Apply(request).status().code(), absl::StatusCode::kUnavailable);
+  ASSERT_EQ(checkpoints.size(), 1);
+  EXPECT_THAT(checkpoints[0], HasSubstr(R"("held_before":false,"mode":"remediating")"));
+  EXPECT_EQ(gateway_.incidents(), 1);  // it was made, the answer was lost
+
+  request.memo = checkpoints[0];
+  request.attempt = 2;
+  absl::StatusOr<ActionResult> retried = Apply(request);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->outcome, Outcome::kApplied);
+  EXPECT_THAT(retried->memo, HasSubstr(R"("incident_id":"eNqrVi-inc-1")"));
+  EXPECT_EQ(gateway_.incidents(), 1);
+  EXPECT_EQ(gateway_.bodies(kCreate).size(), 1);
+}
+
+TEST_F(GatewayAdapterTest, AnotherRecipientsRunAdoptsTheMessagesIncident) {
+  absl::StatusOr<ActionResult> carol = Apply(Request(false, "", 77, kCarol));
+  ASSERT_TRUE(carol.ok()) << carol.status();
+  absl::StatusOr<ActionResult> dave = Apply(Request(false, "", 78, kDave));
+  ASSERT_TRUE(dave.ok()) << dave.status();
+  EXPECT_EQ(dave->outcome, Outcome::kAlreadyApplied);
+  EXPECT_THAT(dave->memo, HasSubstr(R"("incident_id":"eNqrVi-inc-1","incident_code":"TR-RQ7-1",)"
+                                    R"("adopted":true)"));
+  EXPECT_THAT(Details(*dave).GetString("note").value_or(""),
+              HasSubstr("covers every recipient"));
+  EXPECT_EQ(gateway_.incidents(), 1);
+}
+
+TEST_F(GatewayAdapterTest, AnIncidentRestoredInTheConsoleIsNotAdopted) {
+  ASSERT_TRUE(Apply(Request(false)).ok());
+  gateway_.RestoreInConsole("eNqrVi-inc-1");
+  absl::StatusOr<ActionResult> later = Apply(Request(false, "", 78, kDave));
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_EQ(later->outcome, Outcome::kApplied);
+  EXPECT_THAT(later->memo, HasSubstr(R"("incident_id":"eNqrVi-inc-2")"));
+  EXPECT_EQ(gateway_.incidents(), 2);
+}
+
+TEST_F(GatewayAdapterTest, RevertLeavesTheRemediationAndSaysHowToRestoreIt) {
+  absl::StatusOr<ActionResult> applied = Apply(Request(false));
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  http_.ClearRequests();
   absl::StatusOr<ActionResult> reverted = Revert(Request(false, applied->memo));
   ASSERT_TRUE(reverted.ok()) << reverted.status();
-  EXPECT_EQ(reverted->outcome, Outcome::kReverted);
-  EXPECT_THAT(gateway_.bodies("/api/ttp/remediation/restore"),
-              ElementsAre(R"({"data":[{"remediationId":"rem-1"}]})"));
-  EXPECT_EQ(gateway_.remediations(), 0);
+  EXPECT_EQ(reverted->outcome, Outcome::kAlreadyReverted);
+  // Only the documented read; there is no API to restore.
+  EXPECT_THAT(Paths(), ElementsAre(kGet));
+  EXPECT_THAT(gateway_.Remediated(kImid), ElementsAre(kCarol, kDave));
+  const common::JsonValue details = Details(*reverted);
+  EXPECT_EQ(details.GetBool("effect_stays"), true);
+  EXPECT_EQ(details.GetBool("reversible"), false);
+  EXPECT_THAT(details.GetString("note").value_or(""), HasSubstr("TR-RQ7-1"));
+  EXPECT_THAT(details.GetString("note").value_or(""),
+              HasSubstr("Services | Threat Remediation"));
+  EXPECT_EQ(reverted->memo, applied->memo);
+}
 
-  absl::StatusOr<ActionResult> twice = Revert(Request(false, applied->memo));
-  ASSERT_TRUE(twice.ok()) << twice.status();
-  EXPECT_EQ(twice->outcome, Outcome::kAlreadyReverted);
+TEST_F(GatewayAdapterTest, RevertAfterARestoreInTheConsoleIsAlreadyReverted) {
+  absl::StatusOr<ActionResult> applied = Apply(Request(false));
+  ASSERT_TRUE(applied.ok());
+  gateway_.RestoreInConsole("eNqrVi-inc-1");
+  absl::StatusOr<ActionResult> reverted = Revert(Request(false, applied->memo));
+  ASSERT_TRUE(reverted.ok()) << reverted.status();
+  EXPECT_EQ(reverted->outcome, Outcome::kAlreadyReverted);
+  EXPECT_EQ(Details(*reverted).GetBool("effect_stays"), false);
+  EXPECT_THAT(Details(*reverted).GetString("note").value_or(""),
+              HasSubstr("restored in the gateway console"));
 }
 
 TEST_F(GatewayAdapterTest, AFailureUnderHttp200IsAnError) {
-  gateway_.Inject("/api/ttp/remediation/create",
+  gateway_.Inject(kCreate,
                   FakeGateway::Fail({}, "err_validation_message_id", "Invalid messageId", false));
   absl::Status s = Apply(Request(false)).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("err_validation_message_id: Invalid messageId"));
 
-  gateway_.Inject("/api/ttp/remediation/create",
-                  FakeGateway::Fail({}, "err_internal", "try again", true));
+  gateway_.Inject(kCreate, FakeGateway::Fail({}, "err_internal", "try again", true));
   EXPECT_EQ(Apply(Request(false)).status().code(), absl::StatusCode::kUnavailable);
 
-  gateway_.Inject("/api/ttp/remediation/create",
-                  FakeGateway::Fail({}, "err_request_throttled", "Too many", false));
+  gateway_.Inject(kCreate, FakeGateway::Fail({}, "err_request_throttled", "Too many", false));
   EXPECT_EQ(Apply(Request(false)).status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(gateway_.remediations(), 0);
+  EXPECT_EQ(gateway_.incidents(), 0);
 }
 
 TEST_F(GatewayAdapterTest, AFailingMetaStatusUnderHttp200IsAnError) {
-  gateway_.Inject("/api/ttp/remediation/create",
+  gateway_.Inject(kCreate,
                   http::JsonResponse(200, R"({"meta":{"status":503},"data":[],"fail":[]})"));
   EXPECT_EQ(Apply(Request(false)).status().code(), absl::StatusCode::kUnavailable);
 }
 
-TEST_F(GatewayAdapterTest, AlreadyRemediatedBySomeoneElse) {
-  gateway_.Inject("/api/ttp/remediation/create",
-                  FakeGateway::Fail({}, "err_already_remediated", "Message already remediated", false));
-  absl::StatusOr<ActionResult> applied = Apply(Request(false));
-  ASSERT_TRUE(applied.ok()) << applied.status();
-  EXPECT_EQ(applied->outcome, Outcome::kAlreadyApplied);
-  EXPECT_EQ(Revert(Request(false, applied->memo)).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+TEST_F(GatewayAdapterTest, AnAnswerWithoutAnIncidentIdIsRetried) {
+  gateway_.Inject(kCreate, FakeGateway::Ok(R"([{"status":"pending"}])"));
+  EXPECT_EQ(Apply(Request(false)).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(GatewayAdapterTest, AlreadyRemediatedBySomeoneElseLeavesNothingToUndo) {
+  for (const char* code : {"err_already_remediated", "err_remediation_no_messages_found"}) {
+    gateway_.Inject(kCreate, FakeGateway::Fail({}, code, "No messages found", false));
+    absl::StatusOr<ActionResult> applied = Apply(Request(false));
+    ASSERT_TRUE(applied.ok()) << applied.status();
+    EXPECT_EQ(applied->outcome, Outcome::kAlreadyApplied);
+    EXPECT_THAT(applied->memo, HasSubstr(R"("incident_id":"")"));
+    absl::StatusOr<ActionResult> reverted = Revert(Request(false, applied->memo));
+    ASSERT_TRUE(reverted.ok()) << reverted.status();
+    EXPECT_EQ(reverted->outcome, Outcome::kAlreadyReverted);
+    EXPECT_EQ(Details(*reverted).GetBool("nothing_to_undo"), true);
+    EXPECT_THAT(Details(*reverted).GetString("note").value_or(""),
+                HasSubstr("nothing to undo"));
+  }
+  EXPECT_EQ(gateway_.incidents(), 0);
 }
 
 TEST_F(GatewayAdapterTest, ThrottlingCarriesRetryAfter) {
   http::HttpResponse throttled = http::JsonResponse(
       429, R"({"fail":[{"errors":[{"code":"err_rate_limit","message":"slow down"}]}]})",
       {{"Retry-After", "Wed, 01 May 2024 10:00:42 GMT"}});
-  gateway_.Inject("/api/ttp/remediation/create", throttled);
+  gateway_.Inject(kCreate, throttled);
   absl::Status s = Apply(Request(false)).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(RetryAfter(s), absl::Seconds(42));
@@ -354,7 +569,7 @@ TEST_F(GatewayAdapterTest, ThrottlingCarriesRetryAfter) {
 TEST_F(GatewayAdapterTest, ExpiredTokenIsRefreshedOnceOn401) {
   ASSERT_TRUE(Apply(Request(false)).ok());
   gateway_.ExpireToken();
-  absl::StatusOr<ActionResult> applied = Apply(Request(false));
+  absl::StatusOr<ActionResult> applied = Apply(Request(false, "", 78, kDave));
   ASSERT_TRUE(applied.ok()) << applied.status();
   EXPECT_EQ(gateway_.token_requests(), 2);
 }
@@ -362,7 +577,7 @@ TEST_F(GatewayAdapterTest, ExpiredTokenIsRefreshedOnceOn401) {
 TEST_F(GatewayAdapterTest, TokenIsRefreshedBeforeExpiry) {
   ASSERT_TRUE(Apply(Request(false)).ok());
   clock_.Advance(absl::Seconds(1800 - 300));
-  ASSERT_TRUE(Apply(Request(false)).ok());
+  ASSERT_TRUE(Apply(Request(false, "", 78, kDave)).ok());
   EXPECT_EQ(gateway_.token_requests(), 2);
 }
 
@@ -395,12 +610,6 @@ TEST_F(GatewayAdapterTest, UnsupportedAndInvalidRequests) {
   EXPECT_EQ(adapter.name(), "gateway");
 }
 
-}  // namespace
-}  // namespace riposte::actions::gateway
-
-namespace riposte::actions::gateway {
-namespace {
-
 TEST_F(GatewayAdapterTest, CheckpointsBeforeRemediatingAndStopsOnALostLease) {
   std::vector<std::string> checkpoints;
   bool lose = false;
@@ -412,21 +621,35 @@ TEST_F(GatewayAdapterTest, CheckpointsBeforeRemediatingAndStopsOnALostLease) {
   };
   lose = true;
   EXPECT_EQ(Apply(request).status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(gateway_.remediations(), 0);
+  EXPECT_EQ(gateway_.incidents(), 0);
 
   lose = false;
   absl::StatusOr<ActionResult> applied = Apply(request);
   ASSERT_TRUE(applied.ok()) << applied.status();
   ASSERT_EQ(checkpoints.size(), 1);
-  EXPECT_THAT(checkpoints[0], HasSubstr(R"("mode":"remediating")"));
+  EXPECT_THAT(checkpoints[0], HasSubstr(R"("held_before":false,"mode":"remediating")"));
 
-  // A revert whose Apply never recorded its outcome cannot restore by id.
-  EXPECT_EQ(Revert(Request(false, checkpoints[0])).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  // A revert whose Apply never recorded its outcome looks the incident up.
+  absl::StatusOr<ActionResult> unknown = Revert(Request(false, checkpoints[0]));
+  ASSERT_TRUE(unknown.ok()) << unknown.status();
+  EXPECT_EQ(Details(*unknown).GetBool("effect_stays"), true);
+  EXPECT_THAT(Details(*unknown).GetString("note").value_or(""), HasSubstr("TR-RQ7-1"));
   // Revert does not checkpoint (it would overwrite the Apply's memo).
   request.memo = applied->memo;
   ASSERT_TRUE(Revert(request).ok());
   EXPECT_EQ(checkpoints.size(), 1);
+}
+
+TEST_F(GatewayAdapterTest, ARemediationNeverMadeLeavesNothingToUndo) {
+  const std::string remediating =
+      R"({"v":2,"action":"quarantine_email","message_id":"<bulk-9@evil.example>",)"
+      R"("held_before":false,"mode":"remediating",)"
+      R"("reason":"Riposte quarantine_email <bulk-9@evil.example>"})";
+  absl::StatusOr<ActionResult> reverted = Revert(Request(false, remediating));
+  ASSERT_TRUE(reverted.ok()) << reverted.status();
+  EXPECT_EQ(reverted->outcome, Outcome::kAlreadyReverted);
+  EXPECT_EQ(Details(*reverted).GetBool("nothing_to_undo"), true);
+  EXPECT_THAT(Paths(), ElementsAre("/oauth/token", kFind));
 }
 
 }  // namespace
