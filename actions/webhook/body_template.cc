@@ -5,6 +5,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "actions/common/json_value.h"
 #include "common/json.h"
 
 namespace riposte::actions::webhook {
@@ -42,6 +44,28 @@ absl::StatusOr<BodyTemplate> BodyTemplate::Parse(absl::string_view text) {
     pos = close + 2;
   }
   return out;
+}
+
+absl::Status BodyTemplate::CheckJson(absl::string_view text) {
+  absl::StatusOr<BodyTemplate> parsed = Parse(text);
+  if (!parsed.ok()) return parsed.status();
+  // A value with a quote and a backslash shows placeholders outside strings.
+  std::map<std::string, std::string> sample;
+  for (const std::string& name : KnownPlaceholders()) sample[name] = "sample \"value\\";
+  absl::StatusOr<common::JsonValue> filled = common::JsonValue::Parse(parsed->Fill(sample));
+  if (!filled.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not valid JSON once filled (placeholders belong inside quotes): ",
+                     filled.status().message()));
+  }
+  return absl::OkStatus();
+}
+
+bool IsJsonMediaType(absl::string_view content_type) {
+  const std::string type = absl::AsciiStrToLower(
+      absl::StripAsciiWhitespace(content_type.substr(0, content_type.find(';'))));
+  return type == "application/json" ||
+         (absl::StartsWith(type, "application/") && absl::EndsWith(type, "+json"));
 }
 
 std::string BodyTemplate::Fill(const std::map<std::string, std::string>& values) const {

@@ -58,12 +58,21 @@ std::string TargetDisplay(const v1::Entity& target) {
   return "";
 }
 
+// The Idempotency-Key of a run's Apply or Revert: opaque and ASCII, since
+// the run's own key names the target (a user's address, possibly not
+// ASCII) and a header is no place for either. Stable across retries because
+// the run's key is; the phase keeps a revert from looking like a repeat of
+// the apply to a receiver that deduplicates.
 std::string PhaseKey(const ActionRequest& request, bool revert) {
-  std::string key = request.idempotency_key.empty()
-                        ? absl::StrCat("riposte-run-", request.run_id)
-                        : request.idempotency_key;
-  if (revert) key += ":revert";
-  return key;
+  const std::string run_key = request.idempotency_key.empty()
+                                  ? absl::StrCat("riposte-run-", request.run_id)
+                                  : request.idempotency_key;
+  // Length-prefixed fields, so that no two inputs share an encoding.
+  const std::string input = absl::StrCat(
+      "riposte webhook idempotency v1\n", revert ? "revert" : "apply", "\n",
+      request.tenant_id.size(), ":", request.tenant_id, "\n", run_key.size(), ":",
+      run_key);
+  return absl::StrCat("rpk_", Sha256Hex(input).substr(0, 32));
 }
 
 }  // namespace
@@ -78,18 +87,8 @@ absl::Status ValidateWebhookOptions(const WebhookOptions& o) {
     // The URL itself may hold a secret; do not echo it.
     return Bad("url", "must be an absolute http:// or https:// URL");
   }
-  absl::StatusOr<BodyTemplate> parsed = BodyTemplate::Parse(o.body_template);
-  if (!parsed.ok()) return Bad("body_template", parsed.status().message());
-  std::map<std::string, std::string> sample;
-  for (const std::string& name : BodyTemplate::KnownPlaceholders()) {
-    sample[name] = "sample \"value\"";
-  }
-  absl::StatusOr<common::JsonValue> filled =
-      common::JsonValue::Parse(parsed->Fill(sample));
-  if (!filled.ok()) {
-    return Bad("body_template",
-               absl::StrCat("not valid JSON once filled (placeholders belong inside "
-                            "quotes): ", filled.status().message()));
+  if (absl::Status body = BodyTemplate::CheckJson(o.body_template); !body.ok()) {
+    return Bad("body_template", body.message());
   }
   if (o.success_codes.empty()) return Bad("success_codes", "empty");
   for (int code : o.success_codes) {
@@ -108,6 +107,11 @@ absl::Status ValidateWebhookOptions(const WebhookOptions& o) {
     }
     if (value.find_first_of("\r\n") != std::string::npos) {
       return Bad("headers", absl::StrCat("\"", name, "\" has a line break in its value"));
+    }
+    if (absl::EqualsIgnoreCase(name, "Content-Type") && !IsJsonMediaType(value)) {
+      // Placeholders are JSON-escaped: any other type would mislabel the body.
+      return Bad("headers", "Content-Type must be application/json or a +json type: "
+                            "the body is JSON and its values are JSON-escaped");
     }
   }
   if (o.call_timeout <= absl::ZeroDuration()) return Bad("call_timeout", "must be positive");
@@ -164,10 +168,10 @@ absl::StatusOr<ActionResult> WebhookAdapter::Call(const ActionRequest& request,
   if (http_request.headers.count("Content-Type") == 0) {
     http_request.headers["Content-Type"] = "application/json";
   }
-  http_request.headers["Idempotency-Key"] = PhaseKey(request, revert);
+  const std::string key = PhaseKey(request, revert);
+  http_request.headers["Idempotency-Key"] = key;
   if (!options_.hmac_secret.empty()) {
-    http_request.headers[options_.signature_header] =
-        absl::StrCat("sha256=", HmacSha256Hex(options_.hmac_secret, body));
+    http_request.headers[options_.signature_header] = Signature(key, body);
   }
   http_request.body = body;
   if (!revert) {
@@ -220,7 +224,7 @@ absl::StatusOr<ActionResult> WebhookAdapter::Call(const ActionRequest& request,
                        .Add("method", options_.method)
                        .Add("destination", destination)
                        .AddInt("status", response->status)
-                       .Add("idempotency_key", PhaseKey(request, revert))
+                       .Add("idempotency_key", key)
                        .Add("body_sha256", Sha256Hex(body))
                        .AddBool("signed", !options_.hmac_secret.empty())
                        .Finish();
@@ -230,6 +234,15 @@ absl::StatusOr<ActionResult> WebhookAdapter::Call(const ActionRequest& request,
                                   {"run", request.run_id},
                                   {"status", response->status}});
   return result;
+}
+
+std::string WebhookAdapter::Signature(absl::string_view key,
+                                      absl::string_view body) const {
+  // The time of this attempt, so that a receiver can refuse replays; the
+  // key, so that it cannot be swapped to slip a replay past deduplication.
+  const std::string t = absl::StrCat(absl::ToUnixSeconds(clock_->Now()));
+  return absl::StrCat(
+      "t=", t, ",v1=", HmacSha256Hex(options_.hmac_secret, absl::StrCat(t, ".", key, ".", body)));
 }
 
 absl::Status WebhookAdapter::Redact(absl::Status status) const {

@@ -11,14 +11,30 @@
 //   {{expires_at}} (RFC 3339 UTC, or empty) {{phase}} ("apply"/"revert")
 // Values are JSON-escaped and inserted WITHOUT quotes; the template
 // provides them: {"summary":"{{narrative}}","run":"{{run}}"}. The template
-// must be valid JSON once filled; unknown placeholders are errors.
+// must be valid JSON once filled; unknown placeholders are errors. The body
+// is always JSON, so a Content-Type header, if configured, must be a JSON
+// media type (application/json, or a +json type).
 //
-// Every request carries Idempotency-Key: the run's idempotency key for
-// Apply, the key + ":revert" for Revert (so a receiver that deduplicates
-// does not drop the revert as a repeat of the apply); {{idempotency_key}}
-// expands to the same value. With an HMAC secret, the signature header
-// (default X-Riposte-Signature) carries "sha256=" + hex HMAC-SHA256 of the
-// exact body bytes.
+// Every request carries Idempotency-Key: an opaque ASCII id, "rpk_" and 32
+// hex digits of a SHA-256 over the tenant, the run's idempotency key and
+// the phase. It is the same on every retry of a run's Apply, different for
+// its Revert (so a receiver that deduplicates does not drop the revert as a
+// repeat of the apply) and different between runs; it never carries the
+// target (a user's address, possibly non-ASCII). {{idempotency_key}}
+// expands to the same value.
+//
+// With an HMAC secret, the signature header (default Riposte-Signature)
+// carries "t=<unix seconds>,v1=<hex>", where <hex> is HMAC-SHA256 under the
+// secret of the string "<t>.<Idempotency-Key>.<body>" and <t> is the time
+// of this attempt (so a retry is signed anew; the body stays the same).
+// Receivers recompute it, compare in constant time, reject a <t> too far
+// from their clock and deduplicate by Idempotency-Key: docs/CONNECTING.md.
+//
+// Each Apply or Revert sends its request at most once, and the HTTP client
+// does not resend it either: a request that may have reached the receiver
+// (timeout, connection reset after sending) is an attempt whose outcome is
+// unknown, returned as DeadlineExceeded or Unavailable for the executor to
+// count, audit and retry.
 //
 // Answers: a configured success code is kApplied (kReverted); 429 is
 // ResourceExhausted and 500/502/503/504 Unavailable, with Retry-After;
@@ -59,7 +75,7 @@ struct WebhookOptions {
   // Signs each body when not empty (already read by the caller; see
   // actions/common/secret_source.h).
   std::string hmac_secret;
-  std::string signature_header = "X-Riposte-Signature";
+  std::string signature_header = "Riposte-Signature";
   // Whether Revert sends the request again with phase "revert"; if not,
   // Revert is Unimplemented.
   bool revert = false;
@@ -70,7 +86,7 @@ struct WebhookOptions {
 // URL without http(s)://, a template with unknown or unclosed placeholders
 // or that is not JSON once filled, success codes outside 200..299, headers
 // that would override Idempotency-Key or the signature header, a
-// non-positive timeout.
+// Content-Type that is not JSON, a non-positive timeout.
 absl::Status ValidateWebhookOptions(const WebhookOptions& options);
 
 class WebhookAdapter : public ActionExecutor {
@@ -91,6 +107,8 @@ class WebhookAdapter : public ActionExecutor {
 
  private:
   absl::StatusOr<ActionResult> Call(const ActionRequest& request, bool revert);
+  // The signature header's value for `body` sent now under `key`.
+  std::string Signature(absl::string_view key, absl::string_view body) const;
   absl::Status Redact(absl::Status status) const;
 
   const WebhookOptions options_;

@@ -5,6 +5,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "actions/action_executor.h"
 #include "actions/common/json_value.h"
@@ -38,6 +41,32 @@ std::string IndependentHmacHex(std::string key, const std::string& data) {
   }
   const std::string inner = absl::HexStringToBytes(Sha256Hex(ipad + data));
   return Sha256Hex(opad + inner);
+}
+
+// Checks a Riposte-Signature value the way docs/CONNECTING.md tells a
+// receiver to: "t=<unix>,v1=<hex>", <hex> = HMAC-SHA256 of
+// "<t>.<Idempotency-Key>.<body>". Returns <t>, or -1 if it does not verify.
+int64_t VerifiedTimestamp(const std::string& header, const std::string& key,
+                          const std::string& body) {
+  std::string t, v1;
+  for (absl::string_view part : absl::StrSplit(header, ',')) {
+    if (absl::StartsWith(part, "t=")) t = std::string(part.substr(2));
+    if (absl::StartsWith(part, "v1=")) v1 = std::string(part.substr(3));
+  }
+  int64_t seconds = 0;
+  if (!absl::SimpleAtoi(t, &seconds)) return -1;
+  const std::string expected =
+      IndependentHmacHex(kHmacSecret, absl::StrCat(t, ".", key, ".", body));
+  return v1 == expected ? seconds : -1;
+}
+
+bool IsPrintableAscii(const std::string& s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e) {
+      return false;
+    }
+  }
+  return !s.empty();
 }
 
 class WebhookAdapterTest : public ::testing::Test {
@@ -105,16 +134,18 @@ TEST_F(WebhookAdapterTest, FillsTheTemplateAndSignsTheExactBody) {
   EXPECT_EQ(sent.body,
             R"({"action":"disable_user","target":"user:alice@contoso.example",)"
             R"("display":"alice@contoso.example","tenant":"contoso","incident":"55",)"
-            R"("run":"1001","key":"run-1001-a",)"
+            R"("run":"1001","key":")" + sent.headers.at("Idempotency-Key") + R"(",)"
             R"("why":"Score 87 on \"Unusual Login\"\nand outbound spam",)"
             R"("until":"2024-05-01T12:00:00Z","phase":"apply"})");
   EXPECT_TRUE(common::JsonValue::Parse(sent.body).ok());
-  EXPECT_EQ(sent.headers.at("Idempotency-Key"), "run-1001-a");
+  EXPECT_TRUE(IsPrintableAscii(sent.headers.at("Idempotency-Key")));
   EXPECT_EQ(sent.headers.at("Content-Type"), "application/json");
   EXPECT_EQ(sent.headers.at("Authorization"), kApiToken);
   EXPECT_EQ(sent.headers.at("X-Tenant"), "contoso");
-  EXPECT_EQ(sent.headers.at("x-riposte-signature"),
-            "sha256=" + IndependentHmacHex(kHmacSecret, sent.body));
+  EXPECT_EQ(sent.headers.count("X-Riposte-Signature"), 0);
+  EXPECT_EQ(VerifiedTimestamp(sent.headers.at("riposte-signature"),
+                              sent.headers.at("Idempotency-Key"), sent.body),
+            1714557600);
 
   absl::StatusOr<common::JsonValue> details = common::JsonValue::Parse(r->details);
   ASSERT_TRUE(details.ok());
@@ -135,9 +166,10 @@ TEST_F(WebhookAdapterTest, CustomSignatureHeaderAndNoExpiry) {
   ASSERT_TRUE(adapter.Apply(request).ok());
   const http::HttpRequest sent = http_.requests()[0];
   EXPECT_EQ(sent.method, "PUT");
-  EXPECT_EQ(sent.headers.count("X-Riposte-Signature"), 0);
-  EXPECT_EQ(sent.headers.at("X-Hub-Signature-256"),
-            "sha256=" + IndependentHmacHex(kHmacSecret, sent.body));
+  EXPECT_EQ(sent.headers.count("Riposte-Signature"), 0);
+  EXPECT_GT(VerifiedTimestamp(sent.headers.at("X-Hub-Signature-256"),
+                              sent.headers.at("Idempotency-Key"), sent.body),
+            0);
   EXPECT_THAT(sent.body, HasSubstr(R"("until":"")"));
 }
 
@@ -146,7 +178,7 @@ TEST_F(WebhookAdapterTest, UnsignedWithoutASecret) {
   o.hmac_secret.clear();
   WebhookAdapter adapter(o, &http_, &clock_);
   ASSERT_TRUE(adapter.Apply(Request()).ok());
-  EXPECT_EQ(http_.requests()[0].headers.count("X-Riposte-Signature"), 0);
+  EXPECT_EQ(http_.requests()[0].headers.count("Riposte-Signature"), 0);
   EXPECT_EQ(http_.requests()[0].headers.count("Idempotency-Key"), 1);
 }
 
@@ -222,10 +254,13 @@ TEST_F(WebhookAdapterTest, RevertOnlyWhenConfigured) {
   EXPECT_EQ(reverted->memo, applied->memo);
   const http::HttpRequest sent = http_.requests()[1];
   EXPECT_THAT(sent.body, HasSubstr(R"("phase":"revert")"));
-  EXPECT_THAT(sent.body, HasSubstr(R"("key":"run-1001-a:revert")"));
-  EXPECT_EQ(sent.headers.at("Idempotency-Key"), "run-1001-a:revert");
-  EXPECT_EQ(sent.headers.at("X-Riposte-Signature"),
-            "sha256=" + IndependentHmacHex(kHmacSecret, sent.body));
+  const std::string revert_key = sent.headers.at("Idempotency-Key");
+  EXPECT_NE(revert_key, http_.requests()[0].headers.at("Idempotency-Key"));
+  EXPECT_TRUE(IsPrintableAscii(revert_key));
+  EXPECT_THAT(sent.body, HasSubstr(absl::StrCat(R"("key":")", revert_key, R"(")")));
+  EXPECT_GT(VerifiedTimestamp(sent.headers.at("Riposte-Signature"), revert_key,
+                              sent.body),
+            0);
 }
 
 TEST_F(WebhookAdapterTest, TargetDisplayForEmails) {
@@ -262,8 +297,22 @@ TEST(WebhookOptionsTest, Validation) {
               HasSubstr("success_codes"));
   EXPECT_THAT(bad([](WebhookOptions& o) { o.headers["idempotency-key"] = "x"; }),
               HasSubstr("set by Riposte"));
-  EXPECT_THAT(bad([](WebhookOptions& o) { o.headers["X-Riposte-Signature"] = "x"; }),
+  EXPECT_THAT(bad([](WebhookOptions& o) { o.headers["Riposte-Signature"] = "x"; }),
               HasSubstr("set by Riposte"));
+  EXPECT_THAT(bad([](WebhookOptions& o) {
+                o.headers["Content-Type"] = "application/x-www-form-urlencoded";
+              }),
+              HasSubstr("Content-Type"));
+  EXPECT_THAT(bad([](WebhookOptions& o) { o.headers["content-type"] = "text/plain"; }),
+              HasSubstr("Content-Type"));
+  EXPECT_EQ(bad([](WebhookOptions& o) {
+              o.headers["Content-Type"] = "application/json; charset=utf-8";
+            }),
+            "");
+  EXPECT_EQ(bad([](WebhookOptions& o) {
+              o.headers["Content-Type"] = "application/vnd.soar+json";
+            }),
+            "");
   EXPECT_THAT(bad([](WebhookOptions& o) { o.headers["X-A"] = "a\r\nEvil: 1"; }),
               HasSubstr("line break"));
   EXPECT_THAT(bad([](WebhookOptions& o) { o.name = ""; }), HasSubstr("name"));
@@ -305,6 +354,115 @@ TEST_F(WebhookAdapterTest, ALostLeaseSendsNothingAndRevertDoesNotCheckpoint) {
   EXPECT_THAT(checkpoints, ::testing::ElementsAre(R"({"v":1,"pending":true})"));
   ASSERT_TRUE(adapter.Revert(request).ok());
   EXPECT_EQ(checkpoints.size(), 1);
+}
+
+}  // namespace
+}  // namespace riposte::actions::webhook
+
+namespace riposte::actions::webhook {
+namespace {
+
+// The narrative is what a SOAR analyst reads first: it must arrive whole,
+// JSON-escaped, whatever it contains.
+TEST_F(WebhookAdapterTest, RendersTheNarrativeEscapedForJson) {
+  WebhookAdapter adapter(Options(), &http_, &clock_);
+  ActionRequest request = Request();
+  request.narrative =
+      "Breach \"SaaS / Compromise / Unusual Login\" (score 87) matched rule "
+      "saas-login-after-attempts.\nWhy force_logout: C:\\temp\t\x01 "
+      "for Jos\xC3\xA9 \xE2\x80\xA8 </script>";
+  ASSERT_TRUE(adapter.Apply(request).ok());
+  const http::HttpRequest sent = http_.requests()[0];
+  absl::StatusOr<common::JsonValue> body = common::JsonValue::Parse(sent.body);
+  ASSERT_TRUE(body.ok()) << body.status() << "\n" << sent.body;
+  EXPECT_EQ(body->GetString("why"), request.narrative);
+  EXPECT_THAT(sent.body, HasSubstr(R"(\"SaaS / Compromise / Unusual Login\")"));
+  EXPECT_THAT(sent.body, HasSubstr(R"(\nWhy force_logout: C:\\temp\t\u0001)"));
+}
+
+// Idempotency-Key is a header: it must be ASCII whatever the target is,
+// and must not leak the target.
+TEST_F(WebhookAdapterTest, IdempotencyKeyIsOpaqueAsciiAndStablePerRun) {
+  WebhookOptions o = Options();
+  o.revert = true;
+  WebhookAdapter adapter(o, &http_, &clock_);
+  ActionRequest request = Request();
+  request.target.mutable_user()->set_user_principal_name("j\xC3\xB6rg@m\xC3\xBCller.example");
+  request.target_key = "user:j\xC3\xB6rg@m\xC3\xBCller.example";
+  request.idempotency_key = "decision-7/user:j\xC3\xB6rg@m\xC3\xBCller.example/disable_user";
+  ASSERT_TRUE(adapter.Apply(request).ok());
+  request.attempt = 2;
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_TRUE(adapter.Apply(request).ok());
+  ASSERT_TRUE(adapter.Revert(request).ok());
+  ActionRequest other = request;
+  other.run_id = 1002;
+  other.idempotency_key = "decision-8/user:j\xC3\xB6rg@m\xC3\xBCller.example/disable_user";
+  ASSERT_TRUE(adapter.Apply(other).ok());
+  ASSERT_EQ(http_.requests().size(), 4);
+
+  std::vector<std::string> keys;
+  for (const http::HttpRequest& sent : http_.requests()) {
+    const std::string key = sent.headers.at("Idempotency-Key");
+    EXPECT_TRUE(IsPrintableAscii(key)) << key;
+    EXPECT_THAT(key, Not(HasSubstr("rg@")));
+    EXPECT_THAT(key, Not(HasSubstr("decision-")));
+    EXPECT_LE(key.size(), 64);
+    keys.push_back(key);
+  }
+  EXPECT_EQ(keys[0], keys[1]);  // a retry of the run
+  EXPECT_NE(keys[0], keys[2]);  // its revert
+  EXPECT_NE(keys[0], keys[3]);  // another run
+  EXPECT_NE(keys[2], keys[3]);
+}
+
+// Each attempt is signed at its own time over the timestamp, the
+// Idempotency-Key and the body: a captured request cannot be replayed
+// later, nor its key swapped, without the receiver noticing.
+TEST_F(WebhookAdapterTest, EachAttemptIsSignedWithItsTimeAndKey) {
+  WebhookAdapter adapter(Options(), &http_, &clock_);
+  ASSERT_TRUE(adapter.Apply(Request()).ok());
+  clock_.Advance(absl::Seconds(90));
+  ActionRequest retry = Request();
+  retry.attempt = 2;
+  ASSERT_TRUE(adapter.Apply(retry).ok());
+  const http::HttpRequest first = http_.requests()[0];
+  const http::HttpRequest second = http_.requests()[1];
+  EXPECT_EQ(first.body, second.body);
+  EXPECT_EQ(first.headers.at("Idempotency-Key"), second.headers.at("Idempotency-Key"));
+  const std::string key = first.headers.at("Idempotency-Key");
+  EXPECT_EQ(VerifiedTimestamp(first.headers.at("Riposte-Signature"), key, first.body),
+            1714557600);
+  EXPECT_EQ(VerifiedTimestamp(second.headers.at("Riposte-Signature"), key, second.body),
+            1714557690);
+  EXPECT_THAT(second.headers.at("Riposte-Signature"),
+              ::testing::MatchesRegex("t=1714557690,v1=[0-9a-f]{64}"));
+  // Tampering with the key, the body or the time breaks it.
+  EXPECT_EQ(VerifiedTimestamp(first.headers.at("Riposte-Signature"), key + "x", first.body),
+            -1);
+  EXPECT_EQ(VerifiedTimestamp(first.headers.at("Riposte-Signature"), key, first.body + " "),
+            -1);
+  std::string moved = first.headers.at("Riposte-Signature");
+  moved.replace(2, 10, "1714557690");
+  EXPECT_EQ(VerifiedTimestamp(moved, key, first.body), -1);
+}
+
+// A request that may have reached the receiver comes back as a retryable
+// error after exactly one send: the executor counts and audits it.
+TEST_F(WebhookAdapterTest, UnknownOutcomesAreRetryableAndSentOnce) {
+  WebhookAdapter adapter(Options(), &http_, &clock_);
+  http_.SetHandler([](const http::HttpRequest&) -> absl::StatusOr<http::HttpResponse> {
+    return absl::UnavailableError("POST http://127.0.0.1:1/x: connection reset by peer");
+  });
+  absl::Status s = adapter.Apply(Request()).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(http_.requests().size(), 1);
+  http_.SetHandler([](const http::HttpRequest&) -> absl::StatusOr<http::HttpResponse> {
+    return absl::DeadlineExceededError("POST http://127.0.0.1:1/x: no response within 3s");
+  });
+  s = adapter.Apply(Request()).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(http_.requests().size(), 2);
 }
 
 }  // namespace
