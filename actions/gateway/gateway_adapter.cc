@@ -23,11 +23,6 @@ using Outcome = ActionResult::Outcome;
 
 constexpr char kHoldList[] = "/api/gateway/get-hold-message-list";
 
-// What a revert reports when it found nothing of Riposte's to undo, or an
-// effect Riposte cannot undo. The details say which ("nothing_to_undo",
-// "effect_stays"); the executor shows the outcome.
-constexpr Outcome kNothingToUndo = Outcome::kAlreadyReverted;
-
 bool MentionsAny(const GatewayFailure& failure,
                  std::initializer_list<absl::string_view> hints) {
   for (const GatewayError& e : failure.errors) {
@@ -86,7 +81,7 @@ ActionResult Remediated(Outcome outcome, const QuarantineMemo& memo,
 // Revert's result when Riposte caused nothing that is still in place.
 ActionResult NothingToUndo(const QuarantineMemo& memo, absl::string_view note,
                            const std::vector<GatewayCall>& calls) {
-  return Result(kNothingToUndo, EncodeMemo(memo),
+  return Result(Outcome::kNothingToUndo, EncodeMemo(memo),
                 DetailsBase("revert", memo)
                     .Add("note", note)
                     .AddBool("nothing_to_undo", true)
@@ -307,7 +302,7 @@ absl::StatusOr<ActionResult> GatewayAdapter::Release(const ActionRequest& reques
   }
   // The Mimecast API has no call that restores a remediation: the effect
   // stays until an operator restores it in the console.
-  return Result(kNothingToUndo, request.memo,
+  return Result(Outcome::kNothingToUndo, request.memo,
                 DetailsBase("revert", memo)
                     .Add("note", absl::StrCat(
                                      "the gateway remediation stays: the gateway API "

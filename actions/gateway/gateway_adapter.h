@@ -26,12 +26,12 @@
 // Revert never releases what Riposte did not cause and never calls an
 // undocumented endpoint:
 //   held         the hold was the gateway's (Riposte cannot place one), so
-//                nothing is released: kAlreadyReverted with details
+//                nothing is released: kNothingToUndo with details
 //                {"nothing_to_undo":true,"note":"nothing to undo: ..."}.
 //   remediated   the API has no call to restore an incident. Revert reads
 //                it (get-incident): restored in the console meanwhile ->
 //                kAlreadyReverted; otherwise the effect stays:
-//                kAlreadyReverted with {"effect_stays":true,
+//                kNothingToUndo with {"effect_stays":true,
 //                "reversible":false,"note":<how to restore in the console>}.
 //                No incident of Riposte's (someone else had remediated the
 //                message) -> nothing to undo, as for a hold.

@@ -353,7 +353,7 @@ TEST_F(GatewayAdapterTest, AMessageHeldBeforeRiposteActedIsNeverReleased) {
   // At expiry: the payload stays held, and the run says why.
   absl::StatusOr<ActionResult> reverted = Revert(Request(true, applied->memo));
   ASSERT_TRUE(reverted.ok()) << reverted.status();
-  EXPECT_EQ(reverted->outcome, Outcome::kAlreadyReverted);
+  EXPECT_EQ(reverted->outcome, Outcome::kNothingToUndo);
   EXPECT_EQ(Details(*reverted).GetString("note"),
             "nothing to undo: the message was already held before Riposte acted");
   EXPECT_EQ(Details(*reverted).GetBool("nothing_to_undo"), true);
@@ -370,7 +370,7 @@ TEST_F(GatewayAdapterTest, AnOlderMemoOfAHeldMessageIsNotReleasedEither) {
       R"("mode":"held","hold_ids":["hold-1"]})";
   absl::StatusOr<ActionResult> reverted = Revert(Request(true, v1));
   ASSERT_TRUE(reverted.ok()) << reverted.status();
-  EXPECT_EQ(reverted->outcome, Outcome::kAlreadyReverted);
+  EXPECT_EQ(reverted->outcome, Outcome::kNothingToUndo);
   EXPECT_EQ(Details(*reverted).GetBool("nothing_to_undo"), true);
   EXPECT_TRUE(gateway_.IsHeld("hold-1"));
   EXPECT_TRUE(http_.requests().empty());
@@ -481,7 +481,7 @@ TEST_F(GatewayAdapterTest, RevertLeavesTheRemediationAndSaysHowToRestoreIt) {
   http_.ClearRequests();
   absl::StatusOr<ActionResult> reverted = Revert(Request(false, applied->memo));
   ASSERT_TRUE(reverted.ok()) << reverted.status();
-  EXPECT_EQ(reverted->outcome, Outcome::kAlreadyReverted);
+  EXPECT_EQ(reverted->outcome, Outcome::kNothingToUndo);
   // Only the documented read; there is no API to restore.
   EXPECT_THAT(Paths(), ElementsAre(kGet));
   EXPECT_THAT(gateway_.Remediated(kImid), ElementsAre(kCarol, kDave));
@@ -541,7 +541,7 @@ TEST_F(GatewayAdapterTest, AlreadyRemediatedBySomeoneElseLeavesNothingToUndo) {
     EXPECT_THAT(applied->memo, HasSubstr(R"("incident_id":"")"));
     absl::StatusOr<ActionResult> reverted = Revert(Request(false, applied->memo));
     ASSERT_TRUE(reverted.ok()) << reverted.status();
-    EXPECT_EQ(reverted->outcome, Outcome::kAlreadyReverted);
+    EXPECT_EQ(reverted->outcome, Outcome::kNothingToUndo);
     EXPECT_EQ(Details(*reverted).GetBool("nothing_to_undo"), true);
     EXPECT_THAT(Details(*reverted).GetString("note").value_or(""),
                 HasSubstr("nothing to undo"));
@@ -647,7 +647,7 @@ TEST_F(GatewayAdapterTest, ARemediationNeverMadeLeavesNothingToUndo) {
       R"("reason":"Riposte quarantine_email <bulk-9@evil.example>"})";
   absl::StatusOr<ActionResult> reverted = Revert(Request(false, remediating));
   ASSERT_TRUE(reverted.ok()) << reverted.status();
-  EXPECT_EQ(reverted->outcome, Outcome::kAlreadyReverted);
+  EXPECT_EQ(reverted->outcome, Outcome::kNothingToUndo);
   EXPECT_EQ(Details(*reverted).GetBool("nothing_to_undo"), true);
   EXPECT_THAT(Paths(), ElementsAre("/oauth/token", kFind));
 }
