@@ -57,16 +57,20 @@ struct GatewayConfig {
 // A generic outgoing webhook, for SOARs, ticketing, chat.
 struct WebhookConfig {
   std::string name;  // [a-z0-9-]+, unique within the tenant
-  std::string method = "POST";  // GET, POST, PUT, PATCH or DELETE
+  std::string method = "POST";  // POST, PUT or PATCH
   std::string url;  // https:// (http:// only for loopback); may have a query
   // Extra request headers. Names are HTTP tokens, unique ignoring case;
-  // credential headers (Authorization, Cookie...) are refused.
+  // credential headers (Authorization, Cookie...) and the headers Riposte
+  // sets (Idempotency-Key, the signature header) are refused; Content-Type,
+  // if given, is a JSON type.
   std::map<std::string, std::string> headers;
   // The request body, with {{placeholders}} filled in by the adapter.
   std::string body_template;
-  std::vector<int> success_codes = {200, 201, 202, 204};  // each 100..599
-  SecretRef hmac_secret;  // optional: signs the body when set
-  std::string signature_header = "X-Riposte-Signature";
+  std::vector<int> success_codes = {200, 201, 202, 204};  // each 200..299
+  // Optional: signs each request when set ("t=<unix>,v1=<hex>", see
+  // actions/webhook/webhook_adapter.h and docs/CONNECTING.md).
+  SecretRef hmac_secret;
+  std::string signature_header = "Riposte-Signature";
   bool revert = false;  // also call the webhook when the action is undone
 };
 

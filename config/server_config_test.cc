@@ -471,6 +471,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::AllOf;
 
 constexpr char kFullTenant[] =
     "tenants:\n"                                                      // 1
@@ -552,7 +553,7 @@ TEST(AdapterConfigTest, ReadsGraphGatewayWebhooksAndRoutes) {
   EXPECT_EQ(chat.body_template, "");
   EXPECT_EQ(chat.success_codes, (std::vector<int>{200, 201, 202, 204}));
   EXPECT_TRUE(chat.hmac_secret.empty());
-  EXPECT_EQ(chat.signature_header, "X-Riposte-Signature");
+  EXPECT_EQ(chat.signature_header, "Riposte-Signature");
   EXPECT_FALSE(chat.revert);
 
   EXPECT_EQ(t.routes, (std::map<std::string, std::string>{
@@ -991,6 +992,73 @@ TEST(AdapterConfigTest, UrlsMustBeHttpsExceptOnLoopback) {
                          kPlainHttp));
 }
 
+// What --check-config accepts, start-up accepts: the webhook adapter
+// carries a JSON body, so only methods with a body, JSON content types,
+// 2xx success codes and headers Riposte does not set itself.
+TEST(AdapterConfigTest, WebhookChecksAgreeWithStartUp) {
+  for (const char* method : {"POST", "PUT", "PATCH"}) {
+    EXPECT_TRUE(ParseServerConfig(absl::StrCat("tenants:\n"
+                                               "  - id: t\n"
+                                               "    webhooks:\n"
+                                               "      - name: a\n"
+                                               "        url: https://a.example.com\n"
+                                               "        method: ", method, "\n"),
+                                  "riposted.yaml")
+                    .ok())
+        << method;
+  }
+  EXPECT_EQ(
+      ErrorsOf("tenants:\n"                                        // 1
+               "  - id: t\n"                                       // 2
+               "    webhooks:\n"                                   // 3
+               "      - name: a\n"                                 // 4
+               "        url: https://a.example.com\n"              // 5
+               "        method: GET\n"                             // 6
+               "      - name: b\n"                                 // 7
+               "        url: https://b.example.com\n"              // 8
+               "        method: DELETE\n"                          // 9
+               "        headers:\n"                                // 10
+               "          Content-Type: text/plain\n"              // 11
+               "          idempotency-key: fixed\n"                // 12
+               "          X-Sig: v\n"                              // 13
+               "        success_codes: [200, 302]\n"               // 14
+               "        signature_header: x-sig\n"                 // 15
+               "      - name: c\n"                                 // 16
+               "        url: https://c.example.com\n"              // 17
+               "        headers:\n"                                // 18
+               "          Content-Type: application/cloudevents+json; "
+               "charset=utf-8\n"                                   // 19
+               "          Riposte-Signature: forged\n"),           // 20
+      "riposted.yaml:6: tenants[0].webhooks[0].method: unknown method "
+      "\"GET\" (allowed: POST, PUT, PATCH)\n"
+      "riposted.yaml:9: tenants[0].webhooks[1].method: unknown method "
+      "\"DELETE\" (allowed: POST, PUT, PATCH)\n"
+      "riposted.yaml:11: tenants[0].webhooks[1].headers.Content-Type: must be "
+      "application/json or a +json type: the body is JSON\n"
+      "riposted.yaml:12: tenants[0].webhooks[1].headers.idempotency-key: is "
+      "set by Riposte; leave it out\n"
+      "riposted.yaml:13: tenants[0].webhooks[1].headers.X-Sig: is the "
+      "signature_header, set by Riposte; leave it out\n"
+      "riposted.yaml:14: tenants[0].webhooks[1].success_codes[1]: must be "
+      "between 200 and 299, got 302\n"
+      "riposted.yaml:20: tenants[0].webhooks[2].headers.Riposte-Signature: is "
+      "the signature_header, set by Riposte; leave it out");
+  // Templates the adapter would refuse at start-up.
+  EXPECT_THAT(ErrorsOf("tenants:\n"
+                       "  - id: t\n"
+                       "    webhooks:\n"
+                       "      - name: a\n"
+                       "        url: https://a.example.com\n"
+                       "        body_template: '{\"a\":{{action}}}'\n"
+                       "      - name: b\n"
+                       "        url: https://b.example.com\n"
+                       "        body_template: '{\"a\":\"{{actoin}}\"}'\n"),
+              AllOf(HasSubstr("riposted.yaml:6: tenants[0].webhooks[0].body_template: "
+                              "not valid JSON once filled"),
+                    HasSubstr("riposted.yaml:9: tenants[0].webhooks[1].body_template: "
+                              "unknown placeholder \"{{actoin}}\"")));
+}
+
 TEST(AdapterConfigTest, WebhookProblems) {
   EXPECT_EQ(
       ErrorsOf("tenants:\n"                                   // 1
@@ -1021,7 +1089,7 @@ TEST(AdapterConfigTest, WebhookProblems) {
       "riposted.yaml:4: tenants[0].webhooks[0].name: \"SOAR\" may only "
       "contain lowercase letters, digits and '-'\n"
       "riposted.yaml:8: tenants[0].webhooks[1].method: unknown method "
-      "\"post\" (allowed: GET, POST, PUT, PATCH, DELETE)\n"
+      "\"post\" (allowed: POST, PUT, PATCH)\n"
       "riposted.yaml:10: tenants[0].webhooks[1].headers.Authorization: would "
       "put a credential in the config file; sign requests with "
       "hmac_secret_file or hmac_secret_env instead\n"
@@ -1032,7 +1100,7 @@ TEST(AdapterConfigTest, WebhookProblems) {
       "riposted.yaml:14: tenants[0].webhooks[1].headers.X-List: expected a "
       "string, got a sequence\n"
       "riposted.yaml:15: tenants[0].webhooks[1].success_codes[1]: must be "
-      "between 100 and 599, got 700\n"
+      "between 200 and 299, got 700\n"
       "riposted.yaml:16: tenants[0].webhooks[1].signature_header: must be a "
       "header name (letters, digits and !#$%&'*+-.^_`|~)\n"
       "riposted.yaml:17: tenants[0].webhooks[2].name: duplicate webhook name "

@@ -45,8 +45,9 @@ struct Site {
 inline constexpr absl::string_view kListenExample =
     "e.g. 127.0.0.1:50051 or [::1]:50051";
 inline constexpr absl::string_view kPlainHttpHosts = "127.0.0.1, localhost, [::1]";
-inline constexpr absl::string_view kWebhookMethods[] = {"GET", "POST", "PUT",
-                                                 "PATCH", "DELETE"};
+// The webhook adapter always sends a JSON body: methods without one make no
+// sense for it (and the adapter refuses them at start-up).
+inline constexpr absl::string_view kWebhookMethods[] = {"POST", "PUT", "PATCH"};
 inline constexpr size_t kMaxIdentityBytes = 256;
 
 bool IsHostChar(char c);

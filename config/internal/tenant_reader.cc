@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "actions/graph/graph_options.h"
+#include "actions/webhook/body_template.h"
 #include "common/status_macros.h"
 #include "yaml/error_list.h"
 #include "yaml/map_reader.h"
@@ -130,6 +131,10 @@ void ReadWebhookHeaders(MapReader& reader, WebhookConfig* webhook) {
       errors.Add(line, path, "is set by the HTTP client; leave it out");
       continue;
     }
+    if (absl::EqualsIgnoreCase(name, "Idempotency-Key")) {
+      errors.Add(line, path, "is set by Riposte; leave it out");
+      continue;
+    }
     auto [it, inserted] =
         line_of_lower_name.emplace(absl::AsciiStrToLower(name), line);
     if (!inserted) {
@@ -148,6 +153,11 @@ void ReadWebhookHeaders(MapReader& reader, WebhookConfig* webhook) {
       errors.Add(line, path, "must be one line");
       continue;
     }
+    if (absl::EqualsIgnoreCase(name, "Content-Type") && !actions::webhook::IsJsonMediaType(*text)) {
+      errors.Add(line, path,
+                 "must be application/json or a +json type: the body is JSON");
+      continue;
+    }
     webhook->headers[name] = *std::move(text);
   }
 }
@@ -158,7 +168,7 @@ void ReadSuccessCodes(MapReader& reader, WebhookConfig* webhook) {
   bool present = reader.OptionalSequence(
       "success_codes", [&](const Node& item, const std::string& path) {
         absl::StatusOr<int64_t> code =
-            yaml::ReadInt64(item, IntBounds::Range(100, 599));
+            yaml::ReadInt64(item, IntBounds::Range(200, 299));
         if (!code.ok()) {
           reader.errors()->Add(item.line > 0 ? item.line : reader.line(), path,
                                code.status().message());
@@ -216,7 +226,11 @@ bool ReadWebhook(MapReader& reader, WebhookConfig* webhook, Site* name_site) {
   }
   ReadUrl(reader, "url", /*required=*/true, /*base=*/false, &webhook->url);
   ReadWebhookHeaders(reader, webhook);
-  reader.OptionalString("body_template", &webhook->body_template);
+  if (reader.OptionalString("body_template", &webhook->body_template)) {
+    absl::Status body =
+        actions::webhook::BodyTemplate::CheckJson(webhook->body_template);
+    if (!body.ok()) reader.AddError("body_template", body.message());
+  }
   ReadSuccessCodes(reader, webhook);
   ReadSecretRef(reader, "hmac_secret", /*required=*/false,
                 &webhook->hmac_secret);
@@ -225,6 +239,21 @@ bool ReadWebhook(MapReader& reader, WebhookConfig* webhook, Site* name_site) {
     reader.AddError("signature_header",
                     "must be a header name (letters, digits and "
                     "!#$%&'*+-.^_`|~)");
+  }
+  // Riposte writes the signature header; a configured one would clash.
+  for (auto it = webhook->headers.begin(); it != webhook->headers.end();) {
+    if (!absl::EqualsIgnoreCase(it->first, webhook->signature_header)) {
+      ++it;
+      continue;
+    }
+    const Node* headers = reader.Get("headers");
+    const Node* value = headers == nullptr ? nullptr : headers->Find(it->first);
+    reader.errors()->Add(
+        value != nullptr && value->BlameLine() > 0 ? value->BlameLine()
+                                                   : reader.LineOf("headers"),
+        absl::StrCat(reader.PathOf("headers"), ".", it->first),
+        "is the signature_header, set by Riposte; leave it out");
+    it = webhook->headers.erase(it);
   }
   reader.OptionalBool("revert", &webhook->revert);
   return name_ok;
