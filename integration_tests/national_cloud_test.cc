@@ -2,7 +2,8 @@
 // config names the cloud (its hosts pointed at the fake, its audience
 // kept), GraphOptionsFromConfig builds the options, GraphClient fetches a
 // token over real HTTP from the fake Entra ID and calls the fake Graph,
-// which (like Microsoft's) accepts only tokens for its own audience.
+// which (like Microsoft's) accepts only tokens for its own audience. And
+// riposted --check-config says which cloud each tenant is in.
 
 #include <sys/stat.h>
 
@@ -22,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "http/cpprest_http_client.h"
 #include "integration_tests/testing/fake_cloud.h"
+#include "integration_tests/testing/riposted_process.h"
 
 namespace riposte::integration {
 namespace {
@@ -130,6 +132,48 @@ TEST_F(NationalCloudTest, TokenForAnotherCloudsAudienceFailsEveryCall) {
                                   Clock::Real(),
                                   actions::common::RandomGuidSource());
   EXPECT_TRUE(GetAlice(dod).ok());
+}
+
+TEST_F(NationalCloudTest, CheckConfigShowsEachTenantsCloud) {
+  const std::string path = dir_.File("riposted.yaml");
+  std::ofstream(path) << "grpc:\n  listen: 127.0.0.1:0\n"
+                      << "data_dir: " << dir_.File("data") << "\n"
+                      << "tenants:\n"
+                      << "  - id: agency\n"
+                      << "    graph:\n"
+                      << "      cloud: usgov-dod\n"
+                      << "      directory_tenant: agency.onmicrosoft.us\n"
+                      << "      client_id: app\n"
+                      << "      client_secret_file: " << secret_file_ << "\n"
+                      << "  - id: contoso\n";
+  CommandResult ok = RunCommand(
+      {RunfilePath("orchestrator/server/riposted"), "--check-config",
+       "--config", path},
+      dir_.File("check"));
+  EXPECT_EQ(ok.exit_code, 0) << ok.stderr_text;
+  EXPECT_THAT(ok.stdout_text,
+              HasSubstr("tenant agency: Microsoft Graph, cloud usgov-dod "
+                        "(sign-in https://login.microsoftonline.us, Graph "
+                        "https://dod-graph.microsoft.us/v1.0, scope "
+                        "https://dod-graph.microsoft.us/.default)"));
+  EXPECT_THAT(ok.stdout_text, Not(HasSubstr("tenant contoso")));
+
+  std::ofstream(path) << "tenants:\n"
+                      << "  - id: agency\n"
+                      << "    graph:\n"
+                      << "      cloud: gcc-high\n"
+                      << "      directory_tenant: agency.onmicrosoft.us\n"
+                      << "      client_id: app\n"
+                      << "      client_secret_file: " << secret_file_ << "\n";
+  CommandResult bad = RunCommand(
+      {RunfilePath("orchestrator/server/riposted"), "--check-config",
+       "--config", path},
+      dir_.File("check-bad"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.stderr_text,
+              HasSubstr("riposted.yaml:4: tenants[0].graph.cloud: unknown "
+                        "cloud \"gcc-high\" (allowed: global, usgov, "
+                        "usgov-dod, china)"));
 }
 
 }  // namespace

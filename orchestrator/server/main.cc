@@ -178,6 +178,14 @@ int Run(int argc, char** argv) {
               << config->tenants.size() << " tenant(s), listen "
               << config->grpc_listen << ", store " << StorePath(*config)
               << ", " << policy_summary << ")\n";
+    for (const config::TenantConfig& tenant : config->tenants) {
+      if (!tenant.graph.enabled) continue;
+      std::cout << "riposted: tenant " << tenant.id << ": Microsoft Graph, cloud "
+                << tenant.graph.cloud << " (sign-in "
+                << tenant.graph.login_base_url << ", Graph "
+                << tenant.graph.graph_base_url << ", scope "
+                << tenant.graph.scope << ")\n";
+    }
     return 0;
   }
   if (flags.verify_audit) return VerifyAudit(*config);
