@@ -25,6 +25,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::SizeIs;
+using ::testing::StartsWith;
 
 constexpr char kAlice[] = "alice@contoso.com";
 constexpr char kPhish[] = "<CAF+phish.1@mail.evil.example>";
@@ -476,41 +477,80 @@ TEST_F(FakeCloudTest, GatewayHoldsReleasesAndRemediates) {
                          "id"),
               SizeIs(1));
 
+  // Threat remediation, as the Mimecast API 2.0 reference documents it: the
+  // answer is the incident (id, code, counts), not a "remediationId".
   AddPhish(kAlice);
-  HttpReply quarantined = gateway(
-      "ttp/remediation/create",
-      "{\"data\":[{\"messageId\":" + JsonQuote(kPhish) +
-          ",\"reason\":\"phishing\",\"action\":\"quarantine\"}]}");
+  const std::string reason = "Riposte quarantine_email " + std::string(kPhish);
+  const std::string create = "{\"data\":[{\"reason\":" + JsonQuote(reason) +
+                             ",\"searchBy\":\"messageId\",\"hashOrMessageId\":" +
+                             JsonQuote(kPhish) + "}]}";
+  HttpReply quarantined = gateway("ttp/remediation/create", create);
   ASSERT_EQ(quarantined.status, 200) << quarantined.body;
-  EXPECT_EQ(JsonField(JsonField(quarantined.body, "data"), "status"),
-            "quarantined");
   EXPECT_EQ(JsonField(quarantined.body, "fail"), "[]");
-  const std::string remediation_id =
-      JsonField(quarantined.body, "remediationId");
+  const std::string incident = JsonField(quarantined.body, "data");
+  const std::string incident_id = JsonField(incident, "id");
+  const std::string code = JsonField(incident, "code");
+  ASSERT_FALSE(incident_id.empty()) << quarantined.body;
+  EXPECT_THAT(code, StartsWith("TR-"));
+  EXPECT_EQ(JsonField(incident, "remediationId"), "");
+  EXPECT_EQ(JsonField(incident, "successful"), "1");
+  EXPECT_EQ(JsonField(incident, "type"), "manual");
+  EXPECT_EQ(JsonField(JsonField(incident, "searchCriteria"), "messageId"), kPhish);
   EXPECT_THAT(JsonFields(Graph("GET", SearchPath(kAlice, kPhish)).body, "id"),
               SizeIs(0));
+  // Nothing is left to remove: a second create fails under HTTP 200.
+  HttpReply twice_created = gateway("ttp/remediation/create", create);
+  EXPECT_EQ(twice_created.status, 200);
+  EXPECT_EQ(JsonField(twice_created.body, "code"),
+            "err_remediation_no_messages_found");
   HttpReply unknown = gateway(
       "ttp/remediation/create",
-      R"({"data":[{"messageId":"<never@seen>","action":"quarantine"}]})");
+      R"({"data":[{"reason":"x","searchBy":"messageId","hashOrMessageId":"<never@seen>"}]})");
   EXPECT_EQ(unknown.status, 200);
   EXPECT_EQ(JsonField(unknown.body, "code"), "err_message_not_found");
-  EXPECT_EQ(JsonField(JsonField(unknown.body, "fail"), "messageId"),
+  EXPECT_EQ(JsonField(JsonField(unknown.body, "fail"), "hashOrMessageId"),
             "<never@seen>");
+  HttpReply no_reason = gateway(
+      "ttp/remediation/create",
+      "{\"data\":[{\"searchBy\":\"messageId\",\"hashOrMessageId\":" +
+          JsonQuote(kPhish) + "}]}");
+  EXPECT_EQ(JsonField(no_reason.body, "code"), "err_validation_missing");
 
-  const std::string restore =
-      "{\"data\":[{\"remediationId\":" + JsonQuote(remediation_id) + "}]}";
-  HttpReply restored = gateway("ttp/remediation/restore", restore);
-  EXPECT_EQ(JsonField(JsonField(restored.body, "data"), "status"),
-            "restored");
+  // The incident can be read back by id, and found by its reason.
+  HttpReply got = gateway("ttp/remediation/get-incident",
+                          "{\"data\":[{\"id\":" + JsonQuote(incident_id) + "}]}");
+  EXPECT_EQ(JsonField(JsonField(got.body, "data"), "code"), code);
+  HttpReply found = gateway(
+      "ttp/remediation/find-incidents",
+      "{\"data\":[{\"searchBy\":[{\"fieldName\":\"reason\",\"value\":" +
+          JsonQuote(reason) + "}]}]}");
+  EXPECT_EQ(JsonField(JsonField(found.body, "data"), "id"), incident_id);
+  HttpReply none = gateway(
+      "ttp/remediation/find-incidents",
+      R"({"data":[{"searchBy":[{"fieldName":"reason","value":"nobody"}]}]})");
+  EXPECT_EQ(JsonField(none.body, "data"), "[]");
+  HttpReply missing = gateway("ttp/remediation/get-incident",
+                              R"({"data":[{"id":"eNoNope"}]})");
+  EXPECT_EQ(JsonField(missing.body, "code"), "err_remediation_incident_not_found");
+
+  // The API has no restore: only the console restores an incident.
+  HttpReply restore = gateway(
+      "ttp/remediation/restore",
+      "{\"data\":[{\"id\":" + JsonQuote(incident_id) + "}]}");
+  EXPECT_EQ(restore.status, 404);
+  EXPECT_EQ(cloud_->Post("/_fake/gateway/incidents/" + code + "/restore", "").status,
+            200);
   EXPECT_THAT(JsonFields(Graph("GET", SearchPath(kAlice, kPhish)).body, "id"),
               SizeIs(1));
-  HttpReply again = gateway("ttp/remediation/restore", restore);
-  EXPECT_EQ(again.status, 200);
-  EXPECT_EQ(JsonField(again.body, "code"), "err_already_restored");
+  got = gateway("ttp/remediation/get-incident",
+                "{\"data\":[{\"id\":" + JsonQuote(incident_id) + "}]}");
+  EXPECT_EQ(JsonField(JsonField(got.body, "data"), "type"), "restored");
+  EXPECT_EQ(JsonField(JsonField(got.body, "data"), "restored"), "1");
+  EXPECT_EQ(cloud_->Post("/_fake/gateway/incidents/TR-NONE/restore", "").status, 404);
 
   HttpReply state = cloud_->Gateway();
   EXPECT_THAT(JsonField(state.body, "released"), HasSubstr(hold_id));
-  EXPECT_THAT(JsonField(state.body, "remediations"), HasSubstr("restored"));
+  EXPECT_THAT(JsonField(state.body, "incidents"), HasSubstr("restored"));
 }
 
 TEST_F(FakeCloudTest, InjectsThrottlingThenServes) {

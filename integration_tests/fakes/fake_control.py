@@ -121,6 +121,13 @@ class Control:
             return json_reply(201, held.state())
         if key == "gateway" and not rest and m == "GET":
             return json_reply(200, w.gateway.state())
+        if (key == "gateway" and len(rest) == 3 and rest[0] == "incidents"
+                and rest[2] == "restore" and m == "POST"):
+            try:
+                incident = w.gateway.restore_in_console(rest[1])
+            except KeyError:
+                raise ControlError(404, "no remediation incident %s" % rest[1])
+            return json_reply(200, incident.state())
         if key == "faults" and not rest:
             if m == "POST":
                 try:

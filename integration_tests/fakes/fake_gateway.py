@@ -9,9 +9,19 @@ failed item is {"key": <the item sent>, "errors": [{"code", "message",
 "retryable"}]} in "fail".
 
 Held messages are released into the recipients' mailboxes (when they exist
-in the fake directory). A remediation (quarantine) hides every delivered
-copy of the message from Graph until it is restored. Not thread-safe:
-callers hold the World lock.
+in the fake directory).
+
+Threat remediation follows the Mimecast API 2.0 reference: create
+({"reason", "searchBy": "messageId", "hashOrMessageId": "<...>"}) answers
+with the incident: a secure "id", a short "code" (the console's Incident
+ID), "type", "reason", "searchCriteria", and the counts "identified",
+"successful", "failed", "restored". get-incident ({"id"}) and
+find-incidents ({"searchBy": [{"fieldName": all|code|file_hash|reason,
+"value"}], "filterBy": [{"fieldName": "type", "value"}]}) read incidents
+back. An incident hides every delivered copy of the message from Graph; a
+create that finds no copy left to remove fails. The API has no restore
+call: only the console restores, which /_fake/gateway/incidents/<id or
+code>/restore stands in for. Not thread-safe: callers hold the World lock.
 """
 
 import time
@@ -65,27 +75,43 @@ class Held:
         return out
 
 
-class Remediation:
-    def __init__(self, message_id, reason):
-        self.id = opaque_id(b"rem", 24)
+def mimecast_time(t):
+    """The API's date strings: 2015-11-16T14:49:18+0000."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(t))
+
+
+class Incident:
+    def __init__(self, number, message_id, reason):
+        self.id = opaque_id(b"eNo", 30)
+        self.code = "TR-FAKE-%04d" % number
         self.message_id = message_id
         self.reason = reason
-        self.status = "quarantined"
+        self.type = "manual"
         self.created = time.time()
-        self.restored_at = None
+        self.modified = self.created
         self.mailboxes = []
+        self.restored_mailboxes = []
+
+    def render(self):
+        return {
+            "id": self.id,
+            "code": self.code,
+            "type": self.type,
+            "reason": self.reason,
+            "searchCriteria": {"messageId": self.message_id,
+                               "fileHash": None, "from": None, "to": None,
+                               "start": None, "end": None},
+            "create": mimecast_time(self.created),
+            "modified": mimecast_time(self.modified),
+            "identified": len(self.mailboxes),
+            "successful": len(self.mailboxes),
+            "failed": 0,
+            "restored": len(self.restored_mailboxes),
+        }
 
     def state(self):
-        return {
-            "remediationId": self.id,
-            "messageId": self.message_id,
-            "reason": self.reason,
-            "status": self.status,
-            "createdAt": iso_time(self.created),
-            "restoredAt": iso_time(self.restored_at)
-            if self.restored_at else None,
-            "mailboxes": list(self.mailboxes),
-        }
+        return dict(self.render(), mailboxes=list(self.mailboxes),
+                    restoredMailboxes=list(self.restored_mailboxes))
 
 
 def _envelope(status, data, fail, meta=None):
@@ -107,12 +133,13 @@ class GatewayService:
         self.auth = auth
         self.directory = directory
         self.held = {}  # hold id -> Held, in arrival order
-        self.remediations = {}  # remediation id -> Remediation
+        self.incidents = {}  # incident id -> Incident, in creation order
         self._routes = {
             "gateway/get-hold-message-list": self._hold_list,
             "gateway/hold-release": self._hold_release,
             "ttp/remediation/create": self._remediate,
-            "ttp/remediation/restore": self._restore,
+            "ttp/remediation/get-incident": self._get_incident,
+            "ttp/remediation/find-incidents": self._find_incidents,
         }
 
     # ---- HTTP ---------------------------------------------------------------
@@ -247,67 +274,111 @@ class GatewayService:
     def _remediate(self, items):
         data, fail = [], []
         for item in items:
-            message_id = item.get("messageId") or item.get("hashOrMessageId")
-            action = item.get("action", "quarantine")
+            search_by = item.get("searchBy", "hash")
+            message_id = item.get("hashOrMessageId")
+            reason = item.get("reason")
+            if not isinstance(reason, str) or not reason:
+                fail.append(_fail(item, "err_validation_missing",
+                                  "'reason' is required."))
+                continue
+            if search_by != "messageId":
+                fail.append(_fail(item, "err_validation_invalid_value",
+                                  "This fake remediates by messageId only."))
+                continue
             if not isinstance(message_id, str) or not message_id:
                 fail.append(_fail(item, "err_validation_missing",
-                                  "'messageId' is required."))
+                                  "'hashOrMessageId' is required."))
                 continue
-            if action != "quarantine":
+            if not (message_id.startswith("<") and message_id.endswith(">")):
                 fail.append(_fail(item, "err_validation_invalid_value",
-                                  "Unsupported action '%s'." % action))
-                continue
-            active = [r for r in self.remediations.values()
-                      if r.message_id == message_id
-                      and r.status == "quarantined"]
-            if active:
-                fail.append(_fail(item, "err_already_remediated",
-                                  "Message is already remediated by %s."
-                                  % active[0].id))
+                                  "A messageId needs its '<' '>' "
+                                  "delimiters."))
                 continue
             if not self._known(message_id):
                 fail.append(_fail(item, "err_message_not_found",
                                   "No message with id '%s' passed through "
                                   "the gateway." % message_id))
                 continue
-            rem = Remediation(message_id, item.get("reason", ""))
-            for user, msg in self.directory.messages_with_internet_id(
-                    message_id):
-                if msg.remediation_id is None:
-                    msg.remediation_id = rem.id
-                    rem.mailboxes.append(user.upn)
-            self.remediations[rem.id] = rem
-            data.append({"remediationId": rem.id, "messageId": message_id,
-                         "status": rem.status})
+            copies = [(user, msg) for user, msg in
+                      self.directory.messages_with_internet_id(message_id)
+                      if msg.remediation_id is None]
+            if not copies:
+                fail.append(_fail(item, "err_remediation_no_messages_found",
+                                  "No messages found to remediate."))
+                continue
+            incident = Incident(len(self.incidents) + 1, message_id, reason)
+            for user, msg in copies:
+                msg.remediation_id = incident.id
+                incident.mailboxes.append(user.upn)
+            self.incidents[incident.id] = incident
+            data.append(incident.render())
         return _envelope(200, data, fail)
 
-    def _restore(self, items):
+    def _get_incident(self, items):
         data, fail = [], []
         for item in items:
-            rem_id = item.get("remediationId")
-            rem = (self.remediations.get(rem_id)
-                   if isinstance(rem_id, str) else None)
-            if not rem_id:
+            incident = self.incidents.get(item.get("id"))
+            if not item.get("id"):
                 fail.append(_fail(item, "err_validation_missing",
-                                  "'remediationId' is required."))
-            elif rem is None:
-                fail.append(_fail(item, "err_remediation_not_found",
-                                  "No remediation with id '%s'." % rem_id))
-            elif rem.status == "restored":
-                fail.append(_fail(item, "err_already_restored",
-                                  "Remediation '%s' was already restored."
-                                  % rem_id))
+                                  "'id' is required."))
+            elif incident is None:
+                fail.append(_fail(item, "err_remediation_incident_not_found",
+                                  "No remediation incident with id '%s'."
+                                  % item.get("id")))
             else:
-                rem.status = "restored"
-                rem.restored_at = time.time()
-                for _, msg in self.directory.messages_with_internet_id(
-                        rem.message_id):
-                    if msg.remediation_id == rem.id:
-                        msg.remediation_id = None
-                data.append({"remediationId": rem.id,
-                             "messageId": rem.message_id,
-                             "status": "restored"})
+                data.append(incident.render())
         return _envelope(200, data, fail)
+
+    def _find_incidents(self, items):
+        data, fail = [], []
+        for item in items:
+            search = item.get("searchBy") or []
+            if isinstance(search, dict):
+                search = [search]
+            types = [f.get("value") for f in item.get("filterBy") or []
+                     if isinstance(f, dict) and f.get("fieldName") == "type"]
+            if not search and not types:
+                fail.append(_fail(item, "err_validation_missing",
+                                  "At least one field must be supplied."))
+                continue
+            bad = [c for c in search if not isinstance(c, dict) or
+                   c.get("fieldName") not in ("all", "code", "file_hash",
+                                              "reason")]
+            if bad:
+                fail.append(_fail(item, "err_validation_invalid_value",
+                                  "searchBy.fieldName must be all, code, "
+                                  "file_hash or reason."))
+                continue
+            for incident in self.incidents.values():
+                if types and incident.type not in types:
+                    continue
+                if all(self._matches(incident, c) for c in search):
+                    data.append(incident.render())
+        return _envelope(200, data, fail)
+
+    @staticmethod
+    def _matches(incident, criterion):
+        value = str(criterion.get("value", "")).lower()
+        fields = {"code": [incident.code], "reason": [incident.reason],
+                  "file_hash": [],
+                  "all": [incident.code, incident.reason,
+                          incident.message_id]}[criterion["fieldName"]]
+        return any(value in f.lower() for f in fields)
+
+    def restore_in_console(self, ref):
+        """What an administrator does in the console: restore an incident."""
+        incident = self.incidents.get(ref) or next(
+            (i for i in self.incidents.values() if i.code == ref), None)
+        if incident is None:
+            raise KeyError(ref)
+        for user, msg in self.directory.messages_with_internet_id(
+                incident.message_id):
+            if msg.remediation_id == incident.id:
+                msg.remediation_id = None
+                incident.restored_mailboxes.append(user.upn)
+        incident.type = "restored"
+        incident.modified = time.time()
+        return incident
 
     # ---- control ------------------------------------------------------------
 
@@ -333,5 +404,5 @@ class GatewayService:
                      if h.status == "held"],
             "released": [h.state() for h in self.held.values()
                          if h.status == "released"],
-            "remediations": [r.state() for r in self.remediations.values()],
+            "incidents": [i.state() for i in self.incidents.values()],
         }
