@@ -278,6 +278,12 @@ bool WasNeverSent() {
   }
 }
 
+// GET, HEAD and OPTIONS change nothing on the server (RFC 9110 9.2.1), so
+// sending one twice is harmless.
+bool IsSafeMethod(absl::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
+
 // What one attempt and cpprest's continuation share. The continuation may
 // outlive the attempt (after a timeout), hence the shared_ptr.
 struct Exchange {
@@ -343,6 +349,31 @@ absl::Status StreamBody(web::http::http_response& response,
   }
 }
 
+// A cpprest client (and connection pool) of its own for `origin`.
+absl::StatusOr<std::shared_ptr<internal::OriginClient>> NewOriginClient(
+    const std::string& origin, absl::Duration timeout) {
+  try {
+    web::http::client::http_client_config config;
+    config.set_timeout(std::chrono::milliseconds(
+        std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout))));
+    config.set_validate_certificates(true);
+    // Following a redirect would resend the Authorization header to
+    // wherever the Location points; callers decide instead.
+    config.set_max_redirects(0);
+    // Graph and any sane gateway speak TLS 1.2+; refuse older protocols.
+    config.set_ssl_context_callback([](boost::asio::ssl::context& context) {
+      context.set_options(boost::asio::ssl::context::default_workarounds |
+                          boost::asio::ssl::context::no_sslv2 |
+                          boost::asio::ssl::context::no_sslv3 |
+                          boost::asio::ssl::context::no_tlsv1 |
+                          boost::asio::ssl::context::no_tlsv1_1);
+    });
+    return std::make_shared<internal::OriginClient>(web::uri(origin), config);
+  } catch (...) {
+    return StatusFromCurrentException(origin, timeout);
+  }
+}
+
 }  // namespace
 
 CpprestHttpClient::CpprestHttpClient() : CpprestHttpClient(Options{}) {}
@@ -371,28 +402,10 @@ CpprestHttpClient::ClientFor(const std::string& key, const std::string& origin,
     }
     clients_.erase(it);
   }
-  std::shared_ptr<internal::OriginClient> client;
-  try {
-    web::http::client::http_client_config config;
-    config.set_timeout(std::chrono::milliseconds(
-        std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout))));
-    config.set_validate_certificates(true);
-    // Following a redirect would resend the Authorization header to
-    // wherever the Location points; callers decide instead.
-    config.set_max_redirects(0);
-    // Graph and any sane gateway speak TLS 1.2+; refuse older protocols.
-    config.set_ssl_context_callback([](boost::asio::ssl::context& context) {
-      context.set_options(boost::asio::ssl::context::default_workarounds |
-                          boost::asio::ssl::context::no_sslv2 |
-                          boost::asio::ssl::context::no_sslv3 |
-                          boost::asio::ssl::context::no_tlsv1 |
-                          boost::asio::ssl::context::no_tlsv1_1);
-    });
-    client = std::make_shared<internal::OriginClient>(web::uri(origin),
-                                                      config);
-  } catch (...) {
-    return StatusFromCurrentException(origin, timeout);
-  }
+  absl::StatusOr<std::shared_ptr<internal::OriginClient>> made =
+      NewOriginClient(origin, timeout);
+  if (!made.ok()) return made.status();
+  std::shared_ptr<internal::OriginClient> client = *std::move(made);
   if (options_.max_cached_clients > 0 &&
       clients_.size() >= options_.max_cached_clients) {
     auto oldest = std::min_element(
@@ -517,13 +530,27 @@ absl::StatusOr<HttpResponse> CpprestHttpClient::Send(
   }
   const absl::Duration timeout = std::min(request.timeout, kMaxTimeout);
   const absl::Time deadline = absl::Now() + timeout;
+  bool never_sent = false;
+  if (!IsSafeMethod(request.method)) {
+    // Sent once, on a connection of its own. On a pooled connection that
+    // dies before the status line, cpprest silently sends the request
+    // again, though the server may have read it and acted (a receiver that
+    // reads, then resets): a delivery nobody counts. A fresh connection is
+    // never "reused", so cpprest reports the failure instead, and the
+    // caller decides, knowing the outcome is unknown. The one-off client
+    // goes away with its connection once the exchange is over.
+    absl::StatusOr<std::shared_ptr<internal::OriginClient>> own =
+        NewOriginClient(url->origin, timeout);
+    if (!own.ok()) return own.status();
+    return SendOnce((*own)->client(), request, *url, where, timeout, deadline,
+                    &never_sent);
+  }
   const std::string key = absl::StrCat(
       url->origin, " ", absl::ToInt64Milliseconds(timeout), "ms");
   absl::StatusOr<std::shared_ptr<internal::OriginClient>> client =
       ClientFor(key, url->origin, timeout);
   if (!client.ok()) return client.status();
 
-  bool never_sent = false;
   absl::StatusOr<HttpResponse> response = SendOnce(
       (*client)->client(), request, *url, where, timeout, deadline,
       &never_sent);

@@ -16,12 +16,17 @@
 //    sent if the request has none. Content-Length is computed from the body,
 //    which is sent as raw bytes. Response headers and body come back as
 //    received (headers repeated by the server are joined with ", ").
-//  - Connections are reused: one cpprest client (with its own connection
-//    pool) is kept per scheme, host, port and timeout, for the lifetime of
-//    this object. A request that fails while being written (a pooled
-//    connection the server closed while idle) provably never reached the
-//    server; it is sent once more on a fresh client, within the same
-//    timeout.
+//  - GET, HEAD and OPTIONS reuse connections: one cpprest client (with its
+//    own connection pool) is kept per scheme, host, port and timeout, for
+//    the lifetime of this object. When such a pooled connection turns out
+//    closed by the server, the request is sent again on a fresh one within
+//    the same timeout (by cpprest, or here if it failed while being
+//    written): harmless, since these methods change nothing.
+//  - Every other method (POST, PUT, PATCH, DELETE) is sent exactly once, on
+//    a connection of its own, and never again by this client: if the
+//    connection fails after the request may have reached the server (reset
+//    or closed before a complete answer), Send returns Unavailable and the
+//    caller, who can count and audit it, decides whether to retry.
 //  - `timeout` bounds the whole exchange (connect, send, receive the whole
 //    body), not just each read.
 //  - https verifies the server certificate and host name against the system

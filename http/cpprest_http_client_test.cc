@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -82,8 +83,10 @@ std::string Response(int status, absl::string_view reason,
 
 // A tiny HTTP/1.1 server on 127.0.0.1 and an ephemeral port, one thread per
 // connection, keep-alive. For each request it calls the handler, which
-// returns the raw response to write, or nullopt to never answer (the
-// connection then stays open until the server is destroyed).
+// returns the raw response to write, an empty string to hang up without
+// answering (a receiver that reads the request, then drops the connection),
+// or nullopt to never answer (the connection then stays open until the
+// server is destroyed).
 class TestServer {
  public:
   using Handler =
@@ -262,7 +265,10 @@ class TestServer {
         stopping_.WaitForNotification();
         return;
       }
-      if (!SendAll(fd, *response)) return;
+      if (response->empty() || !SendAll(fd, *response)) {
+        shutdown(fd, SHUT_RDWR);
+        return;
+      }
       if (hang_up_silently_ ||
           absl::StrContains(absl::AsciiStrToLower(*response),
                             "\r\nconnection: close\r\n")) {
@@ -732,6 +738,46 @@ TEST(CpprestHttpClientTest, PooledConnectionClosedByTheServerIsReplaced) {
   EXPECT_EQ(server.requests().size(), 5u);
 }
 
+// A receiver that reads a POST and then drops the connection may have acted
+// on it: the client must say so (Unavailable) and not send it again, or the
+// receiver sees deliveries nobody counted. cpprest resends on its own when
+// a pooled connection dies before the status line; a POST must never ride
+// one.
+TEST(CpprestHttpClientTest, APostThatMayHaveArrivedIsSentOnce) {
+  std::atomic<int> seen{0};
+  TestServer server([&](const RecordedRequest&) -> std::optional<std::string> {
+    // The first is answered (leaving a pooled connection); later ones are
+    // read, then the connection is dropped.
+    if (seen.fetch_add(1) == 0) return Response(200, "OK", {}, "first");
+    return std::string();
+  });
+  CpprestHttpClient client;
+  HttpRequest request;
+  request.method = "POST";
+  request.url = server.Url("/hook");
+  request.body = "{}";
+  request.timeout = absl::Seconds(10);
+  ASSERT_TRUE(client.Send(request).ok());
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<HttpResponse> response = client.Send(request);
+    ASSERT_FALSE(response.ok());
+    EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable)
+        << response.status();
+    EXPECT_EQ(server.requests().size(), static_cast<size_t>(i + 2));
+  }
+  // A GET changes nothing, so it may still be resent on a fresh connection
+  // when its pooled one turns out dead.
+  TestServer reader(Answer(Response(200, "OK", {}, "fine")),
+                    /*hang_up_silently=*/true);
+  for (int i = 0; i < 3; ++i) {
+    HttpRequest get;
+    get.url = reader.Url("/state");
+    absl::StatusOr<HttpResponse> response = client.Send(get);
+    ASSERT_TRUE(response.ok()) << i << ": " << response.status();
+  }
+  EXPECT_EQ(reader.requests().size(), 3u);
+}
+
 TEST(CpprestHttpClientTest, EvictsTheLeastRecentlyUsedClient) {
   TestServer a(Answer(Response(200, "OK", {}, "a")));
   TestServer b(Answer(Response(200, "OK", {}, "b")));
@@ -760,16 +806,19 @@ TEST(CpprestHttpClientTest, ConcurrentRequestsFromManyThreads) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         HttpRequest request;
-        request.method = "POST";
+        // GETs share the pooled client, POSTs each get a connection.
+        request.method = i % 2 == 0 ? "GET" : "POST";
         std::string target = absl::StrCat("/t/", t, "/", i, "?q=%2F", i);
         request.url = server.Url(target);
-        request.body = absl::StrCat("body-", t, "-", i);
-        request.headers["Content-Type"] = "text/plain";
+        if (request.method == "POST") {
+          request.body = absl::StrCat("body-", t, "-", i);
+          request.headers["Content-Type"] = "text/plain";
+        }
         absl::StatusOr<HttpResponse> response = client.Send(request);
         if (!response.ok()) {
           failures[t].push_back(response.status().ToString());
         } else if (response->body != absl::StrCat(target, "|", request.body) ||
-                   response->headers["X-Echo-Method"] != "POST") {
+                   response->headers["X-Echo-Method"] != request.method) {
           failures[t].push_back(absl::StrCat("wrong answer: ", response->body));
         }
       }
