@@ -26,6 +26,17 @@ std::string Approvals(const v1::ActionRun& run) {
   return absl::StrCat(run.approvers_size(), "/", run.two_person() ? 2 : 1);
 }
 
+// "reverted" alone reads as "the effect was undone": say when it was not.
+std::string StateCell(const v1::ActionRun& run) {
+  std::string state = SanitizeForTerminal(run.state(), false);
+  if (run.outcome() == "nothing_to_undo") {
+    absl::StrAppend(&state, " (nothing to undo)");
+  } else if (run.state() == "reverted" && run.outcome() == "already_reverted") {
+    absl::StrAppend(&state, " (by someone else)");
+  }
+  return state;
+}
+
 std::string TargetOf(const v1::ActionRun& run) {
   return SanitizeForTerminal(run.target_key(), false);
 }
@@ -68,8 +79,14 @@ std::string RenderRunsTable(const Runs& runs, const ViewOptions& view,
     if (run.state() == "failed" && !run.last_error().empty()) {
       detail = Wrap(absl::StrCat("error: ", run.last_error()), view.width,
                     indent + 4);
+    } else if (!run.outcome_note().empty() &&
+               (run.outcome() == "nothing_to_undo" ||
+                run.outcome() == "already_reverted" ||
+                run.outcome() == "already_applied")) {
+      detail = Wrap(SanitizeForTerminal(run.outcome_note(), false), view.width,
+                    indent + 4);
     }
-    table.AddRow({absl::StrCat(run.run_id()), run.state(), run.action(),
+    table.AddRow({absl::StrCat(run.run_id()), StateCell(run), run.action(),
                   run.target_key(), run.rule(), run.tenant_id(),
                   run.incident_id() > 0 ? absl::StrCat(run.incident_id()) : "",
                   AgeCell(run, view), ExpiresCell(run, view)},

@@ -99,6 +99,33 @@ TEST(RunViewTest, RunsTable) {
             "    error: graph is not configured\n");
 }
 
+TEST(RunViewTest, ARevertThatChangedNothingSaysSo) {
+  Runs runs;
+  v1::ActionRun run;
+  run.set_run_id(9);
+  run.set_incident_id(2);
+  run.set_tenant_id("contoso");
+  run.set_action("disable_user");
+  run.set_target_key("user:alice@contoso.com");
+  run.set_state("reverted");
+  run.set_rule("r");
+  run.set_outcome("nothing_to_undo");
+  run.set_outcome_note("nothing to undo: already disabled before Riposte acted");
+  At(-absl::Hours(1), run.mutable_created_time());
+  *runs.Add() = run;
+  v1::ActionRun other = run;
+  other.set_run_id(10);
+  other.set_outcome("already_reverted");
+  other.set_outcome_note("account was already re-enabled by someone else");
+  *runs.Add() = other;
+  EXPECT_EQ(RenderRunsTable(runs, View(100)),
+            "ID  STATE                       ACTION        TARGET                  RULE  TENANT   INCIDENT  AGE  EXPIRES\n"
+            "9   reverted (nothing to undo)  disable_user  user:alice@contoso.com  r     contoso  2         1h   -\n"
+            "    nothing to undo: already disabled before Riposte acted\n"
+            "10  reverted (by someone else)  disable_user  user:alice@contoso.com  r     contoso  2         1h   -\n"
+            "    account was already re-enabled by someone else\n");
+}
+
 TEST(RunViewTest, Results) {
   v1::ActionRun run = PendingRun();
   EXPECT_EQ(RenderRunResult("approve", run, View()),

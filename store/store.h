@@ -100,6 +100,12 @@ struct ActionRunRow {
   // Set by ClaimDueRun: the state the run was in before this lease
   // ("running" or "reverting" means a dead worker's lease was taken over).
   std::string claimed_from;
+  // What the adapter reported last ("applied", "already_applied",
+  // "reverted", "already_reverted", "nothing_to_undo"; "" before any
+  // outcome), and its note in words ("account was disabled before Riposte
+  // acted; left disabled").
+  std::string outcome;
+  std::string outcome_note;
 };
 
 // A change to a leased run, applied only while the caller still holds the
@@ -113,8 +119,12 @@ struct RunUpdate {
   std::optional<std::string> memo;  // unchanged if unset
   std::optional<absl::Time> expires_at;  // unchanged if unset
   std::optional<absl::Time> effect_at;   // unchanged if unset
-  // Undo the attempt count of this lease (the call never happened).
+  // Undo the attempt count of this lease (the call never happened, or it
+  // was throttled: waiting is not a failed attempt).
   bool refund_attempt = false;
+  // The adapter's outcome and note; both unchanged if unset.
+  std::optional<std::string> outcome;
+  std::string outcome_note;
   absl::Time now;
 };
 
@@ -251,6 +261,8 @@ class Transaction {
   virtual absl::StatusOr<int64_t> ReleaseForeignLeases(
       absl::string_view holder, absl::Time now) = 0;
   virtual absl::StatusOr<std::optional<ActionRunRow>> GetRun(int64_t id) = 0;
+  // The decision that proposed runs, e.g. for its narrative.
+  virtual absl::StatusOr<std::optional<DecisionRow>> GetDecision(int64_t id) = 0;
 
   // Applies an operator's change (approve, reject, extend, revert, retry).
   virtual absl::Status UpdateRunForOperator(const OperatorRunUpdate& update) = 0;

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include "absl/strings/str_cat.h"
+#include "actions/common/json_value.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -22,6 +23,15 @@ T Must(absl::StatusOr<T> v) {
 
 std::string StatusText(const absl::Status& s) {
   return absl::StrCat(absl::StatusCodeToString(s.code()), ": ", s.message());
+}
+
+// The adapter's note in words ("account was disabled before Riposte acted;
+// left disabled"), from its details.
+std::string NoteOf(const actions::ActionResult& result) {
+  absl::StatusOr<actions::common::JsonValue> details =
+      actions::common::JsonValue::Parse(result.details);
+  if (!details.ok()) return "";
+  return details->GetString("note").value_or("");
 }
 
 }  // namespace
@@ -160,6 +170,7 @@ absl::StatusOr<bool> Executor::RunOnce() { return Cycle(/*wait=*/true); }
 absl::StatusOr<bool> Executor::Cycle(bool wait) {
   const absl::Time now = clock_->Now();
   std::optional<store::ActionRunRow> claimed;
+  std::string narrative;
   bool takeover = false;
   RIPOSTE_RETURN_IF_ERROR(store_->ExecuteAndWait(
       [&](store::Transaction& txn) -> absl::Status {
@@ -167,6 +178,9 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
             auto before, txn.ClaimDueRun(options_.holder, now, now + options_.lease));
         claimed = std::move(before);
         if (!claimed.has_value()) return absl::OkStatus();
+        RIPOSTE_ASSIGN_OR_RETURN(std::optional<store::DecisionRow> decision,
+                                 txn.GetDecision(claimed->decision_id));
+        if (decision.has_value()) narrative = std::move(decision->narrative);
         // Its lease lapsed while it was being worked on: the worker died.
         takeover = claimed->claimed_from == "running" ||
                    claimed->claimed_from == "reverting";
@@ -236,6 +250,7 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
   req.target = target;
   req.target_key = run.target_key;
   req.idempotency_key = run.idempotency_key;
+  req.narrative = narrative;
   req.memo = run.memo;
   req.attempt = run.attempts;
   if (run.expires_at.has_value()) req.expires_at = *run.expires_at;
@@ -265,9 +280,13 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
   d.AddInt("attempt", run.attempts);
   if (result.ok()) {
     breaker_.RecordSuccess(breaker_key);
-    d.Add("outcome", actions::OutcomeName(result->outcome));
+    const std::string outcome(actions::OutcomeName(result->outcome));
+    d.Add("outcome", outcome);
     d.AddRaw("result", result->details.empty() ? "{}" : result->details);
     up.memo = result->memo.empty() ? checkpointed : result->memo;
+    up.outcome = outcome;
+    up.outcome_note = NoteOf(*result);
+    if (!up.outcome_note.empty()) d.Add("note", up.outcome_note);
     std::string event;
     if (reverting) {
       up.state = "reverted";
@@ -295,7 +314,7 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
                                       {"action", run.action},
                                       {"tenant", run.tenant_id},
                                       {"state", up.state},
-                                      {"outcome", actions::OutcomeName(result->outcome)}});
+                                      {"outcome", outcome}});
     RIPOSTE_RETURN_IF_ERROR(Finish(run, up, event, d.Finish(), wait));
     return true;
   }
@@ -304,24 +323,38 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
   up.last_error = StatusText(error);
   d.Add("error", up.last_error);
   const bool retryable = IsRetryable(error.code());
-  if (retryable) breaker_.RecordFailure(breaker_key, done);
+  // Throttling is the service asking to wait, not a failure: it neither
+  // uses up an attempt nor trips the breaker; only max_age bounds it.
+  const bool throttled = retryable && actions::IsThrottled(error);
+  if (retryable && !throttled) breaker_.RecordFailure(breaker_key, done);
   const absl::Time first = run.first_attempt_at.value_or(done);
-  const bool exhausted = run.attempts >= options_.max_attempts ||
-                         done - first >= options_.max_age;
+  const bool aged = done - first >= options_.max_age;
+  const bool exhausted =
+      aged || (!throttled && run.attempts >= options_.max_attempts);
   if (retryable && !exhausted) {
     std::optional<absl::Duration> retry_after = actions::RetryAfter(error);
-    const absl::Duration delay =
-        retry_after.has_value()
-            ? *retry_after
-            : Backoff(run.attempts, options_.backoff, uniform01_);
+    absl::Duration delay;
+    if (retry_after.has_value()) {
+      delay = *retry_after;
+    } else if (throttled) {
+      // No attempt is counted, so the backoff grows with the time spent
+      // waiting instead.
+      delay = ThrottleBackoff(done - first, options_.backoff, uniform01_);
+    } else {
+      delay = Backoff(run.attempts, options_.backoff, uniform01_);
+    }
     up.state = reverting ? "reverting" : "queued";
     up.not_before = done + delay;
+    up.refund_attempt = throttled;
     d.AddInt("retry_in_ms", absl::ToInt64Milliseconds(delay));
     d.AddBool("retry_after_from_server", retry_after.has_value());
+    if (throttled) d.AddBool("throttled", true);
     (*retries_total_->WithLabels(
          {adapter_name, absl::StatusCodeToString(error.code())}))
         ->Increment();
-    (*runs_total_->WithLabels({run.action, adapter_name, "retry"}))->Increment();
+    (*runs_total_->WithLabels(
+         {run.action, adapter_name, throttled ? "throttled" : "retry"}))
+        ->Increment();
     log::Warn("action run will be retried",
               {{"run", run.id},
                {"action", run.action},

@@ -113,6 +113,7 @@ class ExecutorTest : public ::testing::Test {
       d.tenant_id = "contoso";
       d.decided_at = clock_.Now();
       d.matched_rules = "[]";
+      d.narrative = "Alice's account was used from a rare location.";
       auto d_id = txn.InsertDecision(d);
       if (!d_id.ok()) return d_id.status();
       store::ActionRunRow r;
@@ -243,6 +244,107 @@ TEST_F(ExecutorTest, RetryAfterIsHonouredExactly) {
   clock_.Advance(absl::Seconds(1));
   EXPECT_TRUE(RunOnce(*exec));
   EXPECT_EQ(Run(id).state, "done");
+}
+
+TEST_F(ExecutorTest, ThrottlingIsWaitedOutWithoutUsingAttempts) {
+  ExecutorOptions o;
+  o.max_attempts = 2;
+  o.max_age = absl::Hours(1);
+  auto exec = MakeExecutor(o);
+  const int64_t id = AddRun("quarantine_email", absl::ZeroDuration(), false);
+  // Far more throttled answers than attempts allowed: each is waited out.
+  for (int i = 0; i < 6; ++i) {
+    adapter_.Push(actions::AsThrottled(actions::WithRetryAfter(
+        absl::ResourceExhaustedError("429"), absl::Seconds(2))));
+    adapter_.Push(actions::AsThrottled(absl::UnavailableError("503")));
+  }
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(RunOnce(*exec)) << i;
+    const store::ActionRunRow run = Run(id);
+    ASSERT_EQ(run.state, "queued") << i;
+    EXPECT_EQ(run.attempts, 0) << "throttling counted as an attempt";
+    clock_.Set(run.not_before);
+  }
+  EXPECT_TRUE(RunOnce(*exec));
+  EXPECT_EQ(Run(id).state, "done");
+  EXPECT_EQ(Run(id).attempts, 1);
+  // The breaker did not open either: nothing was deferred.
+  for (const std::string& e : Events()) EXPECT_NE(e, "action.deferred");
+}
+
+TEST_F(ExecutorTest, ThrottlingWithoutRetryAfterWaitsLongerTheLongerItLasts) {
+  auto exec = MakeExecutor();  // backoff from 10s
+  const int64_t id = AddRun("force_logout", absl::ZeroDuration(), false);
+  for (int i = 0; i < 3; ++i) {
+    adapter_.Push(actions::AsThrottled(absl::UnavailableError("503")));
+  }
+  std::vector<absl::Duration> waits;
+  for (int i = 0; i < 3; ++i) {
+    const absl::Time before = clock_.Now();
+    ASSERT_TRUE(RunOnce(*exec));
+    waits.push_back(Run(id).not_before - before);
+    clock_.Set(Run(id).not_before);
+  }
+  EXPECT_EQ(waits[0], absl::Seconds(10));
+  EXPECT_EQ(waits[1], absl::Seconds(10));
+  EXPECT_EQ(waits[2], absl::Seconds(10));
+  clock_.Advance(absl::Minutes(10));
+  adapter_.Push(actions::AsThrottled(absl::UnavailableError("503")));
+  ASSERT_TRUE(RunOnce(*exec));
+  // 10m30s in: half the time waited.
+  EXPECT_EQ(Run(id).not_before - clock_.Now(), absl::Seconds(315));
+  clock_.Advance(absl::Minutes(30));
+  adapter_.Push(actions::AsThrottled(absl::UnavailableError("503")));
+  ASSERT_TRUE(RunOnce(*exec));
+  // 40m30s in: capped at backoff.max.
+  EXPECT_EQ(Run(id).not_before - clock_.Now(), absl::Minutes(10));
+}
+
+TEST_F(ExecutorTest, ThrottlingStillEndsAtMaxAge) {
+  ExecutorOptions o;
+  o.max_age = absl::Minutes(5);
+  auto exec = MakeExecutor(o);
+  const int64_t id = AddRun("force_logout", absl::ZeroDuration(), false);
+  adapter_.Push(actions::AsThrottled(actions::WithRetryAfter(
+      absl::ResourceExhaustedError("429"), absl::Minutes(6))));
+  adapter_.Push(actions::AsThrottled(actions::WithRetryAfter(
+      absl::ResourceExhaustedError("429 again"), absl::Seconds(1))));
+  ASSERT_TRUE(RunOnce(*exec));
+  clock_.Set(Run(id).not_before);
+  ASSERT_TRUE(RunOnce(*exec));
+  EXPECT_EQ(Run(id).state, "failed");
+  EXPECT_THAT(Run(id).last_error, HasSubstr("429 again"));
+}
+
+TEST_F(ExecutorTest, TheAdapterGetsTheDecisionsNarrativeAndItsOutcomeIsKept) {
+  auto exec = MakeExecutor();
+  const int64_t id = AddRun("disable_user", absl::Hours(1), true);
+  actions::ActionResult applied;
+  applied.outcome = actions::ActionResult::Outcome::kAlreadyApplied;
+  applied.details = R"({"note":"account was already disabled before Riposte acted"})";
+  adapter_.Push(applied);
+  ASSERT_TRUE(RunOnce(*exec));
+  ASSERT_EQ(adapter_.requests().size(), 1);
+  EXPECT_EQ(adapter_.requests()[0].narrative,
+            "Alice's account was used from a rare location.");
+  EXPECT_EQ(Run(id).outcome, "already_applied");
+
+  clock_.Advance(absl::Hours(1));
+  actions::ActionResult nothing;
+  nothing.outcome = actions::ActionResult::Outcome::kNothingToUndo;
+  nothing.details = R"({"note":"nothing to undo: already disabled before Riposte acted"})";
+  adapter_.Push(nothing);
+  ASSERT_TRUE(RunOnce(*exec));
+  const store::ActionRunRow run = Run(id);
+  EXPECT_EQ(run.state, "reverted");
+  EXPECT_EQ(run.outcome, "nothing_to_undo");
+  EXPECT_EQ(run.outcome_note, "nothing to undo: already disabled before Riposte acted");
+  auto audit = store_->ReadAudit(0, 100).value();
+  EXPECT_EQ(audit.back().event.event, "action.reverted");
+  EXPECT_THAT(audit.back().event.details,
+              HasSubstr(R"("outcome":"nothing_to_undo")"));
+  EXPECT_THAT(audit.back().event.details,
+              HasSubstr(R"("note":"nothing to undo: already disabled before Riposte acted")"));
 }
 
 TEST_F(ExecutorTest, GivesUpAfterMaxAttempts) {

@@ -27,4 +27,13 @@ absl::Duration Backoff(int64_t attempt, const BackoffOptions& options,
   return std::min(base * jitter, options.max);
 }
 
+absl::Duration ThrottleBackoff(absl::Duration waited,
+                               const BackoffOptions& options,
+                               const std::function<double()>& uniform01) {
+  const absl::Duration base =
+      std::clamp(waited / 2, options.initial, std::max(options.initial, options.max));
+  const double jitter = 0.5 + uniform01();
+  return std::min(base * jitter, options.max);
+}
+
 }  // namespace riposte::execute

@@ -29,6 +29,14 @@ struct BackoffOptions {
 absl::Duration Backoff(int64_t attempt, const BackoffOptions& options,
                        const std::function<double()>& uniform01);
 
+// The wait after a throttled answer without a Retry-After, `waited` after
+// the run's first attempt: throttling does not count attempts, so the wait
+// grows with the time already spent, half of it, from options.initial up to
+// options.max, jittered like Backoff.
+absl::Duration ThrottleBackoff(absl::Duration waited,
+                               const BackoffOptions& options,
+                               const std::function<double()>& uniform01);
+
 }  // namespace riposte::execute
 
 #endif  // RIPOSTE_ORCHESTRATOR_EXECUTE_RETRY_POLICY_H_

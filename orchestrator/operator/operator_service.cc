@@ -164,6 +164,8 @@ v1::ActionRun ToProto(const store::ActionRunRow& r) {
   if (r.escalated) p.add_gates("escalated");
   p.set_attempts(r.attempts);
   p.set_last_error(r.last_error);
+  p.set_outcome(r.outcome);
+  p.set_outcome_note(r.outcome_note);
   if (r.expires_at.has_value()) ToProtoTime(*r.expires_at, p.mutable_expires_time());
   if (r.effect_at.has_value()) ToProtoTime(*r.effect_at, p.mutable_effect_time());
   return p;

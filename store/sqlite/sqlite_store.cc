@@ -127,11 +127,20 @@ ALTER TABLE action_runs ADD COLUMN approvers TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE action_runs ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX incidents_by_last_seen ON incidents (last_seen_us);
 )sql",
+    // 4 -> 5: what the adapter last reported for a run.
+    R"sql(
+ALTER TABLE action_runs ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+ALTER TABLE action_runs ADD COLUMN outcome_note TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr char kBreachColumns[] =
     "id, detector_id, breach_id, tenant_id, subject_key, model_name, score, "
     "observed_us, received_us, incident_id, payload, payload_digest, outcome";
+
+constexpr char kDecisionColumns[] =
+    "id, breach_id, incident_id, tenant_id, policy_version, decided_us, "
+    "matched_rules, narrative";
 
 constexpr char kRunColumns[] =
     "id, decision_id, incident_id, tenant_id, action, target_kind, "
@@ -139,7 +148,8 @@ constexpr char kRunColumns[] =
     "duration_s, approval_deadline_us, on_approval_expiry, two_person, gates, "
     "idempotency_key, created_us, updated_us, not_before_us, attempts, "
     "lease_holder, lease_expires_us, fence, last_error, expires_at_us, memo, "
-    "first_attempt_us, effect_us, reversible, approvers, escalated";
+    "first_attempt_us, effect_us, reversible, approvers, escalated, outcome, "
+    "outcome_note";
 
 // A run is due when it is waiting to be applied, its lease has lapsed, or
 // its expiry has passed. ?1 = now.
@@ -253,6 +263,8 @@ ActionRunRow ReadRun(const Statement& s) {
   r.approvers = s.ColumnText(32);
   if (r.approvers.empty()) r.approvers = "[]";
   r.escalated = s.ColumnInt(33) != 0;
+  r.outcome = s.ColumnText(34);
+  r.outcome_note = s.ColumnText(35);
   return r;
 }
 
@@ -283,6 +295,7 @@ struct SqliteStore::Statements {
   std::unique_ptr<Statement> get_setting, put_setting;
   std::unique_ptr<Statement> find_due, claim_run, update_run, next_due;
   std::unique_ptr<Statement> release_foreign, get_run, checkpoint_memo;
+  std::unique_ptr<Statement> get_decision;
   std::unique_ptr<Statement> operator_update, expired_approvals;
   // ListRunsOnTargets, by (number of target keys, number of states).
   std::map<std::pair<size_t, size_t>, std::unique_ptr<Statement>>
@@ -552,6 +565,11 @@ class SqliteStore::Txn : public Transaction {
         .Bind(8, absl::ToUnixMicros(up.now))
         .Bind(9, up.id)
         .Bind(10, up.fence);
+    if (up.outcome.has_value()) {
+      u.Bind(11, *up.outcome).Bind(12, up.outcome_note);
+    } else {
+      u.BindNull(11).BindNull(12);
+    }
     RIPOSTE_RETURN_IF_ERROR(u.Run());
     if (sqlite3_changes(store_.writer_->raw()) != 1) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -588,6 +606,15 @@ class SqliteStore::Txn : public Transaction {
     s.Bind(1, absl::ToUnixMicros(now)).Bind(2, holder);
     RIPOSTE_RETURN_IF_ERROR(s.Run());
     return static_cast<int64_t>(sqlite3_changes(store_.writer_->raw()));
+  }
+
+  absl::StatusOr<std::optional<DecisionRow>> GetDecision(int64_t id) override {
+    Statement& s = *st_.get_decision;
+    ResetOnExit reset(s);
+    s.Bind(1, id);
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::optional<DecisionRow>();
+    return std::optional<DecisionRow>(ReadDecision(s));
   }
 
   absl::StatusOr<std::optional<ActionRunRow>> GetRun(int64_t id) override {
@@ -826,7 +853,9 @@ absl::Status SqliteStore::Init() {
       "last_error = ?3, memo = COALESCE(?4, memo), "
       "expires_at_us = COALESCE(?5, expires_at_us), "
       "effect_us = COALESCE(?6, effect_us), attempts = attempts - ?7, "
-      "lease_holder = '', lease_expires_us = 0, updated_us = ?8 "
+      "lease_holder = '', lease_expires_us = 0, updated_us = ?8, "
+      "outcome = COALESCE(?11, outcome), "
+      "outcome_note = COALESCE(?12, outcome_note) "
       "WHERE id = ?9 AND fence = ?10"));
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.next_due,
@@ -860,6 +889,9 @@ absl::Status SqliteStore::Init() {
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.get_run,
       absl::StrCat("SELECT ", kRunColumns, " FROM action_runs WHERE id = ?")));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.get_decision,
+      absl::StrCat("SELECT ", kDecisionColumns, " FROM decisions WHERE id = ?")));
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.put_setting,
       "INSERT INTO settings (key, value) VALUES (?, ?) "
@@ -1232,9 +1264,9 @@ absl::StatusOr<std::vector<DecisionRow>> SqliteStore::IncidentDecisions(
   if (reader_ == nullptr) return absl::UnavailableError("store: closed");
   RIPOSTE_ASSIGN_OR_RETURN(
       auto s, reader_->Prepare(
-                  "SELECT id, breach_id, incident_id, tenant_id, "
-                  "policy_version, decided_us, matched_rules, narrative FROM "
-                  "decisions WHERE incident_id = ? ORDER BY id"));
+                  absl::StrCat("SELECT ", kDecisionColumns,
+                               " FROM decisions WHERE incident_id = ? ORDER "
+                               "BY id")));
   s->Bind(1, incident_id);
   return ReadAll<DecisionRow>(*s, ReadDecision);
 }
