@@ -97,18 +97,67 @@ std::string FolderJson(const FakeGraph::Folder& f) {
   return JsonObjectWriter().Add("id", f.id).Add("displayName", f.display_name).Finish();
 }
 
-std::string AttachmentJson(const FakeGraph::Attachment& a, bool content) {
+int64_t ReportedSize(const FakeGraph::Attachment& a) {
+  return a.size.value_or(static_cast<int64_t>(a.content.size()));
+}
+
+// An attachment as Graph renders it: the properties of its kind only
+// (contentBytes and contentId are fileAttachment's), restricted to
+// `select` when one is given. A listing leaves out the contentBytes of
+// files over 3 MB; GET of the attachment itself has them.
+std::string AttachmentJson(const FakeGraph::Attachment& a, bool listing,
+                           const std::set<std::string>& select) {
+  const bool is_file = a.odata_type == FakeGraph::kFileAttachment;
+  auto wanted = [&](const char* property) {
+    return select.empty() || select.count(property) > 0;
+  };
   JsonObjectWriter w;
-  w.Add("@odata.type", a.odata_type)
-      .Add("id", a.id)
-      .Add("name", a.name)
-      .Add("contentType", a.content_type)
-      .AddInt("size", static_cast<int64_t>(a.content.size()))
-      .AddBool("isInline", a.is_inline);
-  if (content && a.odata_type == "#microsoft.graph.fileAttachment") {
-    w.Add("contentBytes", absl::Base64Escape(a.content));
+  w.Add("@odata.type", a.odata_type).Add("id", a.id);
+  if (wanted("lastModifiedDateTime")) w.Add("lastModifiedDateTime", "2024-05-01T09:58:00Z");
+  if (wanted("name")) w.Add("name", a.name);
+  if (wanted("contentType")) {
+    if (a.content_type.empty()) {
+      w.AddNull("contentType");
+    } else {
+      w.Add("contentType", a.content_type);
+    }
+  }
+  if (wanted("size")) w.AddInt("size", ReportedSize(a));
+  if (wanted("isInline")) w.AddBool("isInline", a.is_inline);
+  if (is_file) {
+    if (wanted("contentId")) {
+      if (a.content_id.empty()) {
+        w.AddNull("contentId");
+      } else {
+        w.Add("contentId", a.content_id);
+      }
+    }
+    if (wanted("contentLocation")) w.AddNull("contentLocation");
+    const bool too_big_to_list =
+        listing && ReportedSize(a) > FakeGraph::kListedContentLimit;
+    if (wanted("contentBytes") && !too_big_to_list) {
+      w.Add("contentBytes", absl::Base64Escape(a.content));
+    }
   }
   return w.Finish();
+}
+
+std::set<std::string> Selected(const std::map<std::string, std::string>& query) {
+  std::set<std::string> out;
+  auto it = query.find("$select");
+  if (it == query.end()) return out;
+  for (absl::string_view p : absl::StrSplit(it->second, ',', absl::SkipEmpty())) {
+    out.insert(std::string(absl::StripAsciiWhitespace(p)));
+  }
+  return out;
+}
+
+http::HttpResponse Raw(int status, std::string body, const std::string& content_type) {
+  http::HttpResponse r;
+  r.status = status;
+  r.headers["Content-Type"] = content_type;
+  r.body = std::move(body);
+  return r;
 }
 
 }  // namespace
@@ -525,17 +574,38 @@ http::HttpResponse FakeGraph::Mail(const std::string& method, Mailbox& box,
     }
     if (segments.size() == 5 && segments[4] == "attachments" && method == "GET") {
       JsonArrayWriter values;
-      for (const Attachment& a : message->attachments) values.AddRaw(AttachmentJson(a, false));
+      for (const Attachment& a : message->attachments) {
+        values.AddRaw(AttachmentJson(a, /*listing=*/true, Selected(query)));
+      }
       return Json(200, JsonObjectWriter().AddRaw("value", values.Finish()).Finish());
     }
-    if (segments.size() == 6 && segments[4] == "attachments") {
+    if ((segments.size() == 6 || segments.size() == 7) && segments[4] == "attachments") {
       auto attachment =
           std::find_if(message->attachments.begin(), message->attachments.end(),
                        [&](const Attachment& a) { return a.id == segments[5]; });
       if (attachment == message->attachments.end()) {
-        return GraphError(404, "ErrorItemNotFound", "The attachment was not found.");
+        return GraphError(404, "ErrorItemNotFound",
+                          "The specified object was not found in the store.");
       }
-      if (method == "GET") return Json(200, AttachmentJson(*attachment, true));
+      if (segments.size() == 7) {
+        if (segments[6] != "$value" || method != "GET") {
+          return GraphError(400, "BadRequest", "Unsupported request in FakeGraph");
+        }
+        // Raw contents: a file's bytes, an item's MIME; none for a link.
+        if (attachment->odata_type == kReferenceAttachment) {
+          return GraphError(405, "ErrorInvalidRequest",
+                            "The raw contents of a reference attachment are not available.");
+        }
+        if (attachment->odata_type == kItemAttachment) {
+          return Raw(200, attachment->content, "message/rfc822");
+        }
+        return Raw(200, attachment->content,
+                   attachment->content_type.empty() ? "application/octet-stream"
+                                                    : attachment->content_type);
+      }
+      if (method == "GET") {
+        return Json(200, AttachmentJson(*attachment, /*listing=*/false, Selected(query)));
+      }
       if (method == "DELETE") {
         message->attachments.erase(attachment);
         return NoContent();

@@ -36,13 +36,31 @@ class FakeGraph {
     bool enabled = true;
     int revocations = 0;
   };
+  // Graph's three kinds of attachment, as its @odata.type names them.
+  static constexpr char kFileAttachment[] = "#microsoft.graph.fileAttachment";
+  static constexpr char kItemAttachment[] = "#microsoft.graph.itemAttachment";
+  static constexpr char kReferenceAttachment[] =
+      "#microsoft.graph.referenceAttachment";
+  // Larger file attachments come without contentBytes in a listing.
+  static constexpr int64_t kListedContentLimit = 3 << 20;
+
   struct Attachment {
     std::string id;
     std::string name;
+    // Empty answers null (Graph's default for item and reference
+    // attachments).
     std::string content_type = "application/octet-stream";
-    std::string odata_type = "#microsoft.graph.fileAttachment";
+    std::string odata_type = kFileAttachment;
+    // A file's bytes, or the MIME rendering of an attached item: what
+    // GET .../$value answers. Reference attachments have none ($value is
+    // 405).
     std::string content;
     bool is_inline = false;
+    // fileAttachment only: the cid an inline image is referenced by.
+    std::string content_id;
+    // The reported size when it is not content.size(): a reference
+    // attachment reports the size of its link metadata.
+    std::optional<int64_t> size;
   };
   struct Message {
     std::string id;

@@ -1,9 +1,13 @@
 #include "actions/graph/graph_attachment_actions.h"
 
+#include <openssl/evp.h>
+
+#include <cstdlib>
+#include <memory>
 #include <optional>
-#include <set>
-#include <utility>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -13,6 +17,7 @@
 #include "actions/common/checkpoint.h"
 #include "actions/common/json_value.h"
 #include "actions/common/url_encoding.h"
+#include "actions/graph/attachment_plan.h"
 #include "actions/graph/graph_messages.h"
 #include "common/json.h"
 #include "common/sha256.h"
@@ -21,129 +26,228 @@
 namespace riposte::actions::graph {
 namespace {
 
-constexpr char kFileAttachment[] = "#microsoft.graph.fileAttachment";
+using Hash = PlannedAttachment::Hash;
+using Decision = PlannedAttachment::Decision;
+using State = PlannedAttachment::State;
 
-// What was removed, for details and memo. Never the content.
-struct Removed {
-  std::string message_id;
-  std::string attachment_id;
-  std::string name;
-  std::string content_type;
-  int64_t size = 0;
-  std::string sha256;  // empty when not hashed
-  bool removed_now = false;
+// SHA-256 over bytes fed piece by piece.
+class Sha256Stream {
+ public:
+  Sha256Stream() : ctx_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
+    // Only fails when OpenSSL cannot allocate; nothing sane can continue.
+    if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) {
+      std::abort();
+    }
+  }
+  void Update(absl::string_view piece) {
+    if (EVP_DigestUpdate(ctx_.get(), piece.data(), piece.size()) != 1) std::abort();
+  }
+  std::string HexDigest() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(ctx_.get(), digest, &len) != 1) std::abort();
+    return absl::BytesToHexString(
+        absl::string_view(reinterpret_cast<const char*>(digest), len));
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
 };
 
-std::string RemovedJson(const Removed& r) {
-  JsonObjectWriter w;
-  w.Add("message_id", r.message_id)
-      .Add("attachment_id", r.attachment_id)
-      .Add("name", r.name)
-      .Add("content_type", r.content_type)
-      .AddInt("size", r.size);
-  if (r.sha256.empty()) {
-    w.AddNull("sha256");
+// Whether GraphClient can stream a raw body (GraphRequest::body_sink,
+// passed on to http::HttpRequest::body_sink). Until it can, content is read
+// as contentBytes, whole. Transitional: remove with the fallback below.
+template <typename Request, typename = void>
+struct CanStream : std::false_type {};
+template <typename Request>
+struct CanStream<Request, std::void_t<decltype(std::declval<Request&>().body_sink)>>
+    : std::true_type {};
+
+// SHA-256 of a file attachment's bytes, streamed from
+// GET .../attachments/{id}/$value so that no attachment is held whole.
+// nullopt if it is gone (404).
+template <typename Request = GraphRequest>
+absl::StatusOr<std::optional<std::string>> ReadSha256(GraphClient& client,
+                                                      const std::string& path,
+                                                      int64_t size, CallLog* log) {
+  Request get;
+  get.accept = {404};
+  if constexpr (CanStream<Request>::value) {
+    get.target = path + "/$value";
+    Sha256Stream hash;
+    get.body_sink = [&hash](absl::string_view piece) {
+      hash.Update(piece);
+      return absl::OkStatus();
+    };
+    RIPOSTE_ASSIGN_OR_RETURN(GraphResponse response, client.Send(get, log));
+    if (response.status == 404) return std::optional<std::string>();
+    return std::optional<std::string>(hash.HexDigest());
   } else {
-    w.Add("sha256", r.sha256);
+    get.target = path;
+    get.max_response_bytes = static_cast<size_t>(size / 3 * 4 + (1 << 20));
+    RIPOSTE_ASSIGN_OR_RETURN(GraphResponse response, client.Send(get, log));
+    if (response.status == 404) return std::optional<std::string>();
+    std::optional<std::string> encoded = response.body.GetString("contentBytes");
+    std::string bytes;
+    if (!encoded.has_value() || !absl::Base64Unescape(*encoded, &bytes)) {
+      return absl::InternalError(absl::StrCat(
+          "GET ", common::UrlPath(path),
+          ": contentBytes missing or not base64; request-id ", response.request_id));
+    }
+    return std::optional<std::string>(Sha256Hex(bytes));
   }
-  return w.Finish();
-}
-
-std::string Memo(absl::string_view mailbox, absl::string_view removed_json) {
-  return JsonObjectWriter()
-      .AddInt("v", 1)
-      .Add("action", "strip_attachment")
-      .Add("mailbox", mailbox)
-      .AddRaw("removed", removed_json)
-      .Finish();
-}
-
-// The memo: {"v":1,"action":"strip_attachment","mailbox":"...",
-//            "removed":[{"message_id","attachment_id","name",
-//                        "content_type","size","sha256"}, ...]}
-// Nothing to revert; it keeps the record of what was removed across
-// retries (entries are checkpointed just before their DELETE).
-absl::StatusOr<std::vector<Removed>> PriorRemoved(absl::string_view memo) {
-  std::vector<Removed> out;
-  if (memo.empty()) return out;
-  absl::StatusOr<common::JsonValue> json = common::JsonValue::Parse(memo);
-  if (!json.ok() || json->GetInt64("v") != 1) {
-    return absl::InvalidArgumentError("strip_attachment memo is not readable");
-  }
-  for (const common::JsonValue& r : json->GetArray("removed")) {
-    Removed removed;
-    removed.message_id = r.GetString("message_id").value_or("");
-    removed.attachment_id = r.GetString("attachment_id").value_or("");
-    removed.name = r.GetString("name").value_or("");
-    removed.content_type = r.GetString("content_type").value_or("");
-    removed.size = r.GetInt64("size").value_or(0);
-    removed.sha256 = r.GetString("sha256").value_or("");
-    out.push_back(std::move(removed));
-  }
-  return out;
-}
-
-// `earlier` followed by those of `later` that are not already in it.
-std::string MergedJson(const std::vector<Removed>& earlier,
-                       const std::vector<Removed>& later, bool only_removed_now) {
-  JsonArrayWriter out;
-  std::set<std::pair<std::string, std::string>> seen;
-  for (const Removed& r : earlier) {
-    seen.insert({r.message_id, r.attachment_id});
-    out.AddRaw(RemovedJson(r));
-  }
-  for (const Removed& r : later) {
-    if (only_removed_now && !r.removed_now) continue;
-    if (!seen.insert({r.message_id, r.attachment_id}).second) continue;
-    out.AddRaw(RemovedJson(r));
-  }
-  return out.Finish();
 }
 
 // Whether the detector's attachment list selects this attachment: by
 // SHA-256 when it gives one, else by Graph attachment id, else by name.
-bool Selected(const v1::EmailEntity& email, const std::string& id,
-              const std::string& name, const std::string& sha256) {
+bool Selected(const v1::EmailEntity& email, const PlannedAttachment& a) {
   for (const v1::Attachment& wanted : email.attachments()) {
     if (!wanted.sha256().empty()) {
-      if (!sha256.empty() && absl::AsciiStrToLower(wanted.sha256()) == sha256) {
+      if (!a.sha256.empty() && absl::AsciiStrToLower(wanted.sha256()) == a.sha256) {
         return true;
       }
     } else if (!wanted.graph_attachment_id().empty()) {
-      if (wanted.graph_attachment_id() == id) return true;
-    } else if (!wanted.name().empty() && wanted.name() == name) {
+      if (wanted.graph_attachment_id() == a.attachment_id) return true;
+    } else if (!wanted.name().empty() && wanted.name() == a.name) {
       return true;
     }
   }
   return false;
 }
 
-bool NeedsHashToSelect(const v1::EmailEntity& email) {
+bool SelectsByHash(const v1::EmailEntity& email) {
   for (const v1::Attachment& wanted : email.attachments()) {
     if (!wanted.sha256().empty()) return true;
   }
   return false;
 }
 
-// GETs one file attachment and hashes its decoded bytes. nullopt if it is
-// gone (404).
-absl::StatusOr<std::optional<std::string>> HashAttachment(
-    GraphClient& client, const std::string& attachment_path, int64_t max_bytes,
-    CallLog* log) {
-  GraphRequest get;
-  get.target = attachment_path;
-  get.accept = {404};
-  get.max_response_bytes = static_cast<size_t>(max_bytes / 3 * 4 + (1 << 20));
-  RIPOSTE_ASSIGN_OR_RETURN(GraphResponse response, client.Send(get, log));
-  if (response.status == 404) return std::optional<std::string>();
-  std::optional<std::string> encoded = response.body.GetString("contentBytes");
-  std::string bytes;
-  if (!encoded.has_value() || !absl::Base64Unescape(*encoded, &bytes)) {
-    return absl::InternalError(absl::StrCat(
-        "GET ", common::UrlPath(attachment_path),
-        ": contentBytes missing or not base64; request-id ", response.request_id));
+// Why an attachment of this kind has no SHA-256.
+std::string NoHashReason(AttachmentKind kind) {
+  switch (kind) {
+    case AttachmentKind::kItem:
+      return "an item attachment (an attached mail, event or contact) has no "
+             "file bytes: Graph renders it as MIME, whose hash matches nothing "
+             "a detector saw";
+    case AttachmentKind::kReference:
+      return "a reference attachment is a link to a file in the cloud; the "
+             "message holds no content to hash";
+    case AttachmentKind::kFile:
+    case AttachmentKind::kOther:
+      break;
   }
-  return std::optional<std::string>(Sha256Hex(bytes));
+  return "an attachment of an unknown kind; its content is not read";
+}
+
+// What strip_attachment does with one listed attachment before its hash is
+// known: whether to read the hash, and for what cannot be hashed, why.
+PlannedAttachment Plan(const common::JsonValue& listed, const std::string& message_id,
+                       const v1::EmailEntity& email, const GraphOptions& options) {
+  PlannedAttachment a;
+  a.message_id = message_id;
+  a.attachment_id = listed.GetString("id").value_or("");
+  a.kind = AttachmentKindFromOdataType(listed.GetString("@odata.type").value_or(""));
+  a.name = listed.GetString("name").value_or("");
+  a.content_type = listed.GetString("contentType").value_or("");
+  a.size = listed.GetInt64("size").value_or(0);
+  a.is_inline = listed.GetBool("isInline").value_or(false);
+
+  const bool strip_all = email.attachments().empty();
+  if (a.kind != AttachmentKind::kFile) {
+    a.hash = Hash::kNone;
+    a.reason = NoHashReason(a.kind);
+  } else if (a.size > options.max_attachment_hash_bytes) {
+    a.hash = Hash::kNone;
+    a.reason = absl::StrCat("larger than max_attachment_hash_bytes (",
+                            options.max_attachment_hash_bytes, " bytes); not read");
+  } else {
+    // The hash goes into the record of what was removed, and is what
+    // selects an attachment when the breach names hashes.
+    const bool may_go = strip_all ? !a.is_inline
+                                  : SelectsByHash(email) || Selected(email, a);
+    a.hash = may_go ? Hash::kPending : Hash::kNone;
+  }
+  return a;
+}
+
+// Decides an attachment whose hash is read or will not be.
+void Decide(PlannedAttachment& a, const v1::EmailEntity& email) {
+  const bool strip_all = email.attachments().empty();
+  bool remove = false;
+  if (strip_all) {
+    remove = a.kind == AttachmentKind::kFile && !a.is_inline;
+    if (!remove) {
+      a.reason = a.kind == AttachmentKind::kFile
+                     ? "inline: shown in the body (an embedded image); removed "
+                       "only when the breach names it"
+                 : a.kind == AttachmentKind::kReference
+                     ? "a link to a file in the cloud; removed only when the "
+                       "breach names it"
+                     : "not a file attachment; removed only when the breach "
+                       "names it";
+    }
+  } else {
+    remove = Selected(email, a);
+    if (!remove) {
+      a.reason = SelectsByHash(email) && a.sha256.empty() && !a.reason.empty()
+                     ? absl::StrCat("not listed in the breach, which names "
+                                    "SHA-256 hashes; no hash: ",
+                                    a.reason)
+                     : "not listed in the breach";
+    }
+  }
+  if (!remove) {
+    a.decision = Decision::kKeep;
+    return;
+  }
+  a.decision = Decision::kRemove;
+  if (a.kind == AttachmentKind::kReference) {
+    a.note = "the link was removed; the file in the cloud it points to was not touched";
+  } else if (a.sha256.empty() && a.hash == Hash::kNone) {
+    a.note = absl::StrCat("removed without a SHA-256: ", a.reason);
+  }
+  a.reason.clear();
+}
+
+std::string AttachmentPath(const v1::EmailEntity& email, const PlannedAttachment& a) {
+  return absl::StrCat(UserPath(email.mailbox()), "/messages/",
+                      common::EncodePathSegment(a.message_id), "/attachments/",
+                      common::EncodePathSegment(a.attachment_id));
+}
+
+std::string Details(const v1::EmailEntity& email, const StripPlan& plan,
+                    const CallLog& log) {
+  JsonArrayWriter removed;
+  JsonArrayWriter kept;
+  int64_t already_removed = 0;
+  for (const PlannedAttachment& a : plan.attachments) {
+    if (a.state == State::kDeleted) {
+      removed.AddRaw(a.ToJson());
+    } else if (a.state == State::kGone) {
+      ++already_removed;
+    } else if (a.decision == Decision::kKeep) {
+      kept.AddRaw(JsonObjectWriter()
+                      .Add("message_id", a.message_id)
+                      .Add("name", a.name)
+                      .Add("kind", AttachmentKindName(a.kind))
+                      .AddBool("inline", a.is_inline)
+                      .Add("reason", a.reason)
+                      .Finish());
+    }
+  }
+  return JsonObjectWriter()
+      .Add("adapter", "graph")
+      .Add("action", "strip_attachment")
+      .Add("phase", "apply")
+      .Add("mailbox", email.mailbox())
+      .Add("selection", email.attachments().empty() ? "all file attachments"
+                                                    : "listed in the breach")
+      .AddInt("copies", static_cast<int64_t>(plan.copies.size()))
+      .AddRaw("removed", removed.Finish())
+      .AddInt("already_removed", already_removed)
+      .AddRaw("kept", kept.Finish())
+      .AddRaw("calls", log.ToJson())
+      .Finish();
 }
 
 }  // namespace
@@ -156,116 +260,92 @@ absl::StatusOr<ActionResult> StripAttachments(GraphClient& client,
   }
   const v1::EmailEntity& email = request.target.email();
   RIPOSTE_RETURN_IF_ERROR(ValidateEmailTarget(email));
-  RIPOSTE_ASSIGN_OR_RETURN(std::vector<Removed> prior, PriorRemoved(request.memo));
+  RIPOSTE_ASSIGN_OR_RETURN(StripPlan plan, ParseStripPlan(request.memo, email.mailbox()));
+  // Every step's result is checkpointed before the next request, so a retry
+  // (after throttling, a timeout or a crash) starts where this one stopped.
+  auto save = [&] { return common::Checkpoint(request, plan.ToJson()); };
 
   CallLog log;
-  RIPOSTE_ASSIGN_OR_RETURN(std::vector<MessageCopy> copies,
-                           FindMessageCopies(client, email, &log));
-  if (copies.empty()) {
-    return absl::NotFoundError(absl::StrCat(
-        "strip_attachment: no message ",
-        email.internet_message_id().empty() ? email.graph_message_id()
-                                            : email.internet_message_id(),
-        " in mailbox ", email.mailbox()));
+  if (!plan.searched) {
+    RIPOSTE_ASSIGN_OR_RETURN(std::vector<MessageCopy> copies,
+                             FindMessageCopies(client, email, &log));
+    if (copies.empty() && plan.attachments.empty()) {
+      return absl::NotFoundError(absl::StrCat(
+          "strip_attachment: no message ",
+          email.internet_message_id().empty() ? email.graph_message_id()
+                                              : email.internet_message_id(),
+          " in mailbox ", email.mailbox()));
+    }
+    for (const MessageCopy& copy : copies) plan.copies.push_back(copy.id);
+    plan.searched = true;
+    RIPOSTE_RETURN_IF_ERROR(save());
   }
 
-  const bool strip_all = email.attachments().empty();
-  const bool hash_to_select = NeedsHashToSelect(email);
-  std::vector<Removed> removed;
-  JsonArrayWriter kept;
-  for (const MessageCopy& copy : copies) {
-    const std::string message_path =
-        absl::StrCat(UserPath(email.mailbox()), "/messages/",
-                     common::EncodePathSegment(copy.id), "/attachments");
+  for (const std::string& message_id : std::vector<std::string>(plan.copies)) {
+    if (plan.Listed(message_id)) continue;
     RIPOSTE_ASSIGN_OR_RETURN(
-        std::vector<common::JsonValue> attachments,
+        std::vector<common::JsonValue> listed,
         GetAllPages(client,
-                    message_path + "?$select=id,name,contentType,size,isInline",
+                    absl::StrCat(UserPath(email.mailbox()), "/messages/",
+                                 common::EncodePathSegment(message_id),
+                                 "/attachments?$select=id,name,contentType,size,isInline"),
                     &log));
-    std::vector<Removed> selected_here;
-    for (const common::JsonValue& a : attachments) {
-      Removed r;
-      r.message_id = copy.id;
-      r.attachment_id = a.GetString("id").value_or("");
-      r.name = a.GetString("name").value_or("");
-      r.content_type = a.GetString("contentType").value_or("");
-      r.size = a.GetInt64("size").value_or(0);
-      if (r.attachment_id.empty()) continue;
-      const bool is_file = a.GetString("@odata.type") == kFileAttachment;
-      const bool is_inline = a.GetBool("isInline").value_or(false);
-      const std::string attachment_path =
-          absl::StrCat(message_path, "/", common::EncodePathSegment(r.attachment_id));
-
-      // Hash file attachments that may be removed (the record keeps the
-      // hash) or that can only be selected by hash.
-      const bool candidate =
-          strip_all ? (is_file && !is_inline)
-                    : (hash_to_select || Selected(email, r.attachment_id, r.name, ""));
-      if (is_file && candidate && r.size <= options.max_attachment_hash_bytes) {
-        RIPOSTE_ASSIGN_OR_RETURN(
-            std::optional<std::string> hash,
-            HashAttachment(client, attachment_path,
-                           options.max_attachment_hash_bytes, &log));
-        if (!hash.has_value()) continue;  // removed meanwhile
-        r.sha256 = *hash;
-      }
-      const bool selected =
-          strip_all ? candidate : Selected(email, r.attachment_id, r.name, r.sha256);
-      if (!selected) {
-        kept.AddRaw(JsonObjectWriter()
-                        .Add("message_id", r.message_id)
-                        .Add("name", r.name)
-                        .Add("reason", strip_all ? (is_file ? "inline" : "not a file attachment")
-                                                 : "not listed in the breach")
-                        .Finish());
-        continue;
-      }
-      selected_here.push_back(std::move(r));
+    for (const common::JsonValue& l : listed) {
+      PlannedAttachment a = Plan(l, message_id, email, options);
+      if (a.attachment_id.empty() || plan.Has(a.message_id, a.attachment_id)) continue;
+      if (a.hash != Hash::kPending) Decide(a, email);
+      plan.attachments.push_back(std::move(a));
     }
-    if (selected_here.empty()) continue;
-    // Record what is about to go before deleting it: the record must
-    // survive a crash between the delete and the end of this call.
-    std::vector<Removed> planned = removed;
-    planned.insert(planned.end(), selected_here.begin(), selected_here.end());
-    RIPOSTE_RETURN_IF_ERROR(common::Checkpoint(
-        request, Memo(email.mailbox(), MergedJson(prior, planned, false))));
-    for (Removed& r : selected_here) {
-      GraphRequest del;
-      del.method = "DELETE";
-      del.target = absl::StrCat(message_path, "/",
-                                common::EncodePathSegment(r.attachment_id));
-      del.accept = {404};  // already removed by an earlier attempt
-      RIPOSTE_ASSIGN_OR_RETURN(GraphResponse deleted, client.Send(del, &log));
-      r.removed_now = deleted.status != 404;
-      removed.push_back(std::move(r));
-    }
+    plan.listed.push_back(message_id);
+    RIPOSTE_RETURN_IF_ERROR(save());
   }
 
-  int removed_now = 0;
-  JsonArrayWriter removed_json;
-  for (const Removed& r : removed) {
-    if (!r.removed_now) continue;
-    ++removed_now;
-    removed_json.AddRaw(RemovedJson(r));
+  for (PlannedAttachment& a : plan.attachments) {
+    if (a.hash != Hash::kPending || a.state != State::kPlanned) continue;
+    RIPOSTE_ASSIGN_OR_RETURN(std::optional<std::string> sha256,
+                             ReadSha256(client, AttachmentPath(email, a), a.size, &log));
+    if (sha256.has_value()) {
+      a.hash = Hash::kRead;
+      a.sha256 = *sha256;
+      Decide(a, email);
+    } else {
+      a.hash = Hash::kNone;
+      a.decision = Decision::kKeep;
+      a.reason = "gone before its content could be read";
+      a.state = State::kGone;
+    }
+    RIPOSTE_RETURN_IF_ERROR(save());
+  }
+
+  // Applied when this call removed something; a retry that finds its
+  // work done (or only 404s) has nothing left to apply.
+  bool removed_now = false;
+  for (PlannedAttachment& a : plan.attachments) {
+    if (a.decision != Decision::kRemove ||
+        (a.state != State::kPlanned && a.state != State::kDeleting)) {
+      continue;
+    }
+    // Recorded before the DELETE: the record of what went must survive a
+    // crash between the DELETE and the end of this call.
+    a.state = State::kDeleting;
+    RIPOSTE_RETURN_IF_ERROR(save());
+    GraphRequest del;
+    del.method = "DELETE";
+    del.target = AttachmentPath(email, a);
+    // Already removed: by an earlier attempt whose answer was lost, or by
+    // someone else.
+    del.accept = {404};
+    RIPOSTE_ASSIGN_OR_RETURN(GraphResponse deleted, client.Send(del, &log));
+    a.state = deleted.status == 404 ? State::kGone : State::kDeleted;
+    removed_now = removed_now || a.state == State::kDeleted;
+    RIPOSTE_RETURN_IF_ERROR(save());
   }
 
   ActionResult result;
-  result.outcome = removed_now > 0 ? ActionResult::Outcome::kApplied
-                                   : ActionResult::Outcome::kAlreadyApplied;
-  result.memo = Memo(email.mailbox(), MergedJson(prior, removed, true));
-  result.details =
-      JsonObjectWriter()
-          .Add("adapter", "graph")
-          .Add("action", "strip_attachment")
-          .Add("phase", "apply")
-          .Add("mailbox", email.mailbox())
-          .Add("selection", strip_all ? "all file attachments" : "listed in the breach")
-          .AddInt("copies", static_cast<int64_t>(copies.size()))
-          .AddRaw("removed", removed_json.Finish())
-          .AddInt("already_removed", static_cast<int64_t>(removed.size()) - removed_now)
-          .AddRaw("kept", kept.Finish())
-          .AddRaw("calls", log.ToJson())
-          .Finish();
+  result.outcome = removed_now ? ActionResult::Outcome::kApplied
+                               : ActionResult::Outcome::kAlreadyApplied;
+  result.memo = plan.ToJson();
+  result.details = Details(email, plan, log);
   return result;
 }
 
