@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -14,6 +15,8 @@
 
 namespace riposte::actions::common {
 namespace {
+
+constexpr char kHttpStatusUrl[] = "type.riposte.dev/http-status";
 
 // Error texts from services are quoted into messages; keep them short and
 // on one line.
@@ -263,7 +266,25 @@ absl::Status HttpResponseToStatus(absl::string_view label,
       }
     }
   }
+  status.SetPayload(kHttpStatusUrl, absl::Cord(absl::StrCat(response.status)));
   return throttled ? AsThrottled(std::move(status)) : status;
+}
+
+std::optional<int> AnsweredHttpStatus(const absl::Status& status) {
+  auto payload = status.GetPayload(kHttpStatusUrl);
+  int value = 0;
+  if (!payload.has_value() || !absl::SimpleAtoi(std::string(*payload), &value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+bool CertainlyNotProcessed(const absl::Status& status) {
+  std::optional<int> answered = AnsweredHttpStatus(status);
+  if (!answered.has_value()) {
+    return status.code() == absl::StatusCode::kResourceExhausted;
+  }
+  return *answered == 429 || *answered == 503;
 }
 
 }  // namespace riposte::actions::common

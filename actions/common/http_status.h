@@ -65,6 +65,18 @@ absl::Status HttpResponseToStatus(absl::string_view label,
 // The Status code the table above gives an HTTP status.
 absl::StatusCode HttpStatusToCode(int http_status);
 
+// The HTTP status of the answer a Status from HttpResponseToStatus was made
+// of; nullopt if the Status did not come from an answer (a transport error,
+// a timeout, or a call Riposte held back and never sent).
+std::optional<int> AnsweredHttpStatus(const absl::Status& status);
+
+// Whether the service certainly did not carry out the request that failed
+// with `status`: it answered 429 or 503 (Graph documents both as "not
+// processed, try again later"), or Riposte held the call back unsent
+// (ResourceExhausted without an answer). A timeout, a reset connection or
+// a 504 may have been carried out.
+bool CertainlyNotProcessed(const absl::Status& status);
+
 }  // namespace riposte::actions::common
 
 #endif  // RIPOSTE_ACTIONS_COMMON_HTTP_STATUS_H_

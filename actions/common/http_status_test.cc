@@ -131,6 +131,20 @@ TEST(HttpResponseToStatusTest, ThrottlingIsMarkedAsSuch) {
   EXPECT_FALSE(IsThrottled(Map(404, "", {})));
 }
 
+TEST(HttpResponseToStatusTest, KnowsWhatCertainlyWasNotCarriedOut) {
+  EXPECT_EQ(AnsweredHttpStatus(Map(503, "", {})), 503);
+  EXPECT_TRUE(CertainlyNotProcessed(Map(429, "", {})));
+  EXPECT_TRUE(CertainlyNotProcessed(Map(503, "", {{"Retry-After", "1"}})));
+  // Held back by Riposte itself, never sent.
+  EXPECT_TRUE(CertainlyNotProcessed(absl::ResourceExhaustedError("held")));
+  // These may have been carried out before the answer went wrong.
+  EXPECT_FALSE(CertainlyNotProcessed(Map(504, "", {})));
+  EXPECT_FALSE(CertainlyNotProcessed(Map(500, "", {})));
+  EXPECT_FALSE(CertainlyNotProcessed(absl::UnavailableError("connection reset")));
+  EXPECT_FALSE(CertainlyNotProcessed(absl::DeadlineExceededError("no answer")));
+  EXPECT_EQ(AnsweredHttpStatus(absl::UnavailableError("reset")), std::nullopt);
+}
+
 TEST(HttpResponseToStatusTest, OAuthErrorWithoutDescription) {
   absl::Status s = Map(
       401, R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided. hunter2",)"

@@ -182,6 +182,11 @@ http::HttpResponse GraphError(int status, const std::string& code,
 
 FakeGraph::FakeGraph() = default;
 
+void FakeGraph::SetClock(std::function<absl::Time()> now) {
+  absl::MutexLock lock(&mu_);
+  now_ = std::move(now);
+}
+
 void FakeGraph::AddMailbox(const std::string& mailbox) {
   absl::MutexLock lock(&mu_);
   Mailbox& box = mailboxes_[mailbox];
@@ -435,13 +440,20 @@ http::HttpResponse FakeGraph::Route(const std::string& method,
     if (segments.size() == 3) {
       if (method != "POST") return GraphError(405, "MethodNotAllowed", "");
       ++user->revocations;
+      user->sessions_valid_from = now_();
       return Json(200, R"({"@odata.context":"https://graph.test/v1.0/$metadata#Edm.Boolean","value":true})");
     }
     if (method == "GET") {
-      return Json(200, JsonObjectWriter()
-                           .Add("id", user->id)
-                           .AddBool("accountEnabled", user->enabled)
-                           .Finish());
+      JsonObjectWriter w;
+      w.Add("id", user->id).AddBool("accountEnabled", user->enabled);
+      if (user->sessions_valid_from == absl::InfinitePast()) {
+        w.AddNull("signInSessionsValidFromDateTime");
+      } else {
+        w.Add("signInSessionsValidFromDateTime",
+              absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", user->sessions_valid_from,
+                               absl::UTCTimeZone()));
+      }
+      return Json(200, w.Finish());
     }
     if (method == "PATCH") {
       absl::StatusOr<JsonValue> patch = JsonValue::Parse(body);

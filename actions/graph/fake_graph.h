@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -18,6 +19,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "http/http_client.h"
 
 namespace riposte::actions::graph {
@@ -35,7 +38,12 @@ class FakeGraph {
     std::string upn;
     bool enabled = true;
     int revocations = 0;
+    // signInSessionsValidFromDateTime: set to the fake's time by a revoke.
+    absl::Time sessions_valid_from = absl::InfinitePast();
   };
+  // The time a revoke stamps on the user (Graph's own clock). Default: the
+  // real time.
+  void SetClock(std::function<absl::Time()> now);
   // Graph's three kinds of attachment, as its @odata.type names them.
   static constexpr char kFileAttachment[] = "#microsoft.graph.fileAttachment";
   static constexpr char kItemAttachment[] = "#microsoft.graph.itemAttachment";
@@ -156,6 +164,7 @@ class FakeGraph {
 
   mutable absl::Mutex mu_;
   std::vector<User> users_ ABSL_GUARDED_BY(mu_);
+  std::function<absl::Time()> now_ ABSL_GUARDED_BY(mu_) = [] { return absl::Now(); };
   std::map<std::string, Mailbox> mailboxes_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> valid_tokens_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> client_request_ids_ ABSL_GUARDED_BY(mu_);

@@ -97,6 +97,9 @@ class GraphClient {
   // The token source, for tests.
   common::ClientCredentialsTokenSource& tokens() { return tokens_; }
 
+  // The time on the clock the client was given.
+  absl::Time Now() const { return clock_->Now(); }
+
   // The throttling scope of a request target (a path under graph_base_url,
   // or an absolute URL under it): "mailbox:<id, lower-cased>" or
   // "directory".

@@ -5,7 +5,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/escaping.h"
+#include "absl/time/time.h"
 #include "actions/common/checkpoint.h"
+#include "actions/common/http_status.h"
 #include "actions/common/json_value.h"
 #include "actions/graph/graph_messages.h"
 #include "common/json.h"
@@ -53,6 +56,73 @@ absl::StatusOr<DisableMemo> DecodeMemo(absl::string_view text) {
                      *json->GetBool("was_disabled_before")};
 }
 
+// force_logout's memo:
+//   {"v":1,"action":"force_logout","user":"...","revoke":"maybe_sent",
+//    "first_sent_us":1714557600000000}
+// "revoke" is "maybe_sent" from just before a revoke is sent until its
+// outcome is known, "not_sent" after Graph certainly did not carry it out,
+// "sent" once it did. first_sent_us: when this run first sent it.
+constexpr char kMaybeSent[] = "maybe_sent";
+constexpr char kNotSent[] = "not_sent";
+constexpr char kSent[] = "sent";
+// How far Graph's clock may be behind ours when comparing its
+// signInSessionsValidFromDateTime with the time we sent the revoke.
+constexpr absl::Duration kRevokeClockSkew = absl::Minutes(1);
+
+struct LogoutMemo {
+  std::string user;
+  std::string revoke;
+  absl::Time first_sent;
+};
+
+std::string EncodeLogoutMemo(const LogoutMemo& memo) {
+  return JsonObjectWriter()
+      .AddInt("v", 1)
+      .Add("action", "force_logout")
+      .Add("user", memo.user)
+      .Add("revoke", memo.revoke)
+      .AddInt("first_sent_us", absl::ToUnixMicros(memo.first_sent))
+      .Finish();
+}
+
+absl::StatusOr<LogoutMemo> DecodeLogoutMemo(absl::string_view text) {
+  absl::StatusOr<common::JsonValue> json = common::JsonValue::Parse(text);
+  if (!json.ok() || json->GetInt64("v") != 1) {
+    return absl::InvalidArgumentError("force_logout memo is not readable");
+  }
+  LogoutMemo memo;
+  memo.user = json->GetString("user").value_or("");
+  // A memo from before revokes were tracked was written right before the
+  // revoke was sent.
+  memo.revoke = json->GetString("revoke").value_or(std::string(kMaybeSent));
+  std::optional<int64_t> first = json->GetInt64("first_sent_us");
+  memo.first_sent =
+      first.has_value() ? absl::FromUnixMicros(*first) : absl::InfinitePast();
+  return memo;
+}
+
+// When Graph last revoked the user's sessions (refresh tokens issued before
+// it are invalid), if ever.
+absl::StatusOr<std::optional<absl::Time>> SessionsValidFrom(
+    GraphClient& client, const std::string& user, CallLog* log) {
+  GraphRequest get;
+  get.target =
+      absl::StrCat(UserPath(user), "?$select=id,signInSessionsValidFromDateTime");
+  RIPOSTE_ASSIGN_OR_RETURN(GraphResponse response, client.Send(get, log));
+  std::optional<std::string> text =
+      response.body.GetString("signInSessionsValidFromDateTime");
+  if (!text.has_value() || text->empty()) return std::optional<absl::Time>();
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, *text, &t, &error)) {
+    return absl::UnavailableError(absl::StrCat(
+        "GET ", UserPath(user), ": signInSessionsValidFromDateTime \"",
+        absl::CEscape(*text), "\" is not an RFC 3339 time; request-id ",
+        response.request_id));
+  }
+  return std::optional<absl::Time>(t);
+}
+
 absl::StatusOr<bool> AccountEnabled(GraphClient& client, const std::string& user,
                                     CallLog* log) {
   GraphRequest get;
@@ -90,24 +160,60 @@ std::string Details(absl::string_view action, absl::string_view phase,
 absl::StatusOr<ActionResult> ForceLogout(GraphClient& client,
                                          const ActionRequest& request) {
   RIPOSTE_ASSIGN_OR_RETURN(std::string user, UserKey(request));
-  const std::string memo = JsonObjectWriter()
-                               .AddInt("v", 1)
-                               .Add("action", "force_logout")
-                               .Add("user", user)
-                               .Finish();
-  // Revoking twice is harmless; this is the lease check.
-  RIPOSTE_RETURN_IF_ERROR(common::Checkpoint(request, memo));
+  std::optional<LogoutMemo> prior;
+  if (!request.memo.empty()) {
+    RIPOSTE_ASSIGN_OR_RETURN(prior, DecodeLogoutMemo(request.memo));
+  }
   CallLog log;
+  ActionResult result;
+  if (prior.has_value() && prior->revoke == kMaybeSent) {
+    // An earlier attempt sent the revoke and its outcome is unknown (the
+    // process died, or the answer was lost). Revoking again would also end
+    // sessions the user legitimately opened since: read when Graph last
+    // revoked them instead.
+    RIPOSTE_ASSIGN_OR_RETURN(std::optional<absl::Time> valid_from,
+                             SessionsValidFrom(client, user, &log));
+    if (valid_from.has_value() &&
+        *valid_from >= prior->first_sent - kRevokeClockSkew) {
+      result.outcome = ActionResult::Outcome::kAlreadyApplied;
+      result.memo = EncodeLogoutMemo({user, kSent, prior->first_sent});
+      result.details = Details(
+          "force_logout", "apply", user,
+          absl::StrCat("sign-in sessions already revoked by an earlier "
+                       "attempt of this run (valid from ",
+                       absl::FormatTime(absl::RFC3339_sec, *valid_from,
+                                        absl::UTCTimeZone()),
+                       ")"),
+          log);
+      return result;
+    }
+  }
+  const absl::Time first_sent =
+      prior.has_value() ? prior->first_sent : client.Now();
+  // Recorded before sending, so that a retry after a crash knows the
+  // revoke may have happened and checks before repeating it. This is also
+  // the lease check.
+  RIPOSTE_RETURN_IF_ERROR(common::Checkpoint(
+      request, EncodeLogoutMemo({user, kMaybeSent, first_sent})));
   GraphRequest post;
   post.method = "POST";
   post.target = absl::StrCat(UserPath(user), "/revokeSignInSessions");
   // Documented as 204; Graph really answers 200 {"value":true}. Any 2xx
   // means the sessions were revoked.
-  RIPOSTE_ASSIGN_OR_RETURN(GraphResponse response, client.Send(post, &log));
-  (void)response;
-  ActionResult result;
+  absl::StatusOr<GraphResponse> response = client.Send(post, &log);
+  if (!response.ok()) {
+    if (common::CertainlyNotProcessed(response.status())) {
+      // Throttled or held: Graph did not revoke. The next attempt revokes
+      // at once instead of reading first, so periodic throttling cannot
+      // keep it from ever getting through.
+      common::Checkpoint(request,
+                         EncodeLogoutMemo({user, kNotSent, first_sent}))
+          .IgnoreError();
+    }
+    return response.status();
+  }
   result.outcome = ActionResult::Outcome::kApplied;
-  result.memo = memo;
+  result.memo = EncodeLogoutMemo({user, kSent, first_sent});
   result.details = Details("force_logout", "apply", user,
                            "sign-in sessions revoked", log);
   return result;

@@ -1,6 +1,7 @@
 // force_logout and disable_user against the fake Graph.
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "actions/action_executor.h"
 #include "actions/graph/graph_test_util.h"
 #include "gmock/gmock.h"
@@ -223,6 +224,75 @@ TEST_F(GraphUserCheckpointTest, ACrashAfterThePatchStillReenablesOnRevert) {
   EXPECT_EQ(reverted->outcome, Outcome::kReverted);
   EXPECT_TRUE(graph_.GetUser("0d1f-alice")->enabled);
   EXPECT_EQ(checkpoints_.size(), 1);  // Revert never overwrites the memo
+}
+
+TEST_F(GraphUserCheckpointTest, ACrashAfterTheRevokeDoesNotRevokeAgain) {
+  graph_.SetClock([this] { return clock_.Now(); });
+  ActionRequest request = WithCheckpoint(UserRequest("force_logout", "0d1f-alice"));
+  LoseAnswers("POST", "/revokeSignInSessions");
+  EXPECT_EQ(Apply(request).status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(graph_.GetUser("0d1f-alice")->revocations, 1);  // it did happen
+  ASSERT_EQ(checkpoints_.size(), 1);
+  EXPECT_THAT(checkpoints_[0], HasSubstr(R"("revoke":"maybe_sent")"));
+
+  // The user signs in again legitimately; then the executor retries.
+  RestoreAnswers();
+  clock_.Advance(absl::Minutes(3));
+  request.memo = checkpoints_.back();
+  request.attempt = 2;
+  absl::StatusOr<ActionResult> retried = Apply(request);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->outcome, Outcome::kAlreadyApplied);
+  // Read, not revoked again: the new session survives.
+  EXPECT_EQ(graph_.GetUser("0d1f-alice")->revocations, 1);
+  EXPECT_THAT(GraphCalls().back(),
+              HasSubstr("GET /users/0d1f-alice?$select=id,signInSessionsValidFromDateTime"));
+  EXPECT_THAT(retried->details, HasSubstr("already revoked by an earlier attempt"));
+}
+
+TEST_F(GraphUserCheckpointTest, ARevokeThatNeverLandedIsSentAgain) {
+  graph_.SetClock([this] { return clock_.Now(); });
+  // Sessions were revoked by someone an hour before this run.
+  ASSERT_TRUE(Apply(UserRequest("force_logout", "0d1f-alice")).ok());
+  clock_.Advance(absl::Hours(1));
+  ActionRequest request = WithCheckpoint(UserRequest("force_logout", "0d1f-alice"));
+  // The request dies before reaching Graph.
+  http_.SetHandler([this](const http::HttpRequest& r) -> absl::StatusOr<http::HttpResponse> {
+    if (absl::StrContains(r.url, "revokeSignInSessions")) {
+      return absl::UnavailableError("connection reset before sending");
+    }
+    return graph_.Handle(r);
+  });
+  EXPECT_FALSE(Apply(request).ok());
+  RestoreAnswers();
+  request.memo = checkpoints_.back();
+  absl::StatusOr<ActionResult> retried = Apply(request);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->outcome, Outcome::kApplied);
+  EXPECT_EQ(graph_.GetUser("0d1f-alice")->revocations, 2);
+}
+
+TEST_F(GraphUserCheckpointTest, PeriodicThrottlingOfTheRevokeStillGetsThrough) {
+  graph_.SetClock([this] { return clock_.Now(); });
+  ActionRequest request = WithCheckpoint(UserRequest("force_logout", "0d1f-alice"));
+  // Every revoke is throttled the first time: a retry that read first and
+  // then revoked would meet the throttle every time.
+  for (int pass = 0; pass < 3; ++pass) {
+    http::HttpResponse throttled = GraphError(pass == 1 ? 503 : 429, "TooManyRequests", "slow");
+    graph_.Inject("POST", "/revokeSignInSessions", throttled);
+    absl::Status s = Apply(request).status();
+    ASSERT_TRUE(IsThrottled(s)) << s;
+    request.memo = checkpoints_.back();
+    EXPECT_THAT(request.memo, HasSubstr(R"("revoke":"not_sent")"));
+    clock_.Advance(absl::Minutes(5));
+  }
+  absl::StatusOr<ActionResult> done = Apply(request);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->outcome, Outcome::kApplied);
+  EXPECT_EQ(graph_.GetUser("0d1f-alice")->revocations, 1);
+  for (const std::string& call : GraphCalls()) {
+    EXPECT_THAT(call, ::testing::Not(HasSubstr("GET"))) << "read although not sent";
+  }
 }
 
 TEST_F(GraphUserCheckpointTest, ALostLeaseStopsBeforeActing) {
