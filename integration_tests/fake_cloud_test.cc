@@ -412,8 +412,16 @@ TEST_F(FakeCloudTest, ListsGetsAndDeletesAttachments) {
   EXPECT_EQ(JsonField(list.body, "name"), "Credit Transfer Copy.html");
   EXPECT_EQ(JsonField(list.body, "@odata.type"),
             "#microsoft.graph.fileAttachment");
-  EXPECT_EQ(JsonField(list.body, "contentBytes"), "");
+  // As documented, a listing carries the bytes of files up to 3 MB.
+  EXPECT_EQ(JsonField(list.body, "contentBytes"), "PGh0bWw+cGhpc2g8L2h0bWw+");
+  EXPECT_EQ(JsonField(list.body, "isInline"), "false");
+  EXPECT_EQ(JsonField(list.body, "contentId"), "null");
   const std::string attachment_id = JsonField(list.body, "id");
+  HttpReply raw =
+      Graph("GET", attachments + "/" + UrlEncode(attachment_id) + "/$value");
+  ASSERT_EQ(raw.status, 200);
+  EXPECT_EQ(raw.body, "<html>phish</html>");
+  EXPECT_EQ(raw.Header("Content-Type"), "text/html");
 
   HttpReply one = Graph("GET", attachments + "/" + UrlEncode(attachment_id));
   ASSERT_EQ(one.status, 200);
@@ -431,6 +439,82 @@ TEST_F(FakeCloudTest, ListsGetsAndDeletesAttachments) {
   HttpReply mailbox = cloud_->Mailbox(kAlice);
   EXPECT_THAT(JsonField(mailbox.body, "removedAttachments"),
               HasSubstr("Credit Transfer Copy.html"));
+}
+
+TEST_F(FakeCloudTest, AttachmentsOfEveryKindAsGraphDocumentsThem) {
+  const std::string id = AddPhish(kAlice);
+  const std::string attachments =
+      "/users/" + UrlEncode(kAlice) + "/messages/" + UrlEncode(id) +
+      "/attachments";
+  HttpReply item = Graph(
+      "POST", attachments,
+      R"({"@odata.type":"#microsoft.graph.itemAttachment","name":"Fwd: invoice",)"
+      R"("item":{"@odata.type":"microsoft.graph.message","subject":"invoice",)"
+      R"("body":{"contentType":"text","content":"see link"}}})");
+  ASSERT_EQ(item.status, 201) << item.body;
+  EXPECT_EQ(JsonField(item.body, "@odata.type"),
+            "#microsoft.graph.itemAttachment");
+  EXPECT_EQ(JsonField(item.body, "contentType"), "null");
+  EXPECT_EQ(JsonField(item.body, "contentBytes"), "");
+  HttpReply link = Graph(
+      "POST", attachments,
+      R"({"@odata.type":"#microsoft.graph.referenceAttachment",)"
+      R"("name":"Statement.docx","sourceUrl":"https://contoso-my.sharepoint.com/x"})");
+  ASSERT_EQ(link.status, 201) << link.body;
+  HttpReply image = Graph(
+      "POST", attachments,
+      R"({"@odata.type":"#microsoft.graph.fileAttachment","name":"image001.png",)"
+      R"("contentType":"image/png","isInline":true,"contentId":"img1@x",)"
+      R"("contentBytes":"UE5HREFUQQ=="})");
+  ASSERT_EQ(image.status, 201) << image.body;
+  EXPECT_EQ(JsonField(image.body, "contentId"), "img1@x");
+  EXPECT_EQ(JsonField(image.body, "isInline"), "true");
+
+  HttpReply list = Graph("GET", attachments);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_THAT(JsonFields(list.body, "@odata.type"),
+              ::testing::ElementsAre("#microsoft.graph.fileAttachment",
+                                     "#microsoft.graph.itemAttachment",
+                                     "#microsoft.graph.referenceAttachment",
+                                     "#microsoft.graph.fileAttachment"));
+  // Only the two files carry contentBytes and contentId.
+  EXPECT_THAT(JsonFields(list.body, "contentBytes"), SizeIs(2));
+  EXPECT_THAT(JsonFields(list.body, "contentId"), SizeIs(2));
+
+  const std::string item_path =
+      attachments + "/" + UrlEncode(JsonField(item.body, "id"));
+  HttpReply mime = Graph("GET", item_path + "/$value");
+  ASSERT_EQ(mime.status, 200);
+  EXPECT_THAT(mime.body, HasSubstr("Subject: invoice"));
+  const std::string link_path =
+      attachments + "/" + UrlEncode(JsonField(link.body, "id"));
+  EXPECT_EQ(Graph("GET", link_path + "/$value").status, 405);
+  EXPECT_EQ(Graph("DELETE", link_path).status, 204);
+  HttpReply again = Graph("DELETE", link_path);
+  EXPECT_EQ(again.status, 404);
+  EXPECT_EQ(JsonField(again.body, "code"), "ErrorItemNotFound");
+}
+
+TEST_F(FakeCloudTest, ListingsLeaveOutTheBytesOfFilesOver3MB) {
+  const std::string id = AddPhish(kAlice);
+  const std::string attachments =
+      "/users/" + UrlEncode(kAlice) + "/messages/" + UrlEncode(id) +
+      "/attachments";
+  // 3 MiB + 3 bytes of "AAAA" after decoding: base64 of 0x00 bytes.
+  const std::string zeros((3 << 20) / 3 * 4 + 4, 'A');
+  HttpReply big = Graph(
+      "POST", attachments,
+      absl::StrCat(R"({"@odata.type":"#microsoft.graph.fileAttachment",)",
+                   R"("name":"archive.zip","contentBytes":")", zeros, R"("})"));
+  ASSERT_EQ(big.status, 201) << big.body.substr(0, 200);
+  EXPECT_EQ(JsonField(big.body, "size"), std::to_string((3 << 20) + 3));
+  HttpReply list = Graph("GET", attachments);
+  ASSERT_EQ(list.status, 200);
+  EXPECT_THAT(JsonFields(list.body, "contentBytes"), SizeIs(1));  // the small one
+  HttpReply raw = Graph(
+      "GET", attachments + "/" + UrlEncode(JsonField(big.body, "id")) + "/$value");
+  ASSERT_EQ(raw.status, 200);
+  EXPECT_EQ(raw.body, std::string((3 << 20) + 3, '\0'));
 }
 
 TEST_F(FakeCloudTest, GatewayHoldsReleasesAndRemediates) {

@@ -11,7 +11,9 @@ import base64
 from fake_common import GRAPH_JSON_TYPE, Reply, iso_time, json_reply
 from fake_graph_base import (ITEM_NOT_FOUND, GraphError, quote_key,
                              segment_is)
-from fake_mailbox import FolderExists, looks_like_id
+from fake_mailbox import (ATTACHMENT_TYPES, FILE_ATTACHMENT,
+                          ITEM_ATTACHMENT, REFERENCE_ATTACHMENT, FolderExists,
+                          looks_like_id)
 from fake_odata import (QueryError, matches, parse_filter, parse_select,
                         parse_skip, parse_top)
 
@@ -28,6 +30,8 @@ MESSAGE_FILTER_PROPS = ["internetMessageId", "subject", "parentFolderId",
 FOLDER_PROPS = ["id", "displayName", "parentFolderId", "childFolderCount",
                 "unreadItemCount", "totalItemCount", "sizeInBytes",
                 "isHidden"]
+# A listing leaves out the contentBytes of larger file attachments.
+LISTED_CONTENT_LIMIT = 3 * 1024 * 1024
 ATTACHMENT_PROPS = ["id", "lastModifiedDateTime", "name", "contentType",
                     "size", "isInline", "contentId", "contentLocation",
                     "contentBytes"]
@@ -308,26 +312,73 @@ class GraphMail:
 
     # ---- attachments --------------------------------------------------------
 
-    def _render_attachment(self, call, att, with_content, selected=None):
+    def _render_attachment(self, call, att, with_content, selected=None,
+                           listing=False):
+        """As Graph renders each kind: contentId, contentLocation and
+        contentBytes belong to fileAttachment only, and a listing leaves
+        out the contentBytes of files over 3 MB (read those with $value)."""
+        is_file = att.odata_type == FILE_ATTACHMENT
         props = {
             "id": att.immutable_id if call.immutable else att.rest_id,
             "lastModifiedDateTime": iso_time(att.last_modified),
             "name": att.name,
             "contentType": att.content_type,
-            "size": len(att.content),
+            "size": att.size,
             "isInline": att.is_inline,
-            "contentId": None,
-            "contentLocation": None,
-            "contentBytes": base64.b64encode(att.content).decode("ascii"),
         }
-        out = {"@odata.type": "#microsoft.graph.fileAttachment"}
-        if with_content and not selected:
+        if is_file:
+            props["contentId"] = att.content_id
+            props["contentLocation"] = None
+            if not (listing and att.size > LISTED_CONTENT_LIMIT):
+                props["contentBytes"] = base64.b64encode(
+                    att.content).decode("ascii")
+        out = {"@odata.type": att.odata_type}
+        if with_content and is_file and not selected and not listing:
             out["@odata.mediaContentType"] = att.content_type
         keys = selected or [k for k in ATTACHMENT_PROPS
                             if with_content or k != "contentBytes"]
         for key in keys:
-            out[key] = props[key]
+            if key in props:
+                out[key] = props[key]
         return out
+
+    def _add_attachment(self, call, mailbox, msg, context):
+        """POST .../attachments: a file, an Outlook item, or a link."""
+        body = call.json_object()
+        odata_type = body.get("@odata.type")
+        if odata_type not in ATTACHMENT_TYPES:
+            raise GraphError(400, "ErrorInvalidRequest",
+                             "@odata.type must name a fileAttachment, "
+                             "itemAttachment or referenceAttachment.")
+        name = body.get("name")
+        if not isinstance(name, str) or not name:
+            raise GraphError(400, "ErrorInvalidParameter",
+                             "The value of the parameter 'Name' is empty.")
+        kind = {"odata_type": odata_type,
+                "is_inline": bool(body.get("isInline", False))}
+        content_type = body.get("contentType")
+        if odata_type == FILE_ATTACHMENT:
+            try:
+                content = base64.b64decode(body.get("contentBytes") or "",
+                                           validate=True)
+            except ValueError:
+                raise GraphError(400, "ErrorInvalidParameter",
+                                 "contentBytes is not base64.")
+            kind["content_id"] = body.get("contentId")
+            content_type = content_type or "application/octet-stream"
+        elif odata_type == ITEM_ATTACHMENT:
+            item = body.get("item") or {}
+            content = ("Subject: %s\r\nContent-Type: text/plain\r\n\r\n%s"
+                       % (item.get("subject", ""),
+                          (item.get("body") or {}).get("content", "")))
+            content = content.encode("utf-8")
+        else:
+            content = b""
+            kind["source_url"] = body.get("sourceUrl")
+        att = mailbox.add_attachment(msg, name, content_type, content, **kind)
+        out = {"@odata.context": call.context(context + "/$entity")}
+        out.update(self._render_attachment(call, att, True))
+        return json_reply(201, out, content_type=GRAPH_JSON_TYPE)
 
     def _attachments(self, call, mailbox, msg, rest):
         method = call.req.method
@@ -341,11 +392,14 @@ class GraphMail:
             call.mailbox_key,
             quote_key(msg.immutable_id if call.immutable else msg.rest_id))
         if not rest:
+            if method == "POST":
+                return self._add_attachment(call, mailbox, msg, context)
             if method != "GET":
                 raise call.method_not_allowed()
             return json_reply(200, {
                 "@odata.context": call.context(context),
-                "value": [self._render_attachment(call, a, False, selected)
+                "value": [self._render_attachment(call, a, True, selected,
+                                                  listing=True)
                           for a in msg.attachments],
             }, content_type=GRAPH_JSON_TYPE)
         att = msg.attachment(rest[0])
@@ -354,7 +408,16 @@ class GraphMail:
         if len(rest) == 2 and rest[1] == "$value":
             if method != "GET":
                 raise call.method_not_allowed()
-            return Reply(200, att.content, content_type=att.content_type)
+            # Raw contents: a file's bytes, an item's MIME, none for a link.
+            if att.odata_type == REFERENCE_ATTACHMENT:
+                raise GraphError(405, "ErrorInvalidRequest",
+                                 "The raw contents of a reference attachment "
+                                 "are not available.")
+            if att.odata_type == ITEM_ATTACHMENT:
+                return Reply(200, att.content, content_type="message/rfc822")
+            return Reply(200, att.content,
+                         content_type=att.content_type or
+                         "application/octet-stream")
         if len(rest) != 1:
             raise GraphError(400, "BadRequest", "Resource not found for the "
                              "segment '%s'." % rest[1])

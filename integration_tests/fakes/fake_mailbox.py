@@ -55,15 +55,43 @@ class Folder:
         self.well_known = well_known
 
 
+FILE_ATTACHMENT = "#microsoft.graph.fileAttachment"
+ITEM_ATTACHMENT = "#microsoft.graph.itemAttachment"
+REFERENCE_ATTACHMENT = "#microsoft.graph.referenceAttachment"
+ATTACHMENT_TYPES = (FILE_ATTACHMENT, ITEM_ATTACHMENT, REFERENCE_ATTACHMENT)
+
+
 class Attachment:
-    def __init__(self, name, content_type, content, is_inline=False):
+    """One attachment, of one of Graph's three kinds (its @odata.type):
+
+      * fileAttachment: `content` is the file's bytes ($value answers them);
+        an inline one (an image in the body) has a `content_id`.
+      * itemAttachment: an attached mail, event or contact; `content` is
+        its MIME rendering ($value answers it), it has no contentBytes.
+      * referenceAttachment: a link to a file in the cloud; no content at
+        all ($value is 405), and `size` is that of the link's metadata.
+    """
+
+    def __init__(self, name, content_type, content, is_inline=False,
+                 odata_type=FILE_ATTACHMENT, content_id=None,
+                 source_url=None):
         self.rest_id = opaque_id(_ATTACHMENT_PREFIX, 96)
         self.immutable_id = opaque_id(_IMMUTABLE_PREFIX, 96)
+        self.odata_type = odata_type
         self.name = name
         self.content_type = content_type
         self.content = content
         self.is_inline = is_inline
+        self.content_id = content_id
+        self.source_url = source_url
         self.last_modified = time.time()
+
+    @property
+    def size(self):
+        if self.odata_type == REFERENCE_ATTACHMENT:
+            return 256 + len(self.name.encode("utf-8")) + len(
+                (self.source_url or "").encode("utf-8"))
+        return len(self.content)
 
     def new_rest_id(self):
         self.rest_id = opaque_id(_ATTACHMENT_PREFIX, 96)
@@ -72,9 +100,11 @@ class Attachment:
         return {
             "id": self.rest_id,
             "immutableId": self.immutable_id,
+            "odataType": self.odata_type,
             "name": self.name,
             "contentType": self.content_type,
-            "size": len(self.content),
+            "isInline": self.is_inline,
+            "size": self.size,
             "sha256": hashlib.sha256(self.content).hexdigest(),
         }
 
@@ -179,9 +209,11 @@ class Mailbox:
         self.rest_index[msg.rest_id] = msg.immutable_id
         return msg
 
-    def add_attachment(self, msg, name, content_type, content):
-        att = Attachment(name, content_type, content)
+    def add_attachment(self, msg, name, content_type, content, **kind):
+        """`kind`: the Attachment keywords (odata_type, is_inline, ...)."""
+        att = Attachment(name, content_type, content, **kind)
         msg.attachments.append(att)
+        msg.touch()
         return att
 
     def visible(self):
