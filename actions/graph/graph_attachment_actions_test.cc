@@ -224,6 +224,26 @@ TEST_F(GraphAttachmentActionsTest, ARetryThatDeletesAPlannedAttachmentRecordsItO
   EXPECT_EQ(common::JsonValue::Parse(retried->details)->GetArray("removed").size(), 1);
 }
 
+TEST_F(GraphAttachmentActionsTest, AMemoOfTheFirstVersionIsContinued) {
+  // Version 1 checkpointed an attachment right before its DELETE.
+  ActionRequest request = EmailRequest("strip_attachment", kImid);
+  request.target.mutable_email()->add_attachments()->set_name("invoice.pdf");
+  request.memo = absl::StrCat(
+      R"({"v":1,"action":"strip_attachment","mailbox":"bob@contoso.example",)",
+      R"("removed":[{"message_id":"m1","attachment_id":"a2","name":"invoice.pdf",)",
+      R"("content_type":"application/pdf","size":17,"sha256":")",
+      Sha256Hex("%PDF-1.7 harmless"), R"("}]})");
+  absl::StatusOr<ActionResult> r = Apply(request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, Outcome::kApplied);
+  EXPECT_THAT(RemainingNames(), ElementsAre("Credit Transfer Copy.html", "logo.png", "Fwd: earlier"));
+  absl::StatusOr<common::JsonValue> memo = common::JsonValue::Parse(r->memo);
+  ASSERT_TRUE(memo.ok());
+  EXPECT_EQ(memo->GetInt64("v"), 2);
+  ASSERT_EQ(InState(*memo, "deleted").size(), 1);
+  EXPECT_EQ(InState(*memo, "deleted")[0].GetString("sha256"), Sha256Hex("%PDF-1.7 harmless"));
+}
+
 TEST_F(GraphAttachmentActionsTest, ALostLeaseDeletesNothing) {
   lose_lease_ = true;
   EXPECT_EQ(Apply(WithCheckpoint(EmailRequest("strip_attachment", kImid))).status().code(),
