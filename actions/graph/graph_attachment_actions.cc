@@ -1,12 +1,9 @@
 #include "actions/graph/graph_attachment_actions.h"
 
-#include <openssl/evp.h>
-
 #include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -31,71 +28,23 @@ using Decision = PlannedAttachment::Decision;
 using State = PlannedAttachment::State;
 
 // SHA-256 over bytes fed piece by piece.
-class Sha256Stream {
- public:
-  Sha256Stream() : ctx_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
-    // Only fails when OpenSSL cannot allocate; nothing sane can continue.
-    if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) {
-      std::abort();
-    }
-  }
-  void Update(absl::string_view piece) {
-    if (EVP_DigestUpdate(ctx_.get(), piece.data(), piece.size()) != 1) std::abort();
-  }
-  std::string HexDigest() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_DigestFinal_ex(ctx_.get(), digest, &len) != 1) std::abort();
-    return absl::BytesToHexString(
-        absl::string_view(reinterpret_cast<const char*>(digest), len));
-  }
-
- private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
-};
-
-// Whether GraphClient can stream a raw body (GraphRequest::body_sink,
-// passed on to http::HttpRequest::body_sink). Until it can, content is read
-// as contentBytes, whole. Transitional: remove with the fallback below.
-template <typename Request, typename = void>
-struct CanStream : std::false_type {};
-template <typename Request>
-struct CanStream<Request, std::void_t<decltype(std::declval<Request&>().body_sink)>>
-    : std::true_type {};
-
 // SHA-256 of a file attachment's bytes, streamed from
 // GET .../attachments/{id}/$value so that no attachment is held whole.
 // nullopt if it is gone (404).
-template <typename Request = GraphRequest>
 absl::StatusOr<std::optional<std::string>> ReadSha256(GraphClient& client,
                                                       const std::string& path,
-                                                      int64_t size, CallLog* log) {
-  Request get;
+                                                      CallLog* log) {
+  GraphRequest get;
   get.accept = {404};
-  if constexpr (CanStream<Request>::value) {
-    get.target = path + "/$value";
-    Sha256Stream hash;
-    get.body_sink = [&hash](absl::string_view piece) {
-      hash.Update(piece);
-      return absl::OkStatus();
-    };
-    RIPOSTE_ASSIGN_OR_RETURN(GraphResponse response, client.Send(get, log));
-    if (response.status == 404) return std::optional<std::string>();
-    return std::optional<std::string>(hash.HexDigest());
-  } else {
-    get.target = path;
-    get.max_response_bytes = static_cast<size_t>(size / 3 * 4 + (1 << 20));
-    RIPOSTE_ASSIGN_OR_RETURN(GraphResponse response, client.Send(get, log));
-    if (response.status == 404) return std::optional<std::string>();
-    std::optional<std::string> encoded = response.body.GetString("contentBytes");
-    std::string bytes;
-    if (!encoded.has_value() || !absl::Base64Unescape(*encoded, &bytes)) {
-      return absl::InternalError(absl::StrCat(
-          "GET ", common::UrlPath(path),
-          ": contentBytes missing or not base64; request-id ", response.request_id));
-    }
-    return std::optional<std::string>(Sha256Hex(bytes));
-  }
+  get.target = path + "/$value";
+  Sha256Stream hash;
+  get.body_sink = [&hash](absl::string_view piece) {
+    hash.Update(piece);
+    return absl::OkStatus();
+  };
+  RIPOSTE_ASSIGN_OR_RETURN(GraphResponse response, client.Send(get, log));
+  if (response.status == 404) return std::optional<std::string>();
+  return std::optional<std::string>(hash.HexDigest());
 }
 
 // Whether the detector's attachment list selects this attachment: by
@@ -303,7 +252,7 @@ absl::StatusOr<ActionResult> StripAttachments(GraphClient& client,
   for (PlannedAttachment& a : plan.attachments) {
     if (a.hash != Hash::kPending || a.state != State::kPlanned) continue;
     RIPOSTE_ASSIGN_OR_RETURN(std::optional<std::string> sha256,
-                             ReadSha256(client, AttachmentPath(email, a), a.size, &log));
+                             ReadSha256(client, AttachmentPath(email, a), &log));
     if (sha256.has_value()) {
       a.hash = Hash::kRead;
       a.sha256 = *sha256;

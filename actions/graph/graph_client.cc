@@ -166,6 +166,7 @@ absl::StatusOr<GraphResponse> GraphClient::SendOnce(const GraphRequest& request,
   http_request.method = request.method;
   http_request.url = url;
   http_request.timeout = call_timeout_;
+  http_request.body_sink = request.body_sink;
   const std::string client_request_id = guids_();
   http_request.headers["Authorization"] = absl::StrCat("Bearer ", token);
   http_request.headers["client-request-id"] = client_request_id;

@@ -65,6 +65,10 @@ struct GraphRequest {
   std::vector<int> accept;
   // Larger response bodies are refused.
   size_t max_response_bytes = 4 << 20;
+  // When set, a 2xx body is not parsed but streamed to this sink (see
+  // http::HttpRequest::body_sink), and GraphResponse::body stays null: for
+  // raw content such as .../attachments/{id}/$value.
+  http::BodySink body_sink;
 };
 
 struct GraphResponse {
