@@ -1,6 +1,7 @@
 #include "actions/graph/graph_mail_actions.h"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -9,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "actions/common/checkpoint.h"
+#include "actions/common/http_status.h"
 #include "actions/common/json_value.h"
 #include "actions/common/url_encoding.h"
 #include "actions/graph/graph_messages.h"
@@ -18,22 +20,36 @@
 namespace riposte::actions::graph {
 namespace {
 
-// The memo of a move:
+// The memo of a move, checkpointed after every step so that a retry
+// resumes where the last attempt stopped:
 //   {"v":1,"action":"quarantine_email","mailbox":"bob@contoso.com",
-//    "folder_id":"<destination folder id>",
+//    "folder_id":"<destination folder id>","planned":true,
 //    "messages":[{"id":"<id after the move>","from":"<original folder id>"},
+//                {"id":"...","from":"...","moved":false},
 //                {"id":"...","from":null}]}
+// folder_id is "" until the folder is known ("folder_absent":true once a
+// lookup found none, so the next step is creating it). "planned": the copies
+// were found and where each was recorded; until then a retry searches.
 // "from" is null for a copy that was already in the destination folder
-// when Riposte looked: Riposte did not put it there, so it does not take
-// it out.
+// when Riposte looked: Riposte did not put it there, so it does not take it
+// out. "moved":false marks a copy still to be moved, "gone":true one that
+// disappeared before it could be; "revert":"pending" one that the release
+// found in the folder but could not move back yet, "revert":"done" one
+// moved back. Memos from before steps were recorded have neither
+// "planned" nor "moved": every entry was then moved or being moved.
 struct MovedMessage {
   std::string id;
   std::optional<std::string> from;
+  bool moved = true;
+  bool gone = false;
+  std::string revert;  // "", "pending" or "done"
 };
 struct MoveMemo {
   std::string action;
   std::string mailbox;
   std::string folder_id;
+  bool folder_absent = false;
+  bool planned = false;
   std::vector<MovedMessage> messages;
 
   const MovedMessage* Find(absl::string_view id) const {
@@ -43,6 +59,9 @@ struct MoveMemo {
     return nullptr;
   }
 };
+
+constexpr char kRevertPending[] = "pending";
+constexpr char kRevertDone[] = "done";
 
 std::string EncodeMemo(const MoveMemo& memo) {
   JsonArrayWriter messages;
@@ -54,15 +73,19 @@ std::string EncodeMemo(const MoveMemo& memo) {
     } else {
       w.AddNull("from");
     }
+    if (!m.moved) w.AddBool("moved", false);
+    if (m.gone) w.AddBool("gone", true);
+    if (!m.revert.empty()) w.Add("revert", m.revert);
     messages.AddRaw(w.Finish());
   }
-  return JsonObjectWriter()
-      .AddInt("v", 1)
+  JsonObjectWriter w;
+  w.AddInt("v", 1)
       .Add("action", memo.action)
       .Add("mailbox", memo.mailbox)
-      .Add("folder_id", memo.folder_id)
-      .AddRaw("messages", messages.Finish())
-      .Finish();
+      .Add("folder_id", memo.folder_id);
+  if (memo.folder_absent) w.AddBool("folder_absent", true);
+  if (memo.planned) w.AddBool("planned", true);
+  return w.AddRaw("messages", messages.Finish()).Finish();
 }
 
 absl::StatusOr<MoveMemo> DecodeMemo(absl::string_view text) {
@@ -74,19 +97,31 @@ absl::StatusOr<MoveMemo> DecodeMemo(absl::string_view text) {
   memo.action = json->GetString("action").value_or("");
   memo.mailbox = json->GetString("mailbox").value_or("");
   memo.folder_id = json->GetString("folder_id").value_or("");
-  if (memo.folder_id.empty()) return bad;
+  memo.folder_absent = json->GetBool("folder_absent").value_or(false);
+  memo.planned = json->GetBool("planned").value_or(false);
   for (const common::JsonValue& m : json->GetArray("messages")) {
     std::optional<std::string> id = m.GetString("id");
     if (!id.has_value()) return bad;
-    memo.messages.push_back({*id, m.GetString("from")});
+    MovedMessage entry{*id, m.GetString("from")};
+    entry.moved = m.GetBool("moved").value_or(true);
+    entry.gone = m.GetBool("gone").value_or(false);
+    entry.revert = m.GetString("revert").value_or("");
+    memo.messages.push_back(std::move(entry));
+  }
+  // Without a folder nothing can have been planned or moved.
+  if (memo.folder_id.empty() && (memo.planned || !memo.messages.empty())) {
+    return bad;
   }
   return memo;
 }
 
-absl::StatusOr<std::string> EnsureQuarantineFolder(GraphClient& client,
-                                                   const std::string& mailbox,
-                                                   const std::string& name,
-                                                   CallLog* log) {
+// The id of the quarantine folder, creating it if missing. `absent` is
+// true when an earlier attempt already looked and found none (the next
+// step is creating it); set to true here once a lookup finds none, and
+// `save` is called then so that a retry goes straight to creating it.
+absl::StatusOr<std::string> EnsureQuarantineFolder(
+    GraphClient& client, const std::string& mailbox, const std::string& name,
+    bool* absent, const std::function<absl::Status()>& save, CallLog* log) {
   const std::string folders = absl::StrCat(UserPath(mailbox), "/mailFolders");
   const std::string lookup = absl::StrCat(
       folders, "?$filter=",
@@ -94,18 +129,22 @@ absl::StatusOr<std::string> EnsureQuarantineFolder(GraphClient& client,
           absl::StrCat("displayName eq ", common::ODataStringLiteral(name))),
       "&$select=id,displayName");
   for (int attempt = 0; attempt < 2; ++attempt) {
-    RIPOSTE_ASSIGN_OR_RETURN(std::vector<common::JsonValue> found,
-                             GetAllPages(client, lookup, log));
-    for (const common::JsonValue& folder : found) {
-      std::optional<std::string> id = folder.GetString("id");
-      if (id.has_value() && !id->empty()) return *id;
+    if (!*absent || attempt == 1) {
+      RIPOSTE_ASSIGN_OR_RETURN(std::vector<common::JsonValue> found,
+                               GetAllPages(client, lookup, log));
+      for (const common::JsonValue& folder : found) {
+        std::optional<std::string> id = folder.GetString("id");
+        if (id.has_value() && !id->empty()) return *id;
+      }
+      if (attempt == 1) break;
+      *absent = true;
+      RIPOSTE_RETURN_IF_ERROR(save());
     }
-    if (attempt == 1) break;
     GraphRequest create;
     create.method = "POST";
     create.target = folders;
     create.json_body = JsonObjectWriter().Add("displayName", name).Finish();
-    create.accept = {409};  // created concurrently: look it up again
+    create.accept = {409};  // created meanwhile: look it up again
     RIPOSTE_ASSIGN_OR_RETURN(GraphResponse created, client.Send(create, log));
     if (created.status != 409) {
       std::optional<std::string> id = created.body.GetString("id");
@@ -155,6 +194,49 @@ absl::StatusOr<std::optional<std::string>> Move(GraphClient& client,
       response.body.GetString("id").value_or(message_id));
 }
 
+// Where each copy is now, as memo entries. Copies already in the
+// destination keep what an earlier attempt recorded about them; one whose
+// id is not in the memo may be a copy that attempt moved (ids can change
+// on a move whose answer was lost), so it takes over a recorded entry whose
+// id no longer resolves, if any. Otherwise Riposte did not put it there.
+// Earlier entries not seen now are kept, so Revert can still reconcile them.
+std::vector<MovedMessage> Plan(const std::vector<MessageCopy>& copies,
+                               const std::string& folder_id,
+                               const std::optional<MoveMemo>& prior) {
+  std::set<std::string> copy_ids;
+  for (const MessageCopy& copy : copies) copy_ids.insert(copy.id);
+  std::vector<MovedMessage> unresolved;
+  if (prior.has_value()) {
+    for (const MovedMessage& m : prior->messages) {
+      if (copy_ids.count(m.id) == 0) unresolved.push_back(m);
+    }
+  }
+  std::vector<MovedMessage> planned;
+  for (const MessageCopy& copy : copies) {
+    if (copy.parent_folder_id != folder_id) {
+      MovedMessage m{copy.id, copy.parent_folder_id};
+      m.moved = false;
+      planned.push_back(std::move(m));
+      continue;
+    }
+    const MovedMessage* known = prior.has_value() ? prior->Find(copy.id) : nullptr;
+    if (known != nullptr) {
+      planned.push_back({copy.id, known->from});
+      continue;
+    }
+    auto taken = std::find_if(unresolved.begin(), unresolved.end(),
+                              [](const MovedMessage& m) { return m.from.has_value(); });
+    if (taken != unresolved.end()) {
+      planned.push_back({copy.id, taken->from});
+      unresolved.erase(taken);
+    } else {
+      planned.push_back({copy.id, std::nullopt});
+    }
+  }
+  planned.insert(planned.end(), unresolved.begin(), unresolved.end());
+  return planned;
+}
+
 absl::string_view ActionName(MailDestination destination) {
   return destination == MailDestination::kQuarantine ? "quarantine_email"
                                                      : "move_to_junk";
@@ -179,121 +261,112 @@ absl::StatusOr<ActionResult> MoveEmail(GraphClient& client,
 
   CallLog log;
   const std::string& mailbox = email.mailbox();
-  std::string folder_id;
-  std::string destination_id;
-  if (destination == MailDestination::kQuarantine) {
-    RIPOSTE_ASSIGN_OR_RETURN(folder_id, EnsureQuarantineFolder(
-                                            client, mailbox,
-                                            options.quarantine_folder, &log));
-    destination_id = folder_id;
-  } else {
-    RIPOSTE_ASSIGN_OR_RETURN(folder_id, JunkFolderId(client, mailbox, &log));
-    destination_id = "junkemail";
-  }
-
-  RIPOSTE_ASSIGN_OR_RETURN(std::vector<MessageCopy> copies,
-                           FindMessageCopies(client, email, &log));
-  if (copies.empty() && prior.has_value() && !prior->messages.empty()) {
-    // A retried Apply: the search may not see what we moved yet; the
-    // destination folder will.
-    RIPOSTE_ASSIGN_OR_RETURN(copies, FindMessageCopiesInFolder(
-                                         client, email, folder_id, &log));
-    ActionResult result;
-    result.outcome = ActionResult::Outcome::kAlreadyApplied;
-    result.memo = request.memo;
-    result.details =
-        JsonObjectWriter()
-            .Add("adapter", "graph")
-            .Add("action", ActionName(destination))
-            .Add("phase", "apply")
-            .Add("mailbox", mailbox)
-            .Add("note", "already moved by an earlier attempt of this run")
-            .AddInt("found_in_destination", static_cast<int64_t>(copies.size()))
-            .AddRaw("calls", log.ToJson())
-            .Finish();
-    return result;
-  }
-  if (copies.empty()) {
-    return absl::NotFoundError(absl::StrCat(
-        ActionName(destination), ": no message ",
-        email.internet_message_id().empty() ? email.graph_message_id()
-                                            : email.internet_message_id(),
-        " in mailbox ", mailbox));
-  }
-
-  // Plan first: where each copy is now. Copies already in the destination
-  // keep what an earlier attempt recorded about them; one whose id is not
-  // in the memo may be a copy that attempt moved (ids can change on a move
-  // whose answer was lost), so it takes over a recorded entry whose id no
-  // longer resolves, if any. Otherwise Riposte did not put it there.
-  std::set<std::string> copy_ids;
-  for (const MessageCopy& copy : copies) copy_ids.insert(copy.id);
-  std::vector<MovedMessage> unresolved;  // earlier entries not seen now
-  if (prior.has_value()) {
-    for (const MovedMessage& m : prior->messages) {
-      if (copy_ids.count(m.id) == 0) unresolved.push_back(m);
-    }
-  }
-  std::vector<MovedMessage> planned;
-  std::vector<bool> needs_move;
-  int already = 0;
-  for (const MessageCopy& copy : copies) {
-    if (copy.parent_folder_id != folder_id) {
-      planned.push_back({copy.id, copy.parent_folder_id});
-      needs_move.push_back(true);
-      continue;
-    }
-    ++already;
-    needs_move.push_back(false);
-    const MovedMessage* known = prior.has_value() ? prior->Find(copy.id) : nullptr;
-    if (known != nullptr) {
-      planned.push_back({copy.id, known->from});
-      continue;
-    }
-    auto taken = std::find_if(unresolved.begin(), unresolved.end(),
-                              [](const MovedMessage& m) { return m.from.has_value(); });
-    if (taken != unresolved.end()) {
-      planned.push_back({copy.id, taken->from});
-      unresolved.erase(taken);
-    } else {
-      planned.push_back({copy.id, std::nullopt});
-    }
-  }
-
   MoveMemo memo;
+  if (prior.has_value()) memo = *prior;
   memo.action = std::string(ActionName(destination));
   memo.mailbox = mailbox;
-  memo.folder_id = folder_id;
-  if (std::count(needs_move.begin(), needs_move.end(), true) > 0) {
-    // Record the original folders before moving anything, so a retry after
-    // a crash mid-move can still move the messages back on revert.
-    MoveMemo plan = memo;
-    plan.messages = planned;
-    plan.messages.insert(plan.messages.end(), unresolved.begin(), unresolved.end());
-    RIPOSTE_RETURN_IF_ERROR(common::Checkpoint(request, EncodeMemo(plan)));
+  // Each step's result is stored before the next step starts, so a retry
+  // (after throttling, a timeout or a crash) resumes from the last step
+  // that completed.
+  auto save = [&]() { return common::Checkpoint(request, EncodeMemo(memo)); };
+
+  // Step 1: the destination folder.
+  if (memo.folder_id.empty()) {
+    if (destination == MailDestination::kQuarantine) {
+      RIPOSTE_ASSIGN_OR_RETURN(
+          memo.folder_id,
+          EnsureQuarantineFolder(client, mailbox, options.quarantine_folder,
+                                 &memo.folder_absent, save, &log));
+    } else {
+      RIPOSTE_ASSIGN_OR_RETURN(memo.folder_id, JunkFolderId(client, mailbox, &log));
+    }
+    memo.folder_absent = false;
+    RIPOSTE_RETURN_IF_ERROR(save());
+  }
+  const std::string& folder_id = memo.folder_id;
+  const std::string destination_id =
+      destination == MailDestination::kQuarantine ? folder_id : "junkemail";
+
+  // Step 2: every copy, and where each is now.
+  if (!memo.planned) {
+    RIPOSTE_ASSIGN_OR_RETURN(std::vector<MessageCopy> copies,
+                             FindMessageCopies(client, email, &log));
+    if (copies.empty() && prior.has_value() && !prior->messages.empty()) {
+      // A retried Apply from before steps were recorded: the search may
+      // not see what we moved yet; the destination folder will.
+      RIPOSTE_ASSIGN_OR_RETURN(copies, FindMessageCopiesInFolder(
+                                           client, email, folder_id, &log));
+      ActionResult result;
+      result.outcome = ActionResult::Outcome::kAlreadyApplied;
+      result.memo = request.memo;
+      result.details =
+          JsonObjectWriter()
+              .Add("adapter", "graph")
+              .Add("action", ActionName(destination))
+              .Add("phase", "apply")
+              .Add("mailbox", mailbox)
+              .Add("note", "already moved by an earlier attempt of this run")
+              .AddInt("found_in_destination", static_cast<int64_t>(copies.size()))
+              .AddRaw("calls", log.ToJson())
+              .Finish();
+      return result;
+    }
+    if (copies.empty()) {
+      return absl::NotFoundError(absl::StrCat(
+          ActionName(destination), ": no message ",
+          email.internet_message_id().empty() ? email.graph_message_id()
+                                              : email.internet_message_id(),
+          " in mailbox ", mailbox));
+    }
+    memo.messages = Plan(copies, folder_id, prior);
+    memo.planned = true;
+    // The original folders are recorded before anything moves, so a retry
+    // after a crash mid-move can still move the messages back on revert.
+    RIPOSTE_RETURN_IF_ERROR(save());
   }
 
-  int moved = 0, vanished = 0;
+  // Step 3: each move, recorded as it succeeds.
+  int moved = 0, already = 0, vanished = 0;
   JsonArrayWriter moved_ids;
-  for (size_t i = 0; i < copies.size(); ++i) {
-    if (!needs_move[i]) {
-      memo.messages.push_back(planned[i]);
+  std::optional<std::vector<MessageCopy>> in_folder;  // looked up on demand
+  for (MovedMessage& m : memo.messages) {
+    if (m.gone) {
+      ++vanished;
       continue;
     }
-    const MessageCopy& copy = copies[i];
+    if (m.moved || !m.from.has_value()) {
+      ++already;
+      continue;
+    }
     RIPOSTE_ASSIGN_OR_RETURN(std::optional<std::string> new_id,
-                             Move(client, mailbox, copy.id, destination_id, &log));
+                             Move(client, mailbox, m.id, destination_id, &log));
     if (!new_id.has_value()) {
-      ++vanished;  // deleted between the search and the move
-      continue;
+      // Deleted since the search, or already moved by an attempt whose
+      // answer was lost, under an id that changed: adopt a copy in the
+      // folder that no entry accounts for, if there is one.
+      if (!in_folder.has_value()) {
+        RIPOSTE_ASSIGN_OR_RETURN(in_folder, FindMessageCopiesInFolder(
+                                                client, email, folder_id, &log));
+      }
+      auto unclaimed = std::find_if(
+          in_folder->begin(), in_folder->end(),
+          [&](const MessageCopy& c) { return memo.Find(c.id) == nullptr; });
+      if (unclaimed == in_folder->end()) {
+        m.gone = true;
+        ++vanished;
+      } else {
+        m.id = unclaimed->id;
+        m.moved = true;
+        ++already;
+      }
+    } else {
+      m.id = *new_id;
+      m.moved = true;
+      moved_ids.Add(*new_id);
+      ++moved;
     }
-    memo.messages.push_back({*new_id, copy.parent_folder_id});
-    moved_ids.Add(*new_id);
-    ++moved;
+    RIPOSTE_RETURN_IF_ERROR(save());
   }
-  // Keep what an earlier attempt recorded about copies not seen now, so
-  // Revert can still reconcile them.
-  memo.messages.insert(memo.messages.end(), unresolved.begin(), unresolved.end());
   if (moved == 0 && already == 0) {
     return absl::NotFoundError(absl::StrCat(
         ActionName(destination), ": every copy in mailbox ", mailbox,
@@ -342,71 +415,102 @@ absl::StatusOr<ActionResult> MoveEmailBack(GraphClient& client,
   std::optional<std::vector<MessageCopy>> folder_copies;
   std::set<std::string> claimed;
   for (const MovedMessage& m : memo.messages) claimed.insert(m.id);
+  // The release resumes too: each copy moved back (or found in the folder
+  // but throttled on the way out) is recorded, keeping all the Apply wrote.
+  auto save = [&]() { return common::Checkpoint(request, EncodeMemo(memo)); };
 
-  for (const MovedMessage& m : memo.messages) {
-    if (!m.from.has_value()) {
-      ++not_ours;
+  for (MovedMessage& m : memo.messages) {
+    if (!m.from.has_value() || !m.moved || m.gone) {
+      ++not_ours;  // Riposte did not put it there
+      continue;
+    }
+    if (m.revert == kRevertDone) {
+      ++moved_back;
       continue;
     }
     std::string id = m.id;
-    GraphRequest get;
-    get.target = absl::StrCat(UserPath(mailbox), "/messages/",
-                              common::EncodePathSegment(id),
-                              "?$select=id,parentFolderId");
-    get.accept = {404};
-    RIPOSTE_ASSIGN_OR_RETURN(GraphResponse current, client.Send(get, &log));
-    std::string parent = current.body.GetString("parentFolderId").value_or("");
-    if (current.status == 404) {
-      parent.clear();
-      if (request.target.has_email()) {
-        if (!folder_copies.has_value()) {
-          v1::EmailEntity email = request.target.email();
-          email.set_mailbox(mailbox);
-          RIPOSTE_ASSIGN_OR_RETURN(folder_copies, FindMessageCopiesInFolder(
-                                                      client, email,
-                                                      memo.folder_id, &log));
-        }
-        for (const MessageCopy& c : *folder_copies) {
-          if (claimed.insert(c.id).second) {
-            id = c.id;
-            parent = c.parent_folder_id;
-            break;
+    if (m.revert != kRevertPending) {
+      GraphRequest get;
+      get.target = absl::StrCat(UserPath(mailbox), "/messages/",
+                                common::EncodePathSegment(id),
+                                "?$select=id,parentFolderId");
+      get.accept = {404};
+      RIPOSTE_ASSIGN_OR_RETURN(GraphResponse current, client.Send(get, &log));
+      std::string parent = current.body.GetString("parentFolderId").value_or("");
+      if (current.status == 404) {
+        parent.clear();
+        if (request.target.has_email()) {
+          if (!folder_copies.has_value()) {
+            v1::EmailEntity email = request.target.email();
+            email.set_mailbox(mailbox);
+            RIPOSTE_ASSIGN_OR_RETURN(folder_copies, FindMessageCopiesInFolder(
+                                                        client, email,
+                                                        memo.folder_id, &log));
+          }
+          for (const MessageCopy& c : *folder_copies) {
+            if (claimed.insert(c.id).second) {
+              id = c.id;
+              parent = c.parent_folder_id;
+              break;
+            }
           }
         }
+        if (parent.empty()) {
+          ++gone;
+          continue;
+        }
       }
-      if (parent.empty()) {
-        ++gone;
+      if (parent != memo.folder_id) {
+        ++elsewhere;  // someone already moved it out
         continue;
       }
+      m.id = id;
     }
-    if (parent != memo.folder_id) {
-      ++elsewhere;  // someone already moved it out
-      continue;
+    absl::StatusOr<std::optional<std::string>> back =
+        Move(client, mailbox, id, *m.from, &log);
+    if (!back.ok()) {
+      if (common::CertainlyNotProcessed(back.status()) && m.revert != kRevertPending) {
+        // It is in the folder and still there: the next attempt moves it
+        // at once instead of looking again.
+        m.revert = kRevertPending;
+        save().IgnoreError();
+      }
+      return back.status();
     }
-    RIPOSTE_ASSIGN_OR_RETURN(std::optional<std::string> back,
-                             Move(client, mailbox, id, *m.from, &log));
-    if (!back.has_value()) {
+    if (!back->has_value()) {
       // The original folder is gone (or the message is): try the inbox.
-      RIPOSTE_ASSIGN_OR_RETURN(back, Move(client, mailbox, id, "inbox", &log));
-      if (!back.has_value()) {
+      RIPOSTE_ASSIGN_OR_RETURN(*back, Move(client, mailbox, id, "inbox", &log));
+      if (!back->has_value()) {
         ++gone;
         continue;
       }
       ++to_inbox;
     }
-    moved_ids.Add(*back);
+    m.id = **back;
+    m.revert = kRevertDone;
+    moved_ids.Add(**back);
     ++moved_back;
+    RIPOSTE_RETURN_IF_ERROR(save());
   }
 
   ActionResult result;
-  result.outcome = moved_back > 0 ? ActionResult::Outcome::kReverted
-                                  : ActionResult::Outcome::kAlreadyReverted;
-  result.memo = request.memo;
-  result.details = JsonObjectWriter()
-                       .Add("adapter", "graph")
-                       .Add("action", memo.action)
-                       .Add("phase", "revert")
-                       .Add("mailbox", mailbox)
+  result.outcome = moved_back > 0
+                       ? ActionResult::Outcome::kReverted
+                       : (not_ours > 0 && elsewhere == 0 && gone == 0
+                              ? ActionResult::Outcome::kNothingToUndo
+                              : ActionResult::Outcome::kAlreadyReverted);
+  result.memo = EncodeMemo(memo);
+  JsonObjectWriter details;
+  details.Add("adapter", "graph")
+      .Add("action", memo.action)
+      .Add("phase", "revert")
+      .Add("mailbox", mailbox);
+  if (result.outcome == ActionResult::Outcome::kNothingToUndo) {
+    details.Add("note",
+                "nothing to undo: every copy was already there before Riposte "
+                "acted, so it stays");
+  }
+  result.details = details
                        .AddInt("moved_back", moved_back)
                        .AddInt("moved_to_inbox", to_inbox)
                        .AddInt("already_moved_elsewhere", elsewhere)

@@ -1,5 +1,7 @@
 // quarantine_email and move_to_junk against the fake Graph.
 
+#include <map>
+
 #include "absl/status/status.h"
 #include "actions/action_executor.h"
 #include "actions/common/json_value.h"
@@ -128,20 +130,38 @@ TEST_F(GraphMailActionsTest, ApplyingTwiceDoesNotMoveTwice) {
   EXPECT_EQ(second->memo, first->memo);
 }
 
-TEST_F(GraphMailActionsTest, ARetriedApplyFindsTheMessageInTheFolder) {
+TEST_F(GraphMailActionsTest, ARetriedApplyAfterTheLastStepCallsNothing) {
   ActionRequest request = EmailRequest("quarantine_email", kImid);
   absl::StatusOr<ActionResult> first = Apply(request);
   ASSERT_TRUE(first.ok());
-  // The mailbox-wide search lags behind the move.
-  graph_.Inject("GET", "/users/bob@contoso.example/messages",
-                http::JsonResponse(200, R"({"value":[]})"));
   http_.ClearRequests();
   request.memo = first->memo;
   absl::StatusOr<ActionResult> second = Apply(request);
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_EQ(second->outcome, Outcome::kAlreadyApplied);
   EXPECT_EQ(second->memo, first->memo);
+  EXPECT_THAT(second->details, HasSubstr(R"("moved":0,"already_there":2)"));
+  EXPECT_THAT(GraphCalls(), ::testing::IsEmpty());
+}
+
+TEST_F(GraphMailActionsTest, ARetryWithAnOldStyleMemoFindsTheMessageInTheFolder) {
+  // A memo written before steps were recorded: no "planned".
+  ActionRequest request = EmailRequest("quarantine_email", kImid);
+  absl::StatusOr<ActionResult> first = Apply(request);
+  ASSERT_TRUE(first.ok());
+  std::string old_memo = first->memo;
+  old_memo.replace(old_memo.find(R"("planned":true,)"), 15, "");
+  // The mailbox-wide search lags behind the move.
+  graph_.Inject("GET", "/users/bob@contoso.example/messages",
+                http::JsonResponse(200, R"({"value":[]})"));
+  http_.ClearRequests();
+  request.memo = old_memo;
+  absl::StatusOr<ActionResult> second = Apply(request);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->outcome, Outcome::kAlreadyApplied);
+  EXPECT_EQ(second->memo, old_memo);
   EXPECT_THAT(second->details, HasSubstr(R"("found_in_destination":2)"));
+  ASSERT_FALSE(GraphCalls().empty());
   EXPECT_THAT(GraphCalls().back(), HasSubstr("/mailFolders/" + QuarantineId() + "/messages?$filter="));
 }
 
@@ -175,7 +195,7 @@ TEST_F(GraphMailActionsTest, ACopyAlreadyInQuarantineIsNotReleasedByUs) {
   EXPECT_EQ(applied->outcome, Outcome::kApplied);
   EXPECT_EQ(applied->memo,
             R"({"v":1,"action":"quarantine_email","mailbox":"bob@contoso.example",)"
-            R"("folder_id":"folder-q","messages":[{"id":"m1","from":"inbox-bob@contoso.example"},)"
+            R"("folder_id":"folder-q","planned":true,"messages":[{"id":"m1","from":"inbox-bob@contoso.example"},)"
             R"({"id":"m2","from":null}]})");
   request.memo = applied->memo;
   absl::StatusOr<ActionResult> reverted = Revert(request);
@@ -346,11 +366,16 @@ TEST_F(GraphMailCheckpointTest, ACrashMidMoveStillReleasesToTheOriginalFolders) 
   ActionRequest request = WithCheckpoint(EmailRequest("quarantine_email", "<p@x>"));
   LoseAnswers("POST", "/messages/m1/move");
   EXPECT_EQ(Apply(request).status().code(), absl::StatusCode::kDeadlineExceeded);
-  ASSERT_EQ(checkpoints_.size(), 1);
+  // The folder, then the plan, each recorded before the next step.
+  ASSERT_EQ(checkpoints_.size(), 2);
   EXPECT_EQ(checkpoints_[0],
             R"({"v":1,"action":"quarantine_email","mailbox":"bob@contoso.example",)"
-            R"("folder_id":"folder-q","messages":[{"id":"m1","from":"inbox-bob@contoso.example"},)"
-            R"({"id":"m2","from":"folder-archive"}]})");
+            R"("folder_id":"folder-q","messages":[]})");
+  EXPECT_EQ(checkpoints_[1],
+            R"({"v":1,"action":"quarantine_email","mailbox":"bob@contoso.example",)"
+            R"("folder_id":"folder-q","planned":true,"messages":[)"
+            R"({"id":"m1","from":"inbox-bob@contoso.example","moved":false},)"
+            R"({"id":"m2","from":"folder-archive","moved":false}]})");
 
   RestoreAnswers();
   request.memo = checkpoints_.back();
@@ -367,6 +392,87 @@ TEST_F(GraphMailCheckpointTest, ACrashMidMoveStillReleasesToTheOriginalFolders) 
   for (const auto& m : graph_.FindMessages(kMailbox, "<p@x>")) folders.push_back(m.folder_id);
   EXPECT_THAT(folders, ::testing::UnorderedElementsAre(inbox_, "folder-archive"));
 }
+
+// Every Nth Graph request fails (429 or 503, with or without Retry-After),
+// as the executor would meet it: each attempt resumes from the last
+// checkpoint once the hold has passed. Progress only moves forward, and
+// each copy is moved into quarantine and back exactly once.
+struct PeriodicFault {
+  int every;
+  int status;
+  bool retry_after;
+};
+
+class GraphMailPeriodicFaultTest
+    : public GraphAdapterTest,
+      public ::testing::WithParamInterface<PeriodicFault> {};
+
+TEST_P(GraphMailPeriodicFaultTest, ProgressOnlyMovesForwardAndEachMoveHappensOnce) {
+  const PeriodicFault fault = GetParam();
+  const std::string inbox = absl::StrCat("inbox-", kMailbox);
+  graph_.AddFolder(kMailbox, {"folder-archive", "Archive", ""});
+  graph_.AddMessage(kMailbox, {"m1", "<p@x>", inbox, "s"});
+  graph_.AddMessage(kMailbox, {"m2", "<p@x>", "folder-archive", "s"});
+  int seen = 0;
+  std::map<std::string, int> moves;  // move URL -> moves that happened
+  http_.SetHandler([&](const http::HttpRequest& r) -> absl::StatusOr<http::HttpResponse> {
+    if (absl::StrContains(r.url, "/oauth2/")) return graph_.Handle(r);
+    if (++seen % fault.every == 0) {
+      http::HttpResponse answer = GraphError(fault.status, "TooManyRequests", "slow down");
+      if (fault.retry_after) answer.headers["Retry-After"] = "2";
+      return answer;
+    }
+    absl::StatusOr<http::HttpResponse> answer = graph_.Handle(r);
+    if (answer.ok() && answer->status == 201 && absl::EndsWith(r.url, "/move")) {
+      ++moves[r.url];
+    }
+    return answer;
+  });
+  ActionRequest request = WithCheckpoint(EmailRequest("quarantine_email", "<p@x>"));
+  auto run = [&](bool revert) -> absl::StatusOr<ActionResult> {
+    for (int attempt = 0; attempt < 40; ++attempt) {
+      absl::StatusOr<ActionResult> r = revert ? Revert(request) : Apply(request);
+      if (r.ok() || !IsThrottled(r.status())) return r;
+      if (!checkpoints_.empty()) request.memo = checkpoints_.back();
+      clock_.Advance(absl::Minutes(5));  // past any hold
+    }
+    return absl::DeadlineExceededError("no progress in 40 attempts");
+  };
+  absl::StatusOr<ActionResult> applied = run(false);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  const std::string quarantine = graph_.FindFolderByName(kMailbox, "Riposte Quarantine")->id;
+  for (const auto& m : graph_.FindMessages(kMailbox, "<p@x>")) {
+    EXPECT_EQ(m.folder_id, quarantine);
+  }
+  request.memo = applied->memo;
+  checkpoints_.clear();
+  absl::StatusOr<ActionResult> reverted = run(true);
+  ASSERT_TRUE(reverted.ok()) << reverted.status();
+  std::vector<std::string> folders;
+  for (const auto& m : graph_.FindMessages(kMailbox, "<p@x>")) folders.push_back(m.folder_id);
+  EXPECT_THAT(folders, ::testing::UnorderedElementsAre(inbox, "folder-archive"));
+  // Ids survive moves (immutable ids), so each message's move URL was
+  // carried out exactly twice: into quarantine and back.
+  EXPECT_EQ(moves.size(), 2);
+  for (const auto& [url, count] : moves) EXPECT_EQ(count, 2) << url;
+}
+
+std::vector<PeriodicFault> AllPeriodicFaults() {
+  std::vector<PeriodicFault> out;
+  for (int every = 2; every <= 5; ++every) {
+    for (int status : {429, 503}) {
+      for (bool retry_after : {false, true}) out.push_back({every, status, retry_after});
+    }
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryNthRequest, GraphMailPeriodicFaultTest, ::testing::ValuesIn(AllPeriodicFaults()),
+    [](const ::testing::TestParamInfo<PeriodicFault>& info) {
+      return absl::StrCat("Every", info.param.every, "th", info.param.status,
+                          info.param.retry_after ? "WithRetryAfter" : "");
+    });
 
 TEST_F(GraphMailCheckpointTest, ALostLeaseMovesNothing) {
   lose_lease_ = true;
