@@ -230,6 +230,21 @@ absl::StatusOr<ActionResult> GatewayAdapter::Remediate(const ActionRequest& requ
   memo.mode = "remediated";
   if (!created.fail.empty()) {
     if (MeansNothingLeftToRemediate(created.fail)) {
+      // Another recipient's run may have created the incident since we
+      // looked (runs of one message race across workers and replicas).
+      RIPOSTE_ASSIGN_OR_RETURN(
+          std::optional<RemediationIncident> winner,
+          FindIncidentInEffect(client_, memo.reason, memo.message_id, calls));
+      if (winner.has_value()) {
+        memo.incident_id = winner->id;
+        memo.incident_code = winner->code;
+        memo.adopted = true;
+        return Remediated(Outcome::kAlreadyApplied, memo, *winner,
+                          absl::StrCat("adopted remediation incident ", winner->code,
+                                       ", created meanwhile by another run for this "
+                                       "message; it covers every recipient"),
+                          *calls);
+      }
       // Out of the mailboxes already, by someone else's doing: nothing of
       // Riposte's to undo later.
       return Result(Outcome::kAlreadyApplied, EncodeMemo(memo),

@@ -465,6 +465,19 @@ TEST_F(GatewayAdapterTest, AnotherRecipientsRunAdoptsTheMessagesIncident) {
   EXPECT_EQ(gateway_.incidents(), 1);
 }
 
+TEST_F(GatewayAdapterTest, ARunThatLosesTheRaceToCreateAdoptsTheWinnersIncident) {
+  ASSERT_TRUE(Apply(Request(false, "", 77, kCarol)).ok());
+  // Dave's run looked before Carol's incident existed, then asks: the
+  // gateway finds no copy left. It must adopt, not claim someone else did it.
+  gateway_.Inject(kFind, FakeGateway::Ok("[]"));
+  absl::StatusOr<ActionResult> dave = Apply(Request(false, "", 78, kDave));
+  ASSERT_TRUE(dave.ok()) << dave.status();
+  EXPECT_EQ(dave->outcome, Outcome::kAlreadyApplied);
+  EXPECT_THAT(dave->memo, HasSubstr(R"("incident_id":"eNqrVi-inc-1","incident_code":"TR-RQ7-1",)"
+                                    R"("adopted":true)"));
+  EXPECT_EQ(gateway_.incidents(), 1);
+}
+
 TEST_F(GatewayAdapterTest, AnIncidentRestoredInTheConsoleIsNotAdopted) {
   ASSERT_TRUE(Apply(Request(false)).ok());
   gateway_.RestoreInConsole("eNqrVi-inc-1");
