@@ -19,7 +19,9 @@
 //                every run, so before creating, Apply looks for an incident
 //                in effect with that reason (find-incidents) and adopts it:
 //                a retry after a lost answer or a crash, and the runs for
-//                the message's other recipients, never create a second one.
+//                the message's other recipients, never create a second one
+//                (a run that races another and is refused "no messages"
+//                looks again and adopts the winner's).
 //                The memo is checkpointed ("remediating") just before the
 //                create, and records the incident's id and code after it.
 //
