@@ -3,8 +3,11 @@
 
 // Adapters call Checkpoint right before they change a target, with the
 // memo a retry would need if the process died mid-change (what the target
-// looked like before). Only Apply checkpoints: during Revert the stored
-// memo is the Apply's and must stay.
+// looked like before), and after each step of a multi-step action, so that
+// a retry resumes from the last step that completed. A Revert may
+// checkpoint its own progress too, but only by adding to the Apply's memo:
+// what the Apply recorded (the target's state before Riposte acted) must
+// survive into every later memo.
 
 #include <string>
 

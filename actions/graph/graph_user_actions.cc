@@ -31,19 +31,32 @@ absl::StatusOr<std::string> UserKey(const ActionRequest& request) {
       "user target: needs id or user_principal_name");
 }
 
-// disable_user's memo: {"v":1,"user":"...","was_disabled_before":false}
+// The state of a call that changes the target, as memos record it.
+constexpr char kMaybeSent[] = "maybe_sent";
+constexpr char kNotSent[] = "not_sent";
+constexpr char kSent[] = "sent";
+
+// disable_user's memo:
+//   {"v":1,"action":"disable_user","user":"...","was_disabled_before":false,
+//    "patch":"maybe_sent"}
+// "patch" tracks the PATCH of the step in progress (disabling in Apply,
+// re-enabling in Revert): "maybe_sent" from just before it is sent until
+// its outcome is known, "not_sent" when Graph certainly did not carry it
+// out (so the next attempt sends it at once), absent otherwise.
 struct DisableMemo {
   std::string user;
   bool was_disabled_before = false;
+  std::string patch;
 };
 
 std::string EncodeMemo(const DisableMemo& memo) {
-  return JsonObjectWriter()
-      .AddInt("v", 1)
+  JsonObjectWriter w;
+  w.AddInt("v", 1)
       .Add("action", "disable_user")
       .Add("user", memo.user)
-      .AddBool("was_disabled_before", memo.was_disabled_before)
-      .Finish();
+      .AddBool("was_disabled_before", memo.was_disabled_before);
+  if (!memo.patch.empty()) w.Add("patch", memo.patch);
+  return w.Finish();
 }
 
 absl::StatusOr<DisableMemo> DecodeMemo(absl::string_view text) {
@@ -53,7 +66,8 @@ absl::StatusOr<DisableMemo> DecodeMemo(absl::string_view text) {
     return absl::InvalidArgumentError("disable_user memo is not readable");
   }
   return DisableMemo{json->GetString("user").value_or(""),
-                     *json->GetBool("was_disabled_before")};
+                     *json->GetBool("was_disabled_before"),
+                     json->GetString("patch").value_or("")};
 }
 
 // force_logout's memo:
@@ -62,9 +76,6 @@ absl::StatusOr<DisableMemo> DecodeMemo(absl::string_view text) {
 // "revoke" is "maybe_sent" from just before a revoke is sent until its
 // outcome is known, "not_sent" after Graph certainly did not carry it out,
 // "sent" once it did. first_sent_us: when this run first sent it.
-constexpr char kMaybeSent[] = "maybe_sent";
-constexpr char kNotSent[] = "not_sent";
-constexpr char kSent[] = "sent";
 // How far Graph's clock may be behind ours when comparing its
 // signInSessionsValidFromDateTime with the time we sent the revoke.
 constexpr absl::Duration kRevokeClockSkew = absl::Minutes(1);
@@ -137,13 +148,22 @@ absl::StatusOr<bool> AccountEnabled(GraphClient& client, const std::string& user
   return *enabled;
 }
 
-absl::Status SetAccountEnabled(GraphClient& client, const std::string& user,
-                               bool enabled, CallLog* log) {
+// PATCHes accountEnabled. `memo` is checkpointed as "maybe_sent" before
+// the PATCH and as "not_sent" if Graph certainly did not carry it out.
+absl::Status SetAccountEnabled(GraphClient& client, const ActionRequest& request,
+                               DisableMemo memo, bool enabled, CallLog* log) {
+  memo.patch = kMaybeSent;
+  RIPOSTE_RETURN_IF_ERROR(common::Checkpoint(request, EncodeMemo(memo)));
   GraphRequest patch;
   patch.method = "PATCH";
-  patch.target = UserPath(user);
+  patch.target = UserPath(memo.user);
   patch.json_body = JsonObjectWriter().AddBool("accountEnabled", enabled).Finish();
-  return client.Send(patch, log).status();
+  absl::Status status = client.Send(patch, log).status();
+  if (!status.ok() && common::CertainlyNotProcessed(status)) {
+    memo.patch = kNotSent;
+    common::Checkpoint(request, EncodeMemo(memo)).IgnoreError();
+  }
+  return status;
 }
 
 std::string Details(absl::string_view action, absl::string_view phase,
@@ -227,30 +247,36 @@ absl::StatusOr<ActionResult> DisableUser(GraphClient& client,
     RIPOSTE_ASSIGN_OR_RETURN(prior, DecodeMemo(request.memo));
   }
   CallLog log;
-  RIPOSTE_ASSIGN_OR_RETURN(bool enabled, AccountEnabled(client, user, &log));
   ActionResult result;
-  if (!enabled) {
-    // A retried Apply keeps what the first attempt learnt (and
-    // checkpointed before acting); otherwise the account was disabled by
-    // someone else, and Revert must leave it so.
-    DisableMemo memo{user, prior.has_value() ? prior->was_disabled_before : true};
-    result.outcome = ActionResult::Outcome::kAlreadyApplied;
-    result.memo = EncodeMemo(memo);
-    result.details = Details(
-        "disable_user", "apply", user,
-        memo.was_disabled_before
-            ? "account was already disabled before Riposte acted; it will not "
-              "be re-enabled on revert"
-            : "account already disabled by an earlier attempt of this run",
-        log);
-    return result;
+  // The PATCH was refused unsent last time (throttled): the account was
+  // enabled when Riposte looked, and sending it now is the next step.
+  const bool patch_next = prior.has_value() && !prior->was_disabled_before &&
+                          prior->patch == kNotSent;
+  if (!patch_next) {
+    RIPOSTE_ASSIGN_OR_RETURN(bool enabled, AccountEnabled(client, user, &log));
+    if (!enabled) {
+      // A retried Apply keeps what the first attempt learnt (and
+      // checkpointed before acting); otherwise the account was disabled by
+      // someone else, and Revert must leave it so.
+      DisableMemo memo{user, prior.has_value() ? prior->was_disabled_before : true};
+      result.outcome = ActionResult::Outcome::kAlreadyApplied;
+      result.memo = EncodeMemo(memo);
+      result.details = Details(
+          "disable_user", "apply", user,
+          memo.was_disabled_before
+              ? "account was already disabled before Riposte acted; it will "
+                "not be re-enabled on revert"
+              : "account already disabled by an earlier attempt of this run",
+          log);
+      return result;
+    }
   }
   // Record "it was enabled" before disabling it: if the process dies after
   // the PATCH, the retry finds the account disabled and must still know
   // that Riposte did it.
+  RIPOSTE_RETURN_IF_ERROR(
+      SetAccountEnabled(client, request, {user, false}, false, &log));
   result.memo = EncodeMemo({user, false});
-  RIPOSTE_RETURN_IF_ERROR(common::Checkpoint(request, result.memo));
-  RIPOSTE_RETURN_IF_ERROR(SetAccountEnabled(client, user, false, &log));
   result.outcome = ActionResult::Outcome::kApplied;
   result.details = Details("disable_user", "apply", user, "account disabled", log);
   return result;
@@ -267,24 +293,40 @@ absl::StatusOr<ActionResult> ReenableUser(GraphClient& client,
         "account whose prior state is unknown");
   }
   RIPOSTE_ASSIGN_OR_RETURN(DisableMemo memo, DecodeMemo(request.memo));
+  if (memo.user.empty()) memo.user = user;
   ActionResult result;
   CallLog log;
   if (memo.was_disabled_before) {
-    result.outcome = ActionResult::Outcome::kAlreadyReverted;
+    result.outcome = ActionResult::Outcome::kNothingToUndo;
+    result.memo = request.memo;
     result.details = Details(
         "disable_user", "revert", user,
-        "account was disabled before Riposte acted; left disabled", log);
+        "nothing to undo: the account was already disabled before Riposte "
+        "acted; left disabled",
+        log);
     return result;
   }
-  RIPOSTE_ASSIGN_OR_RETURN(bool enabled, AccountEnabled(client, user, &log));
-  if (enabled) {
-    result.outcome = ActionResult::Outcome::kAlreadyReverted;
-    result.details = Details("disable_user", "revert", user,
-                             "account was already re-enabled by someone else", log);
-    return result;
+  // An Apply that finished leaves no "patch" in the memo, so one here is
+  // this release's own: "not_sent" means the re-enabling PATCH is next.
+  if (memo.patch != kNotSent) {
+    RIPOSTE_ASSIGN_OR_RETURN(bool enabled, AccountEnabled(client, user, &log));
+    if (enabled) {
+      const bool ours = memo.patch == kMaybeSent;
+      result.outcome = ours ? ActionResult::Outcome::kReverted
+                            : ActionResult::Outcome::kAlreadyReverted;
+      result.memo = EncodeMemo({memo.user, false});
+      result.details = Details(
+          "disable_user", "revert", user,
+          ours ? "account re-enabled by an earlier attempt of this release"
+               : "account was already re-enabled by someone else",
+          log);
+      return result;
+    }
   }
-  RIPOSTE_RETURN_IF_ERROR(SetAccountEnabled(client, user, true, &log));
+  RIPOSTE_RETURN_IF_ERROR(
+      SetAccountEnabled(client, request, {memo.user, false}, true, &log));
   result.outcome = ActionResult::Outcome::kReverted;
+  result.memo = EncodeMemo({memo.user, false});
   result.details = Details("disable_user", "revert", user, "account re-enabled", log);
   return result;
 }

@@ -1,5 +1,7 @@
 // force_logout and disable_user against the fake Graph.
 
+#include <tuple>
+
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "actions/action_executor.h"
@@ -129,8 +131,10 @@ TEST_F(GraphUserActionsTest, AnAccountDisabledBeforeRiposteStaysDisabled) {
   request.memo = applied->memo;
   absl::StatusOr<ActionResult> reverted = Revert(request);
   ASSERT_TRUE(reverted.ok());
-  EXPECT_EQ(reverted->outcome, Outcome::kAlreadyReverted);
-  EXPECT_THAT(reverted->details, HasSubstr("disabled before Riposte acted; left disabled"));
+  EXPECT_EQ(reverted->outcome, Outcome::kNothingToUndo);
+  EXPECT_THAT(reverted->details,
+              HasSubstr("nothing to undo: the account was already disabled before "
+                        "Riposte acted; left disabled"));
   EXPECT_TRUE(Requests().empty());
   EXPECT_FALSE(graph_.GetUser("0d1f-alice")->enabled);
 }
@@ -223,8 +227,59 @@ TEST_F(GraphUserCheckpointTest, ACrashAfterThePatchStillReenablesOnRevert) {
   ASSERT_TRUE(reverted.ok()) << reverted.status();
   EXPECT_EQ(reverted->outcome, Outcome::kReverted);
   EXPECT_TRUE(graph_.GetUser("0d1f-alice")->enabled);
-  EXPECT_EQ(checkpoints_.size(), 1);  // Revert never overwrites the memo
+  // The release recorded its own PATCH, and kept what the Apply learnt.
+  for (const std::string& memo : checkpoints_) {
+    EXPECT_THAT(memo, HasSubstr(R"("was_disabled_before":false)"));
+  }
 }
+
+// Every Nth Graph request is throttled: disabling and re-enabling still
+// get through, each PATCH carried out exactly once.
+class GraphUserPeriodicFaultTest
+    : public GraphAdapterTest,
+      public ::testing::WithParamInterface<std::tuple<int, int, bool>> {};
+
+TEST_P(GraphUserPeriodicFaultTest, DisableAndReenableEachHappenOnce) {
+  const auto [every, status, retry_after] = GetParam();
+  graph_.AddUser({"0d1f-alice", "alice@contoso.example"});
+  int seen = 0, patches = 0;
+  http_.SetHandler([&](const http::HttpRequest& r) -> absl::StatusOr<http::HttpResponse> {
+    if (absl::StrContains(r.url, "/oauth2/")) return graph_.Handle(r);
+    if (++seen % every == 0) {
+      http::HttpResponse answer = GraphError(status, "TooManyRequests", "slow down");
+      if (retry_after) answer.headers["Retry-After"] = "2";
+      return answer;
+    }
+    absl::StatusOr<http::HttpResponse> answer = graph_.Handle(r);
+    if (r.method == "PATCH" && answer.ok() && answer->status == 204) ++patches;
+    return answer;
+  });
+  ActionRequest request = WithCheckpoint(UserRequest("disable_user", "0d1f-alice"));
+  auto run = [&](bool revert) -> absl::StatusOr<ActionResult> {
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      absl::StatusOr<ActionResult> r = revert ? Revert(request) : Apply(request);
+      if (r.ok() || !IsThrottled(r.status())) return r;
+      if (!checkpoints_.empty()) request.memo = checkpoints_.back();
+      clock_.Advance(absl::Minutes(5));
+    }
+    return absl::DeadlineExceededError("no progress in 20 attempts");
+  };
+  absl::StatusOr<ActionResult> applied = run(false);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_FALSE(graph_.GetUser("0d1f-alice")->enabled);
+  request.memo = applied->memo;
+  checkpoints_.clear();
+  absl::StatusOr<ActionResult> reverted = run(true);
+  ASSERT_TRUE(reverted.ok()) << reverted.status();
+  EXPECT_EQ(reverted->outcome, Outcome::kReverted);
+  EXPECT_TRUE(graph_.GetUser("0d1f-alice")->enabled);
+  EXPECT_EQ(patches, 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryNthRequest, GraphUserPeriodicFaultTest,
+                         ::testing::Combine(::testing::Range(2, 6),
+                                            ::testing::Values(429, 503),
+                                            ::testing::Bool()));
 
 TEST_F(GraphUserCheckpointTest, ACrashAfterTheRevokeDoesNotRevokeAgain) {
   graph_.SetClock([this] { return clock_.Now(); });
