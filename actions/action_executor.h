@@ -64,7 +64,11 @@ struct ActionResult {
   std::string details = "{}";
   // Adapter state to keep with the run for a later Revert (e.g. the folder a
   // message was moved from). Opaque to everything else.
-  std::string memo;
+  std::string memo;  // False when Riposte cannot undo what Apply did, whatever the action
+  // usually allows (a gateway remediation has no undo in the gateway's
+  // API). The run is then done, not active: it never expires, and operators
+  // cannot revert or extend it. The details say how a person undoes it.
+  bool reversible = true;
 };
 
 absl::string_view OutcomeName(ActionResult::Outcome outcome);
@@ -90,6 +94,14 @@ class ActionExecutor {
   // first: if it is no longer in the state Apply left it in, returns
   // kAlreadyReverted without acting. Same status codes as Apply.
   virtual absl::StatusOr<ActionResult> Revert(const ActionRequest& request) = 0;
+
+  // Whether this adapter can undo `action` on `target` at all (for
+  // decisions and their narratives; Apply's result has the last word).
+  virtual bool CanUndo(absl::string_view action, const v1::Entity& target) const {
+    (void)action;
+    (void)target;
+    return true;
+  }
 };
 
 // A Status carrying a server's Retry-After: the executor waits exactly this

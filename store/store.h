@@ -125,6 +125,9 @@ struct RunUpdate {
   // The adapter's outcome and note; both unchanged if unset.
   std::optional<std::string> outcome;
   std::string outcome_note;
+  // Set false when the adapter reports that Riposte cannot undo the effect;
+  // unchanged if unset.
+  std::optional<bool> reversible;
   absl::Time now;
 };
 

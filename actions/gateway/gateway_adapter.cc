@@ -104,7 +104,9 @@ absl::StatusOr<ActionResult> GatewayAdapter::Apply(const ActionRequest& request)
     return absl::UnimplementedError(
         absl::StrCat("gateway adapter does not implement \"", request.action, "\""));
   }
-  return Finish("apply", request, Quarantine(request));
+  absl::StatusOr<ActionResult> result = Quarantine(request);
+  if (result.ok()) result->reversible = false;
+  return Finish("apply", request, std::move(result));
 }
 
 absl::StatusOr<ActionResult> GatewayAdapter::Revert(const ActionRequest& request) {

@@ -74,6 +74,10 @@ class GatewayAdapter : public ActionExecutor {
   absl::string_view name() const override { return "gateway"; }
   absl::StatusOr<ActionResult> Apply(const ActionRequest& request) override;
   absl::StatusOr<ActionResult> Revert(const ActionRequest& request) override;
+  // Never: the gateway's API can remediate a message but not restore it
+  // (an administrator does that in its console), and a hold Riposte finds
+  // is the gateway's own.
+  bool CanUndo(absl::string_view, const v1::Entity&) const override { return false; }
 
  private:
   absl::StatusOr<ActionResult> Quarantine(const ActionRequest& request);

@@ -337,6 +337,7 @@ TEST_F(GatewayAdapterTest, AMessageHeldBeforeRiposteActedIsNeverReleased) {
   ASSERT_TRUE(applied.ok()) << applied.status();
   // The gateway held it; Riposte did not change anything.
   EXPECT_EQ(applied->outcome, Outcome::kAlreadyApplied);
+  EXPECT_FALSE(applied->reversible);  // nothing of Riposte's to release
   EXPECT_THAT(applied->details, HasSubstr("already held at the gateway"));
   EXPECT_EQ(applied->memo,
             R"({"v":2,"action":"quarantine_email","message_id":"<bulk-9@evil.example>",)"
@@ -400,6 +401,9 @@ TEST_F(GatewayAdapterTest, ARemediationIsRecordedFromTheDocumentedAnswer) {
   absl::StatusOr<ActionResult> applied = Apply(Request(false));
   ASSERT_TRUE(applied.ok()) << applied.status();
   EXPECT_EQ(applied->outcome, Outcome::kApplied);
+  // The gateway's API has no restore: the run must not promise a release.
+  EXPECT_FALSE(applied->reversible);
+  EXPECT_FALSE(adapter_.CanUndo("quarantine_email", v1::Entity()));
   EXPECT_THAT(Paths(), ElementsAre("/oauth/token", kFind, kCreate));
   EXPECT_THAT(gateway_.bodies(kFind),
               ElementsAre(R"({"data":[{"searchBy":[{"fieldName":"reason",)"

@@ -293,7 +293,13 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
       event = "action.reverted";
     } else {
       up.effect_at = done;
-      if (run.reversible) {
+      if (run.reversible && !result->reversible) {
+        // The adapter cannot undo this effect after all (a gateway
+        // remediation): say so instead of promising a release.
+        up.reversible = false;
+        d.AddBool("reversible", false);
+      }
+      if (run.reversible && result->reversible) {
         // In effect until it expires, or (no duration) until an operator
         // reverts it.
         up.state = "active";

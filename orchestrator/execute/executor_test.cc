@@ -347,6 +347,27 @@ TEST_F(ExecutorTest, TheAdapterGetsTheDecisionsNarrativeAndItsOutcomeIsKept) {
               HasSubstr(R"("note":"nothing to undo: already disabled before Riposte acted")"));
 }
 
+TEST_F(ExecutorTest, AnEffectTheAdapterCannotUndoIsDoneNotActive) {
+  auto exec = MakeExecutor();
+  const int64_t id = AddRun("quarantine_email", absl::Hours(24), true);
+  actions::ActionResult remediated;
+  remediated.reversible = false;
+  remediated.details =
+      R"({"note":"remediated at the gateway; restore it in the administration console"})";
+  adapter_.Push(remediated);
+  ASSERT_TRUE(RunOnce(*exec));
+  const store::ActionRunRow run = Run(id);
+  EXPECT_EQ(run.state, "done");
+  EXPECT_FALSE(run.reversible);
+  EXPECT_FALSE(run.expires_at.has_value());
+  EXPECT_THAT(run.outcome_note, HasSubstr("administration console"));
+  EXPECT_EQ(Events().back(), "action.done");
+  // Nothing is ever released.
+  clock_.Advance(absl::Hours(48));
+  EXPECT_FALSE(RunOnce(*exec));
+  EXPECT_EQ(adapter_.calls().size(), 1);
+}
+
 TEST_F(ExecutorTest, GivesUpAfterMaxAttempts) {
   ExecutorOptions o;
   o.max_attempts = 2;

@@ -570,6 +570,11 @@ class SqliteStore::Txn : public Transaction {
     } else {
       u.BindNull(11).BindNull(12);
     }
+    if (up.reversible.has_value()) {
+      u.Bind(13, static_cast<int64_t>(*up.reversible ? 1 : 0));
+    } else {
+      u.BindNull(13);
+    }
     RIPOSTE_RETURN_IF_ERROR(u.Run());
     if (sqlite3_changes(store_.writer_->raw()) != 1) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -855,7 +860,8 @@ absl::Status SqliteStore::Init() {
       "effect_us = COALESCE(?6, effect_us), attempts = attempts - ?7, "
       "lease_holder = '', lease_expires_us = 0, updated_us = ?8, "
       "outcome = COALESCE(?11, outcome), "
-      "outcome_note = COALESCE(?12, outcome_note) "
+      "outcome_note = COALESCE(?12, outcome_note), "
+      "reversible = COALESCE(?13, reversible) "
       "WHERE id = ?9 AND fence = ?10"));
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.next_due,
