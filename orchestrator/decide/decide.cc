@@ -270,7 +270,10 @@ Decision Decide(const DecideInput& in, const Policy& policy) {
     if (pa.rung + 1 < static_cast<int>(driving->ladder.size())) {
       pa.next_action = driving->ladder[pa.rung + 1];
     }
-    if (chosen->reversible) {
+    pa.reversible = chosen->reversible &&
+                    (!in.can_undo ||
+                     in.can_undo(breach.tenant_id(), chosen->name, pt.target.entity));
+    if (pa.reversible) {
       pa.duration = driving->duration.value_or(chosen->default_duration);
     }
     pa.approval_deadline = driving->approval_deadline;

@@ -9,10 +9,12 @@
 // tested, replayed and simulated.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "orchestrator/decide/run_state.h"
 #include "policies/policy.h"
@@ -49,6 +51,12 @@ struct PriorBreach {
   absl::Time observed;
 };
 
+// Whether Riposte can undo `action` on `target` in `tenant` through the
+// adapter the tenant routes it to (a gateway remediation cannot be undone,
+// whatever the action catalog says). Deterministic; unset = the catalog.
+using UndoCheck = std::function<bool(absl::string_view tenant, absl::string_view action,
+                                     const v1::Entity& target)>;
+
 struct DecideInput {
   const v1::Breach* breach = nullptr;
   int64_t incident_id = 0;
@@ -67,6 +75,8 @@ struct DecideInput {
   absl::flat_hash_map<std::string, int64_t> budget_used;
   // Global pause (kill switch): no autonomy at all.
   bool paused = false;
+  // Where the catalog calls an action reversible, whether it is here.
+  UndoCheck can_undo;
 };
 
 // What turned an action from the rule's mode, in precedence order.
@@ -109,6 +119,9 @@ struct ProposedAction {
   int rung = 0;
   // Every rule that asked for something on this target.
   std::vector<Requirement> requirements;
+  // Whether Riposte can undo it: the catalog's word, unless the tenant's
+  // adapter for it cannot (DecideInput::can_undo).
+  bool reversible = false;
   // For reversible actions, how long until it is undone; zero = until an
   // operator reverts it (or not reversible at all).
   absl::Duration duration = absl::ZeroDuration();

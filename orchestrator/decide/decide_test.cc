@@ -261,6 +261,39 @@ rules:
   EXPECT_EQ(d.actions[2].target.key, "email:carol@contoso.com/<m@x>");
 }
 
+TEST(DecideTest, AnActionTheTenantsAdapterCannotUndoGetsNoExpiry) {
+  auto policy = Parse(R"(
+rules:
+  - name: copies
+    match: {models: ["Spam"]}
+    target: related_emails
+    ladder: [quarantine_email]
+    mode: autonomous
+    duration: 24h
+)");
+  auto b = UserBreach("Spam", 50);
+  AddEmail(b, "bob@contoso.com");
+  b.mutable_related_entities(0)->mutable_email()->set_in_transit(true);
+  AddEmail(b, "carol@contoso.com");
+  DecideInput in = Input(b);
+  // As the router answers: in-transit mail goes to a gateway, which has no
+  // undo; delivered mail goes to Graph, which can move it back.
+  in.can_undo = [](absl::string_view tenant, absl::string_view action,
+                   const v1::Entity& target) {
+    EXPECT_EQ(tenant, "contoso");
+    EXPECT_EQ(action, "quarantine_email");
+    return !target.email().in_transit();
+  };
+  Decision d = Decide(in, *policy);
+  ASSERT_EQ(d.actions.size(), 2u);
+  EXPECT_FALSE(d.actions[0].reversible);
+  EXPECT_EQ(d.actions[0].duration, absl::ZeroDuration());
+  EXPECT_TRUE(d.actions[1].reversible);
+  EXPECT_EQ(d.actions[1].duration, absl::Hours(24));
+  EXPECT_THAT(d.narrative, HasSubstr("Riposte cannot undo it here"));
+  EXPECT_THAT(d.narrative, HasSubstr("It lasts 1d"));
+}
+
 TEST(DecideTest, ObserveModeRecordsOnly) {
   auto policy = Parse(R"(
 rules:

@@ -46,6 +46,7 @@ absl::StatusOr<v1::Decision> DecideAndRecord(store::Transaction& txn,
   in.incident_id = ctx.incident_id;
   in.observed = ctx.observed;
   in.now = ctx.now;
+  in.can_undo = ctx.can_undo;
 
   RIPOSTE_ASSIGN_OR_RETURN(auto breaches,
                            txn.ListIncidentBreaches(ctx.incident_id));
@@ -110,8 +111,7 @@ absl::StatusOr<v1::Decision> DecideAndRecord(store::Transaction& txn,
     row.rung = a.rung;
     row.rule_mode = std::string(policies::ModeName(a.rule_mode));
     row.autonomous = a.state == RunState::kProposed;
-    const policies::ActionSpec* spec = policy.FindAction(a.action);
-    row.reversible = spec != nullptr && spec->reversible;
+    row.reversible = a.reversible;
     row.duration = a.duration;
     if (a.state == RunState::kAwaitingApproval) {
       row.approval_deadline = ctx.now + a.approval_deadline;

@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "orchestrator/decide/decide.h"
 #include "policies/policy.h"
 #include "riposte/v1/decision.pb.h"
 #include "store/store.h"
@@ -23,6 +24,8 @@ struct BreachContext {
   absl::Time now;
   // For audit records: "<tenant>/<subject key>".
   std::string audit_subject;
+  // See DecideInput::can_undo.
+  UndoCheck can_undo;
 };
 
 // Gathers the decision's inputs from the store (the incident's earlier

@@ -129,6 +129,11 @@ std::string WhyNotStronger(const ProposedAction& a, const Requirement& r,
 std::string Expiry(const ProposedAction& a, const ActionSpec& spec,
                    absl::Time now) {
   if (spec.records_only) return "";
+  if (spec.reversible && !a.reversible) {
+    return "Riposte cannot undo it here: the adapter that carries it out has "
+           "no way back (a mail gateway's remediation is restored by an "
+           "administrator in the gateway's console), so it has no expiry.";
+  }
   if (!spec.reversible) {
     if (a.action == "strip_attachment") {
       return "It cannot be undone; Riposte keeps a record of what it removed.";

@@ -9,8 +9,12 @@
 namespace riposte::decide {
 
 Simulator::Simulator(std::shared_ptr<const policies::Policy> policy,
-                     absl::Duration correlation_window, bool paused)
-    : policy_(std::move(policy)), window_(correlation_window), paused_(paused) {}
+                     absl::Duration correlation_window, bool paused,
+                     UndoCheck can_undo)
+    : policy_(std::move(policy)),
+      window_(correlation_window),
+      paused_(paused),
+      can_undo_(std::move(can_undo)) {}
 
 void Simulator::Execute(SimRun& r, absl::Time at) {
   if (r.reversible) {
@@ -77,6 +81,7 @@ v1::SimulatedDecision Simulator::Add(const v1::Breach& breach,
   in.now = observed;
   in.incident_breaches = incident->breaches;
   in.paused = paused_;
+  in.can_undo = can_undo_;
   std::set<std::string> keys = {key};
   for (const auto& e : breach.related_entities()) {
     keys.insert(entity::SubjectKey(e));
@@ -115,8 +120,7 @@ v1::SimulatedDecision Simulator::Add(const v1::Breach& breach,
     r.tenant = breach.tenant_id();
     r.autonomous = a.state == RunState::kProposed;
     r.duration = a.duration;
-    const policies::ActionSpec* spec = policy_->FindAction(a.action);
-    r.reversible = spec != nullptr && spec->reversible;
+    r.reversible = a.reversible;
     if (a.state == RunState::kAwaitingApproval) {
       r.approval_deadline = observed + a.approval_deadline;
       r.on_expiry = a.on_approval_expiry;
@@ -143,10 +147,10 @@ v1::SimulatedDecision Simulator::Add(const v1::Breach& breach,
 v1::SimulateResponse Simulate(const v1::SimulateRequest& request,
                               std::shared_ptr<const policies::Policy> policy,
                               absl::Duration correlation_window,
-                              absl::Time start) {
+                              absl::Time start, UndoCheck can_undo) {
   v1::SimulateResponse response;
   response.set_policy_version(policy->version);
-  Simulator sim(policy, correlation_window, request.paused());
+  Simulator sim(policy, correlation_window, request.paused(), std::move(can_undo));
   absl::Time t = start;
   bool first = true;
   for (const auto& b : request.breaches()) {

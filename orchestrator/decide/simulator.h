@@ -23,7 +23,8 @@ namespace riposte::decide {
 class Simulator {
  public:
   Simulator(std::shared_ptr<const policies::Policy> policy,
-            absl::Duration correlation_window, bool paused);
+            absl::Duration correlation_window, bool paused,
+            UndoCheck can_undo = nullptr);
 
   // Decides for the next breach, observed at `observed` (also the decision
   // time). Breaches must come in time order.
@@ -57,6 +58,7 @@ class Simulator {
   std::shared_ptr<const policies::Policy> policy_;
   absl::Duration window_;
   bool paused_;
+  UndoCheck can_undo_;
   std::vector<SimIncident> incidents_;
   std::vector<SimRun> runs_;
   int64_t next_decision_ = 1;
@@ -68,7 +70,7 @@ class Simulator {
 v1::SimulateResponse Simulate(const v1::SimulateRequest& request,
                               std::shared_ptr<const policies::Policy> policy,
                               absl::Duration correlation_window,
-                              absl::Time start);
+                              absl::Time start, UndoCheck can_undo = nullptr);
 
 // Human-readable rendering of a simulation, one block per breach; stable,
 // so golden files can compare it.

@@ -40,6 +40,29 @@ absl::StatusOr<std::unique_ptr<ConfigRouter>> ConfigRouter::Create(
   return router;
 }
 
+std::string ConfigRouter::AdapterName(const TenantAdapters& adapters,
+                                      absl::string_view action,
+                                      const v1::Entity& target) {
+  if (auto r = adapters.routes.find(std::string(action));
+      r != adapters.routes.end()) {
+    return r->second;
+  }
+  if (action == "quarantine_email" && target.has_email() &&
+      target.email().in_transit() && adapters.by_name.count("gateway")) {
+    return "gateway";
+  }
+  return "graph";
+}
+
+const actions::ActionExecutor* ConfigRouter::Find(absl::string_view tenant,
+                                                  absl::string_view action,
+                                                  const v1::Entity& target) const {
+  auto t = tenants_.find(tenant);
+  if (t == tenants_.end()) return nullptr;
+  auto a = t->second.by_name.find(AdapterName(t->second, action, target));
+  return a == t->second.by_name.end() ? nullptr : a->second.get();
+}
+
 absl::StatusOr<actions::ActionExecutor*> ConfigRouter::Route(
     absl::string_view tenant, absl::string_view action,
     const v1::Entity& target) {
@@ -48,24 +71,20 @@ absl::StatusOr<actions::ActionExecutor*> ConfigRouter::Route(
     return absl::FailedPreconditionError(
         absl::StrCat("tenant ", tenant, " is not configured"));
   }
-  const TenantAdapters& adapters = t->second;
-  std::string name;
-  if (auto r = adapters.routes.find(std::string(action));
-      r != adapters.routes.end()) {
-    name = r->second;
-  } else if (action == "quarantine_email" && target.has_email() &&
-             target.email().in_transit() && adapters.by_name.count("gateway")) {
-    name = "gateway";
-  } else {
-    name = "graph";
-  }
-  auto a = adapters.by_name.find(name);
-  if (a == adapters.by_name.end()) {
+  const std::string name = AdapterName(t->second, action, target);
+  auto a = t->second.by_name.find(name);
+  if (a == t->second.by_name.end()) {
     return absl::FailedPreconditionError(
         absl::StrCat("no adapter for ", action, " in tenant ", tenant, ": ",
                      name, " is not configured (see docs/CONNECTING.md)"));
   }
   return a->second.get();
+}
+
+bool ConfigRouter::CanUndo(absl::string_view tenant, absl::string_view action,
+                           const v1::Entity& target) const {
+  const actions::ActionExecutor* adapter = Find(tenant, action, target);
+  return adapter != nullptr && adapter->CanUndo(action, target);
 }
 
 std::vector<std::string> ConfigRouter::Describe() const {

@@ -42,11 +42,25 @@ class ConfigRouter : public AdapterRouter {
   // "contoso: graph, gateway, webhook:soar" per tenant, for the start-up log.
   std::vector<std::string> Describe() const;
 
+  // Whether the adapter `action` on `target` routes to in `tenant` can undo
+  // it (false when nothing is configured for it). Thread-safe.
+  bool CanUndo(absl::string_view tenant, absl::string_view action,
+               const v1::Entity& target) const;
+
  private:
   struct TenantAdapters {
     std::map<std::string, std::unique_ptr<actions::ActionExecutor>> by_name;
     std::map<std::string, std::string> routes;
   };
+  // The name of the adapter `action` on `target` goes to.
+  static std::string AdapterName(const TenantAdapters& adapters,
+                                 absl::string_view action,
+                                 const v1::Entity& target);
+  // That adapter, or nullptr if the tenant or the adapter is not configured.
+  const actions::ActionExecutor* Find(absl::string_view tenant,
+                                      absl::string_view action,
+                                      const v1::Entity& target) const;
+
   std::map<std::string, TenantAdapters, std::less<>> tenants_;
 };
 

@@ -39,8 +39,9 @@ void BreachRecorder::Record(v1::Breach breach, Done done) {
   std::shared_ptr<const policies::Policy> policy =
       policies_ != nullptr ? policies_->Get() : nullptr;
 
-  auto work = [state, received, window,
-               policy](store::Transaction& txn) -> absl::Status {
+  const decide::UndoCheck* can_undo = &can_undo_;  // outlives the store's work
+  auto work = [state, received, window, policy,
+               can_undo](store::Transaction& txn) -> absl::Status {
     const v1::Breach& b = state->breach;
     v1::SubmitResponse& resp = state->response;
     std::string payload;
@@ -122,6 +123,7 @@ void BreachRecorder::Record(v1::Breach breach, Done done) {
       ctx.observed = observed;
       ctx.now = received;
       ctx.audit_subject = subject;
+      ctx.can_undo = *can_undo;
       RIPOSTE_ASSIGN_OR_RETURN(*resp.mutable_decision(),
                                decide::DecideAndRecord(txn, *policy, ctx));
     }

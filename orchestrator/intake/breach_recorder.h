@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "orchestrator/decide/decide.h"
 #include "orchestrator/decide/policy_holder.h"
 #include "riposte/v1/intake.pb.h"
 #include "store/store.h"
@@ -42,6 +43,10 @@ class BreachRecorder {
   // Called (on a store thread, quickly) after each newly recorded breach is
   // durable, e.g. to wake the executor when the decision has work for it.
   // Set before the first Record.
+  // Where decisions learn which reversible actions the tenant's adapters
+  // can undo (see decide::UndoCheck). Call before the first Record.
+  void SetUndoCheck(decide::UndoCheck can_undo) { can_undo_ = std::move(can_undo); }
+
   void SetOnRecorded(std::function<void(const v1::SubmitResponse&)> hook) {
     on_recorded_ = std::move(hook);
   }
@@ -52,6 +57,7 @@ class BreachRecorder {
   const absl::Duration window_;
   const decide::PolicyHolder* const policies_;
   std::function<void(const v1::SubmitResponse&)> on_recorded_;
+  decide::UndoCheck can_undo_;
 };
 
 }  // namespace riposte::intake

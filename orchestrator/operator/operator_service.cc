@@ -225,7 +225,8 @@ absl::Status OperatorService::DoSimulate(const v1::SimulateRequest& request,
           "policy: riposted runs without a policy; supply one in the request");
     }
   }
-  *response = decide::Simulate(request, policy, deps_.correlation_window, now);
+  *response = decide::Simulate(request, policy, deps_.correlation_window, now,
+                               deps_.can_undo);
   return absl::OkStatus();
 }
 

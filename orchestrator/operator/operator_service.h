@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "orchestrator/decide/decide.h"
 #include "orchestrator/decide/policy_holder.h"
 #include "orchestrator/intake/breach_validator.h"
 #include "orchestrator/operator/run_commands.h"
@@ -39,6 +40,8 @@ struct OperatorDeps {
   const intake::BreachValidator* validator = nullptr;
   Clock* clock = nullptr;
   absl::Duration correlation_window = absl::Hours(24);
+  // For Simulate, as for the intake (see decide::UndoCheck).
+  decide::UndoCheck can_undo;
   std::string policy_path;
   // Re-reads the policy (audited by the caller's identity); returns the new
   // version or the errors.

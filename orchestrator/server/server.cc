@@ -112,6 +112,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                                                             config.tenants);
   s->recorder_ = std::make_unique<intake::BreachRecorder>(
       s->store_.get(), clock, config.correlation_window, &s->policies_);
+  const decide::UndoCheck can_undo =
+      [router = s->router_.get()](absl::string_view tenant, absl::string_view action,
+                                  const v1::Entity& target) {
+        return router->CanUndo(tenant, action, target);
+      };
+  s->recorder_->SetUndoCheck(can_undo);
   s->intake_service_ = std::make_unique<intake::IntakeService>(
       s->validator_.get(), s->recorder_.get(), clock, s->intake_metrics_.get(),
       s->authenticator_.get());
@@ -137,6 +143,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     deps.validator = s->validator_.get();
     deps.clock = clock;
     deps.correlation_window = config.correlation_window;
+    deps.can_undo = can_undo;
     deps.policy_path = config.policy_path;
     auth::Authenticator* authenticator = s->authenticator_.get();
     deps.authorize = [authenticator](grpc::CallbackServerContext* ctx,
