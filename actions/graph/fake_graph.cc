@@ -335,6 +335,10 @@ std::string FakeGraph::NewId(const std::string& prefix) {
 }
 
 absl::StatusOr<http::HttpResponse> FakeGraph::Handle(const http::HttpRequest& request) {
+  if (request.method == "POST" &&
+      request.url == absl::StrCat(kGraphBase, "/$batch")) {
+    return HandleBatch(request);
+  }
   absl::MutexLock lock(&mu_);
   absl::string_view url = request.url;
   absl::string_view raw_query;

@@ -85,8 +85,14 @@ class FakeGraph {
 
   FakeGraph();
 
-  // The handler for http::FakeHttpClient.
+  // The handler for http::FakeHttpClient. Serves JSON batches too (POST
+  // {kGraphBase}/$batch, at most 20 requests, each served as if sent alone
+  // with the batch's token, answered in reverse order).
   absl::StatusOr<http::HttpResponse> Handle(const http::HttpRequest& request);
+
+  // JSON batches served so far, and the requests they carried.
+  int batches() const;
+  int batched_requests() const;
 
   // Each mailbox starts with "inbox-<mailbox>" and "junk-<mailbox>".
   void AddMailbox(const std::string& mailbox);
@@ -139,6 +145,9 @@ class FakeGraph {
     std::vector<Message> messages;
   };
 
+  // Serves POST /$batch; takes mu_ per request inside (see fake_graph_batch.cc).
+  absl::StatusOr<http::HttpResponse> HandleBatch(const http::HttpRequest& request)
+      ABSL_LOCKS_EXCLUDED(mu_);
   http::HttpResponse Token(const http::HttpRequest& request)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   http::HttpResponse Route(const std::string& method,
@@ -171,6 +180,8 @@ class FakeGraph {
   std::vector<std::string> violations_ ABSL_GUARDED_BY(mu_);
   std::deque<Injected> injected_ ABSL_GUARDED_BY(mu_);
   int token_requests_ ABSL_GUARDED_BY(mu_) = 0;
+  int batches_ ABSL_GUARDED_BY(mu_) = 0;
+  int batched_requests_ ABSL_GUARDED_BY(mu_) = 0;
   int next_id_ ABSL_GUARDED_BY(mu_) = 0;
   bool change_ids_on_move_ ABSL_GUARDED_BY(mu_) = false;
   int page_size_ ABSL_GUARDED_BY(mu_) = 10;

@@ -12,6 +12,12 @@
 // 503 or 504 for a scope, every request into that scope, from any run, is
 // held until the Retry-After has passed (or a doubling backoff when Graph
 // sent none) and is refused without being sent.
+//
+// Mail calls respect Outlook's limits per app and mailbox: at most
+// `mailbox_concurrency` (4) are in flight per mailbox (more wait for a
+// turn), and calls that concurrent runs send at about the same time go out
+// together as JSON batches (see GraphBatcher), each answered and mapped as
+// if it had been sent alone.
 
 #include <cstddef>
 #include <optional>
@@ -24,7 +30,9 @@
 #include "actions/common/guid.h"
 #include "actions/common/json_value.h"
 #include "actions/common/throttle_gate.h"
+#include "actions/graph/graph_batcher.h"
 #include "actions/graph/graph_options.h"
+#include "actions/graph/scope_permits.h"
 #include "common/clock.h"
 #include "http/http_client.h"
 
@@ -109,11 +117,17 @@ class GraphClient {
   // "directory".
   std::string ScopeOf(absl::string_view url) const;
 
+  // The batcher mail calls go through (for tests and benchmarks).
+  const GraphBatcher& batcher() const { return batcher_; }
+  // The most mail calls ever in flight at once for one mailbox.
+  int peak_mailbox_concurrency() const { return mailbox_permits_.peak(); }
+
  private:
   absl::StatusOr<GraphResponse> SendOnce(const GraphRequest& request,
                                          const std::string& url,
                                          const std::string& token,
-                                         CallLog* log, int* http_status);
+                                         bool mail, CallLog* log,
+                                         int* http_status);
 
   const std::string graph_base_url_;
   const absl::Duration call_timeout_;
@@ -122,6 +136,8 @@ class GraphClient {
   const common::GuidSource guids_;
   common::ClientCredentialsTokenSource tokens_;
   common::ThrottleGate throttle_;
+  GraphBatcher batcher_;
+  ScopePermits mailbox_permits_;
 };
 
 }  // namespace riposte::actions::graph

@@ -278,5 +278,88 @@ TEST(GraphOptionsTest, Validation) {
   EXPECT_EQ(defaults.call_timeout, absl::Seconds(20));
 }
 
+// Three mailboxes, each asked once by its own thread at the same time.
+class BatchingClientTest : public GraphAdapterTest {
+ protected:
+  static GraphOptions BatchingOptions() {
+    GraphOptions o = Options();
+    o.batch_window = absl::Hours(1);  // the batch goes out once full
+    o.max_batch_requests = 3;
+    return o;
+  }
+  BatchingClientTest()
+      : client_(BatchingOptions(), &http_, &clock_,
+                [this] { return absl::StrCat("cid-", ++guids_); }) {
+    for (const char* m : kMailboxes) graph_.AddMailbox(m);
+  }
+
+  std::vector<absl::StatusOr<GraphResponse>> ListFoldersAtOnce(
+      std::vector<CallLog>& logs) {
+    std::vector<absl::StatusOr<GraphResponse>> out(
+        3, absl::UnknownError("not sent"));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 3; ++i) {
+      threads.emplace_back([&, i] {
+        GraphRequest r;
+        r.target = absl::StrCat("/users/", kMailboxes[i],
+                                "/mailFolders/junkemail?$select=id");
+        out[i] = client_.Send(r, &logs[i]);
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    return out;
+  }
+
+  static constexpr const char* kMailboxes[] = {"m1@contoso.example",
+                                               "m2@contoso.example",
+                                               "m3@contoso.example"};
+  GraphClient client_;
+};
+
+TEST_F(BatchingClientTest, ConcurrentMailCallsShareOneBatch) {
+  ASSERT_TRUE(client_.tokens().GetToken().ok());  // one token for all
+  std::vector<CallLog> logs(3);
+  auto answers = ListFoldersAtOnce(logs);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(answers[i].ok()) << answers[i].status();
+    EXPECT_EQ(answers[i]->status, 200);
+    EXPECT_EQ(answers[i]->body.GetString("id"),
+              absl::StrCat("junk-", kMailboxes[i]));
+    ASSERT_EQ(logs[i].calls().size(), 1);  // logged as the caller's own call
+    EXPECT_EQ(logs[i].calls()[0].path,
+              absl::StrCat("/v1.0/users/", kMailboxes[i],
+                           "/mailFolders/junkemail"));
+  }
+  EXPECT_EQ(graph_.batches(), 1);
+  EXPECT_EQ(graph_.batched_requests(), 3);
+  EXPECT_EQ(client_.batcher().batches_sent(), 1);
+}
+
+TEST_F(BatchingClientTest, AThrottledSubRequestHoldsOnlyItsMailbox) {
+  ASSERT_TRUE(client_.tokens().GetToken().ok());
+  http::HttpResponse throttled =
+      GraphError(429, "ApplicationThrottled",
+                 "Application is over its MailboxConcurrency limit.");
+  throttled.headers["Retry-After"] = "30";
+  graph_.Inject("GET", "/users/m2@contoso.example/mailFolders", throttled);
+  std::vector<CallLog> logs(3);
+  auto answers = ListFoldersAtOnce(logs);
+  EXPECT_TRUE(answers[0].ok());
+  EXPECT_TRUE(answers[2].ok());
+  ASSERT_FALSE(answers[1].ok());
+  EXPECT_TRUE(IsThrottled(answers[1].status())) << answers[1].status();
+  EXPECT_EQ(RetryAfter(answers[1].status()), absl::Seconds(30));
+  EXPECT_EQ(logs[1].calls()[0].status, 429);
+
+  // The mailbox stays held: the next call is refused without being sent.
+  const size_t sent = Requests().size();
+  GraphRequest again;
+  again.target = "/users/m2@contoso.example/mailFolders/junkemail?$select=id";
+  absl::StatusOr<GraphResponse> held = client_.Send(again, nullptr);
+  ASSERT_FALSE(held.ok());
+  EXPECT_TRUE(IsThrottled(held.status()));
+  EXPECT_EQ(Requests().size(), sent);
+}
+
 }  // namespace
 }  // namespace riposte::actions::graph

@@ -112,6 +112,19 @@ absl::Status ValidateGraphOptions(const GraphOptions& options) {
     return absl::InvalidArgumentError(
         "graph option max_attachment_hash_bytes: must not be negative");
   }
+  if (options.batch_window < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "graph option batch_window: must not be negative");
+  }
+  if (options.max_batch_requests < 1 || options.max_batch_requests > 20) {
+    return absl::InvalidArgumentError(
+        "graph option max_batch_requests: must be from 1 to 20 (Graph's limit)");
+  }
+  if (options.mailbox_concurrency < 1 || options.mailbox_concurrency > 4) {
+    return absl::InvalidArgumentError(
+        "graph option mailbox_concurrency: must be from 1 to 4 (Outlook's "
+        "limit per app per mailbox)");
+  }
   return absl::OkStatus();
 }
 

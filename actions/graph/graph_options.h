@@ -64,6 +64,15 @@ struct GraphOptions {
   // strip_attachment downloads attachments to hash them; larger ones are
   // removed (when selected) without a hash.
   int64_t max_attachment_hash_bytes = 35 << 20;
+  // Mail calls (the mailbox scope) sent by concurrent runs wait up to
+  // `batch_window` for each other and go out together in JSON batches of
+  // at most `max_batch_requests` (Graph allows 20). A zero window turns
+  // batching off.
+  absl::Duration batch_window = absl::Milliseconds(5);
+  int max_batch_requests = 20;
+  // Most requests in flight at once per mailbox (Outlook allows 4 per app
+  // per mailbox and throttles the rest).
+  int mailbox_concurrency = 4;
 };
 
 // Options with `cloud`'s login URL, Graph URL and scope; the rest default.
