@@ -10,7 +10,7 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
   libabsl-dev libyaml-cpp-dev libsqlite3-dev libssl-dev libcpprest-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcivetweb-dev
+  libcivetweb-dev nlohmann-json3-dev
   # Tests and tools
   sqlite3 openssl python3 ca-certificates
   prometheus

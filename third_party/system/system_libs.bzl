@@ -20,6 +20,9 @@ _LIBS = {
     "gmock_main": ["gmock_main", "gmock", "gtest"],
     "benchmark": ["benchmark"],
     "cpprest": [],
+    # Header-only (nlohmann-json3-dev): no link flags, but asking pkg-config
+    # makes a missing package fail here with the install hint.
+    "nlohmann_json": ["nlohmann_json"],
     # Debian's libcivetweb-dev ships no .pc file; see _EXTRA.
     "civetweb": [],
 }
