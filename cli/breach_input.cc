@@ -10,7 +10,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "cli/cli_status.h"
-#include "cli/json_value.h"
+#include "cli/input_file.h"
+#include "common/json_value.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace riposte::cli {
@@ -35,12 +36,13 @@ std::string ToCamel(absl::string_view snake) {
   return out;
 }
 
-const JsonValue::Member* FindField(const JsonValue& object,
-                                   absl::string_view name) {
-  for (const JsonValue::Member& m : object.members) {
-    if (m.key == name || ToCamel(m.key) == ToCamel(name)) return &m;
+// The index of `object`'s member called `name` in either spelling, or -1.
+int FindField(const JsonValue& object, absl::string_view name) {
+  for (size_t i = 0; i < object.member_count(); ++i) {
+    const std::string& key = object.member_key(i);
+    if (key == name || ToCamel(key) == ToCamel(name)) return static_cast<int>(i);
   }
-  return nullptr;
+  return -1;
 }
 
 // Protobuf's JSON errors look like "(subject.user) upn: Cannot find field."
@@ -82,11 +84,10 @@ std::string DescribeProtoError(const ProtoJsonError& e) {
 }
 
 // Walks the error's path through `root` to blame the deepest position it
-// reaches: the unknown key itself, or the key of the bad value.
-void Locate(const JsonValue& root, const ProtoJsonError& error, int* line,
-            int* column) {
-  *line = root.line;
-  *column = root.column;
+// reaches: the unknown key itself, or the key of the bad value. Returns a
+// byte offset in the parsed text.
+size_t Locate(const JsonValue& root, const ProtoJsonError& error) {
+  size_t offset = root.source_begin();
   const JsonValue* at = &root;
   for (absl::string_view segment :
        absl::StrSplit(error.path, '.', absl::SkipEmpty())) {
@@ -97,27 +98,27 @@ void Locate(const JsonValue& root, const ProtoJsonError& error, int* line,
       if (!absl::SimpleAtoi(idx, &index)) index = -1;
       segment = segment.substr(0, bracket);
     }
-    if (!at->IsObject()) return;
-    const JsonValue::Member* member = FindField(*at, segment);
-    if (member == nullptr) return;
-    *line = member->key_line;
-    *column = member->key_column;
-    at = &member->value;
+    if (!at->is_object()) return offset;
+    const int member = FindField(*at, segment);
+    if (member < 0) return offset;
+    offset = at->member_key_offset(member);
+    at = &at->member_value(member);
     if (index >= 0) {
-      if (!at->IsArray() || index >= static_cast<int>(at->items.size())) return;
-      at = &at->items[index];
-      *line = at->line;
-      *column = at->column;
+      if (!at->is_array() || index >= static_cast<int>(at->elements().size())) {
+        return offset;
+      }
+      at = &at->elements()[index];
+      offset = at->source_begin();
     }
   }
-  if (!error.unknown_key.empty() && at->IsObject()) {
-    for (const JsonValue::Member& m : at->members) {
-      if (m.key == error.unknown_key) {
-        *line = m.key_line;
-        *column = m.key_column;
+  if (!error.unknown_key.empty() && at->is_object()) {
+    for (size_t i = 0; i < at->member_count(); ++i) {
+      if (at->member_key(i) == error.unknown_key) {
+        offset = at->member_key_offset(i);
       }
     }
   }
+  return offset;
 }
 
 class InputParser {
@@ -126,24 +127,27 @@ class InputParser {
       : text_(text), name_(name) {}
 
   absl::StatusOr<BreachInput> Parse() {
-    absl::StatusOr<JsonValue> root = ParseJson(text_);
+    JsonParseOptions options;
+    options.max_bytes = kMaxInputBytes;
+    options.error_position = JsonParseOptions::ErrorPosition::kLineColumn;
+    absl::StatusOr<JsonValue> root = JsonValue::Parse(text_, options);
     if (!root.ok()) {
       return UsageError(absl::StrCat(name_, ":", root.status().message()));
     }
     BreachInput input;
-    if (root->IsArray()) {
+    if (root->is_array()) {
       input.shape = BreachInput::Shape::kArray;
       if (!AddBreaches(*root, "", &input.request)) return status_;
-    } else if (root->IsObject() && IsRequest(*root)) {
+    } else if (root->is_object() && IsRequest(*root)) {
       input.shape = BreachInput::Shape::kRequest;
       if (!ParseRequest(*root, &input.request)) return status_;
-    } else if (root->IsObject()) {
+    } else if (root->is_object()) {
       input.shape = BreachInput::Shape::kSingle;
       if (!ParseMessage(*root, "", input.request.add_breaches())) return status_;
     } else {
-      return UsageError(absl::StrCat(name_, ":", root->line, ":", root->column,
-                                     ": ", kShapeHelp, ", found a ",
-                                     JsonKindName(root->kind)));
+      return UsageError(absl::StrCat(Where(root->source_begin()), ": ",
+                                     kShapeHelp, ", found a ",
+                                     JsonValue::TypeName(root->type())));
     }
     if (input.request.breaches_size() == 0) {
       return UsageError(absl::StrCat(name_, ": no breaches in the file"));
@@ -153,36 +157,36 @@ class InputParser {
 
  private:
   static bool IsRequest(const JsonValue& object) {
-    return FindField(object, "breaches") != nullptr ||
-           FindField(object, "policy") != nullptr ||
-           FindField(object, "paused") != nullptr;
+    return FindField(object, "breaches") >= 0 ||
+           FindField(object, "policy") >= 0 ||
+           FindField(object, "paused") >= 0;
   }
 
   bool ParseRequest(const JsonValue& object, v1::SimulateRequest* request) {
-    for (const JsonValue::Member& m : object.members) {
-      const std::string field = ToCamel(m.key);
+    for (size_t m = 0; m < object.member_count(); ++m) {
+      const std::string& key = object.member_key(m);
+      const JsonValue& value = object.member_value(m);
+      const std::string field = ToCamel(key);
       if (field == "breaches") {
-        if (!m.value.IsArray()) return FailAt(m.value, "breaches", "want an array of breaches");
-        if (!AddBreaches(m.value, "breaches", request)) return false;
+        if (!value.is_array()) return FailAt(value, "breaches", "want an array of breaches");
+        if (!AddBreaches(value, "breaches", request)) return false;
       } else if (field == "policy") {
-        if (!m.value.IsArray()) {
-          return FailAt(m.value, "policy", "want an array of {\"name\", \"yaml\"} objects");
+        if (!value.is_array()) {
+          return FailAt(value, "policy", "want an array of {\"name\", \"yaml\"} objects");
         }
-        for (size_t i = 0; i < m.value.items.size(); ++i) {
-          const JsonValue& item = m.value.items[i];
+        for (size_t i = 0; i < value.elements().size(); ++i) {
+          const JsonValue& item = value.elements()[i];
           const std::string label = absl::StrCat("policy[", i, "]");
-          if (!item.IsObject()) return FailAt(item, label, "want a {\"name\", \"yaml\"} object");
+          if (!item.is_object()) return FailAt(item, label, "want a {\"name\", \"yaml\"} object");
           if (!ParseMessage(item, label, request->add_policy())) return false;
         }
       } else if (field == "paused") {
-        if (m.value.kind != JsonValue::Kind::kBool) {
-          return FailAt(m.value, "paused", "want true or false");
-        }
-        request->set_paused(m.value.bool_value);
+        if (!value.is_bool()) return FailAt(value, "paused", "want true or false");
+        request->set_paused(value.bool_value());
       } else {
         status_ = UsageError(absl::StrCat(
-            name_, ":", m.key_line, ":", m.key_column, ": unknown field \"",
-            m.key, "\" in a SimulateRequest (known: breaches, policy, paused)"));
+            Where(object.member_key_offset(m)), ": unknown field \"", key,
+            "\" in a SimulateRequest (known: breaches, policy, paused)"));
         return false;
       }
     }
@@ -191,13 +195,13 @@ class InputParser {
 
   bool AddBreaches(const JsonValue& array, absl::string_view prefix,
                    v1::SimulateRequest* request) {
-    for (size_t i = 0; i < array.items.size(); ++i) {
-      const JsonValue& item = array.items[i];
+    for (size_t i = 0; i < array.elements().size(); ++i) {
+      const JsonValue& item = array.elements()[i];
       const std::string label = absl::StrCat(prefix, "[", i, "]");
-      if (!item.IsObject()) {
+      if (!item.is_object()) {
         return FailAt(item, label,
                       absl::StrCat("want a breach object, found a ",
-                                   JsonKindName(item.kind)));
+                                   JsonValue::TypeName(item.type())));
       }
       if (!ParseMessage(item, label, request->add_breaches())) return false;
     }
@@ -209,12 +213,10 @@ class InputParser {
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = false;
     const auto status = google::protobuf::util::JsonStringToMessage(
-        std::string(value.Text(text_)), message, options);
+        std::string(value.SourceText(text_)), message, options);
     if (status.ok()) return true;
     const ProtoJsonError error = SplitProtoError(std::string(status.message()));
-    int line, column;
-    Locate(value, error, &line, &column);
-    status_ = UsageError(absl::StrCat(name_, ":", line, ":", column, ": ",
+    status_ = UsageError(absl::StrCat(Where(Locate(value, error)), ": ",
                                       label.empty() ? "" : absl::StrCat(label, ": "),
                                       DescribeProtoError(error)));
     return false;
@@ -222,9 +224,15 @@ class InputParser {
 
   bool FailAt(const JsonValue& value, absl::string_view label,
               absl::string_view message) {
-    status_ = UsageError(absl::StrCat(name_, ":", value.line, ":", value.column,
-                                      ": ", label, ": ", message));
+    status_ = UsageError(
+        absl::StrCat(Where(value.source_begin()), ": ", label, ": ", message));
     return false;
+  }
+
+  // "breaches.json:LINE:COLUMN" for a byte offset in the file.
+  std::string Where(size_t offset) const {
+    const JsonLineColumn at = LineColumnAt(text_, offset);
+    return absl::StrCat(name_, ":", at.line, ":", at.column);
   }
 
   absl::string_view text_;

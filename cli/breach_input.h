@@ -13,7 +13,10 @@
 // Errors are usage errors that name the file, line and column, and the
 // breach they are in, e.g.
 //   breaches.json:14:7: [1]: subject.user.upn: unknown field
-//   breaches.json:3:18: trailing comma before '}'
+//   breaches.json:3:18: syntax error while parsing object key - unexpected
+//       '}'; expected string literal
+// Columns count characters. Syntax is checked by Riposte's one JSON parser
+// (common/json_value.h), which also refuses duplicate keys.
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"

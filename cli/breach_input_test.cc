@@ -80,8 +80,27 @@ TEST(ParseBreachInputTest, SimulateRequestObject) {
 
 TEST(ParseBreachInputTest, SyntaxErrorNamesFileAndPosition) {
   EXPECT_EQ(ErrorOf("[\n  {\"detectorId\": \"d\",}\n]"),
-            "breaches.json:2:22: trailing comma before '}'");
-  EXPECT_EQ(ErrorOf(""), "breaches.json:1:1: the input is empty, expected a JSON value");
+            "breaches.json:2:22: syntax error while parsing object key - "
+            "unexpected '}'; expected string literal");
+  EXPECT_EQ(ErrorOf(""),
+            "breaches.json:1:1: syntax error while parsing value - unexpected "
+            "end of input; expected '[', '{', or a literal");
+  // Columns count characters, not bytes.
+  EXPECT_THAT(ErrorOf("[{\"modelName\": \"\xC3\xA9t\xC3\xA9\" x}]"),
+              HasSubstr("breaches.json:1:22: "));
+  EXPECT_THAT(ErrorOf("\xEF\xBB\xBF[\n\"\x80\"]"),
+              HasSubstr("breaches.json:2:2: syntax error while parsing value - "
+                        "invalid string: ill-formed UTF-8 byte"));
+}
+
+TEST(ParseBreachInputTest, DuplicateKeyIsAnError) {
+  EXPECT_EQ(ErrorOf("{\"detectorId\": \"d\",\n \"detectorId\": \"e\"}"),
+            "breaches.json:2:2: duplicate object key");
+}
+
+TEST(ParseBreachInputTest, DeepNestingIsAnError) {
+  EXPECT_THAT(ErrorOf(std::string(100000, '[')),
+              HasSubstr("breaches.json:1:65: nesting too deep"));
 }
 
 TEST(ParseBreachInputTest, UnknownFieldPointsAtTheKey) {

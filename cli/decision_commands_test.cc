@@ -100,7 +100,9 @@ TEST(SimulateTest, InputErrors) {
   EXPECT_THAT(cli.err(), HasSubstr("riposte simulate: -f FILE is required"));
   const std::string bad = WriteFile(cli, "bad.json", "[\n  {\"score\": 1,}\n]\n");
   EXPECT_EQ(cli.Run({"simulate", "-f", bad}), 2);
-  EXPECT_EQ(cli.err(), absl::StrCat("riposte: ", bad, ":2:15: trailing comma before '}'\n"));
+  EXPECT_EQ(cli.err(), absl::StrCat("riposte: ", bad,
+                                    ":2:15: syntax error while parsing object key - "
+                                    "unexpected '}'; expected string literal\n"));
   EXPECT_EQ(cli.Run({"simulate", "-f", "-"}, "{\"scroe\": 1}"), 2);
   EXPECT_EQ(cli.err(), "riposte: <stdin>:1:2: scroe: unknown field\n");
   EXPECT_EQ(cli.Run({"simulate", "-f", cli.dir().File("missing.json")}), 2);
