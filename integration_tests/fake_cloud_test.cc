@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -677,6 +678,163 @@ TEST_F(FakeCloudTest, InjectsThrottlingThenServes) {
 
   HttpReply bad = cloud_->AddFault(R"({"status":429,"path_regex":"("})");
   EXPECT_EQ(bad.status, 400);
+}
+
+// The part of a $batch answer that is the response to request `id`
+// ({"id":"<id>","status":...}, up to the next response), or "".
+std::string SubResponse(const std::string& batch, const std::string& id) {
+  const std::string start = absl::StrCat(R"({"id":")", id, R"(","status":)");
+  const size_t at = batch.find(start);
+  if (at == std::string::npos) return "";
+  size_t end = batch.find(R"({"id":")", at + start.size());
+  while (end != std::string::npos &&
+         batch.find(R"(","status":)", end) != batch.find('"', end + 7)) {
+    end = batch.find(R"({"id":")", end + 1);
+  }
+  return batch.substr(at, end == std::string::npos ? std::string::npos : end - at);
+}
+
+int SubStatus(const std::string& batch, const std::string& id) {
+  const std::string sub = SubResponse(batch, id);
+  int status = 0;
+  if (!sub.empty() && absl::SimpleAtoi(JsonField(sub, "status"), &status)) {
+    return status;
+  }
+  return 0;
+}
+
+TEST_F(FakeCloudTest, BatchServesEachRequestAndAnswersById) {
+  const std::string id = AddPhish(kAlice);
+  const std::string mailbox = "/users/" + UrlEncode(kAlice);
+  const std::string batch = absl::StrCat(
+      R"({"requests":[)",
+      R"({"id":"1","method":"GET","url":")", mailbox,
+      R"(/mailFolders/junkemail?$select=id"},)",
+      R"({"id":"2","method":"POST","url":")", mailbox, "/messages/",
+      UrlEncode(id), R"(/move","headers":{"Content-Type":"application/json",)",
+      R"("Prefer":"IdType=\"ImmutableId\""},"body":{"destinationId":"junkemail"}},)",
+      R"({"id":"3","method":"GET","url":"https://graph.microsoft.com/v1.0/users"},)",
+      R"({"id":"4","method":"POST","url":")", mailbox,
+      R"(/mailFolders","body":{"displayName":"x"}}]})");
+  HttpReply reply = Graph("POST", "/$batch", batch);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(SubStatus(reply.body, "1"), 200);
+  EXPECT_EQ(SubStatus(reply.body, "2"), 201);
+  EXPECT_EQ(JsonField(SubResponse(reply.body, "2"), "Preference-Applied"),
+            R"(IdType="ImmutableId")");
+  EXPECT_EQ(SubStatus(reply.body, "3"), 400);  // URLs are relative
+  EXPECT_EQ(SubStatus(reply.body, "4"), 400);  // a body needs Content-Type
+  // Answered in another order than asked: clients match by id.
+  EXPECT_LT(reply.body.find(R"({"id":"4")"), reply.body.find(R"({"id":"1")"));
+  EXPECT_EQ(JsonField(cloud_->Mailbox(kAlice).body, "moveCount"), "1");
+  HttpReply limits = cloud_->GraphLimits();
+  EXPECT_EQ(JsonField(limits.body, "batches"), "1");
+  EXPECT_EQ(JsonField(limits.body, "batched_requests"), "4");
+  // Each request is in the log too, naming its batch.
+  HttpReply log = cloud_->Requests("graph");
+  EXPECT_THAT(log.body, HasSubstr(R"("path":"/graph/v1.0/$batch")"));
+  EXPECT_THAT(log.body, HasSubstr("/move"));
+  EXPECT_THAT(log.body, HasSubstr(R"("batch":")"));
+}
+
+TEST_F(FakeCloudTest, BatchNeedsATokenAndAtMostTwentyRequests) {
+  std::string many = R"({"requests":[)";
+  for (int i = 1; i <= 21; ++i) {
+    absl::StrAppend(&many, i > 1 ? "," : "", R"({"id":")", i,
+                    R"(","method":"GET","url":"/users"})");
+  }
+  many += "]}";
+  EXPECT_EQ(Graph("POST", "/$batch", many).status, 400);
+  EXPECT_EQ(Graph("POST", "/$batch", R"({"requests":[]})").status, 400);
+  EXPECT_EQ(Graph("POST", "/$batch",
+                  R"({"requests":[{"id":"1","method":"GET","url":"/users"},)"
+                  R"({"id":"1","method":"GET","url":"/users"}]})")
+                .status,
+            400);  // ids are unique
+  HttpReply anonymous = cloud_->Send(
+      "POST", "/graph/v1.0/$batch", {{"Content-Type", "application/json"}},
+      R"({"requests":[{"id":"1","method":"GET","url":"/users"}]})");
+  EXPECT_EQ(anonymous.status, 401);
+}
+
+TEST_F(FakeCloudTest, AThrottledRequestInABatchHasItsOwnRetryAfter) {
+  const std::string id = AddPhish(kAlice);
+  ASSERT_EQ(cloud_->AddFault(R"({"service":"graph","method":"POST",)"
+                             R"("path_regex":"/move$","status":429,)"
+                             R"("retry_after":"3"})")
+                .status,
+            201);
+  const std::string mailbox = "/users/" + UrlEncode(kAlice);
+  HttpReply reply = Graph(
+      "POST", "/$batch",
+      absl::StrCat(R"({"requests":[{"id":"a","method":"POST","url":")",
+                   mailbox, "/messages/", UrlEncode(id),
+                   R"(/move","headers":{"Content-Type":"application/json"},)",
+                   R"("body":{"destinationId":"junkemail"}},)",
+                   R"({"id":"b","method":"GET","url":")", mailbox,
+                   R"(/mailFolders/inbox?$select=id"}]})"));
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(SubStatus(reply.body, "a"), 429);
+  EXPECT_EQ(JsonField(SubResponse(reply.body, "a"), "Retry-After"), "3");
+  EXPECT_EQ(JsonField(SubResponse(reply.body, "a"), "code"), "TooManyRequests");
+  EXPECT_EQ(SubStatus(reply.body, "b"), 200);
+  EXPECT_EQ(JsonField(cloud_->Mailbox(kAlice).body, "moveCount"), "0");
+}
+
+TEST_F(FakeCloudTest, EnforcesOutlooksLimitsPerAppAndMailbox) {
+  ASSERT_EQ(cloud_->AddUser("bob@contoso.com").status, 201);
+  ASSERT_EQ(cloud_->GraphLimits(R"({"enabled":true,"latency_ms":20,)"
+                                R"("concurrency_retry_after":2})")
+                .status,
+            200);
+  // Six requests at once into one mailbox: four are served, two are over
+  // the MailboxConcurrency limit; another mailbox is not affected.
+  std::string batch = R"({"requests":[)";
+  for (int i = 1; i <= 6; ++i) {
+    absl::StrAppend(&batch, R"({"id":")", i, R"(","method":"GET","url":"/users/)",
+                    UrlEncode(kAlice), R"(/mailFolders/inbox?$select=id"},)");
+  }
+  absl::StrAppend(&batch, R"({"id":"7","method":"GET","url":"/users/)",
+                  UrlEncode("bob@contoso.com"),
+                  R"(/mailFolders/inbox?$select=id"}]})");
+  HttpReply reply = Graph("POST", "/$batch", batch);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  int served = 0, throttled = 0;
+  for (int i = 1; i <= 6; ++i) {
+    const int status = SubStatus(reply.body, absl::StrCat(i));
+    if (status == 200) ++served;
+    if (status == 429) {
+      ++throttled;
+      EXPECT_EQ(JsonField(SubResponse(reply.body, absl::StrCat(i)), "Retry-After"), "2");
+      EXPECT_THAT(SubResponse(reply.body, absl::StrCat(i)),
+                  HasSubstr("MailboxConcurrency"));
+    }
+  }
+  EXPECT_EQ(served, 4);
+  EXPECT_EQ(throttled, 2);
+  EXPECT_EQ(SubStatus(reply.body, "7"), 200);
+  HttpReply limits = cloud_->GraphLimits();
+  EXPECT_EQ(JsonField(limits.body, "peak_mailbox_concurrency"), "4");
+  EXPECT_EQ(JsonField(limits.body, "throttled_concurrency"), "2");
+  EXPECT_EQ(JsonField(limits.body, "in_flight"), "0");
+
+  // The request limit per 10 minutes (3 here), counted per mailbox.
+  ASSERT_EQ(cloud_->GraphLimits(R"({"mailbox_requests":3,"latency_ms":0,)"
+                                R"("reset_counts":true})")
+                .status,
+            200);
+  const std::string inbox = "/users/" + UrlEncode(kAlice) + "/mailFolders/inbox";
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Graph("GET", inbox).status, 200);
+  HttpReply over = Graph("GET", inbox);
+  EXPECT_EQ(over.status, 429);
+  int retry_after = 0;
+  EXPECT_TRUE(absl::SimpleAtoi(over.Header("retry-after"), &retry_after));
+  EXPECT_GT(retry_after, 500);  // the window is 600 s
+  EXPECT_EQ(Graph("GET", "/users/" + UrlEncode("bob@contoso.com") +
+                             "/mailFolders/inbox")
+                .status,
+            200);
+  EXPECT_EQ(cloud_->GraphLimits(R"({"mailbox_concurrency":0})").status, 400);
 }
 
 TEST_F(FakeCloudTest, RequestLogNeverHoldsCredentials) {

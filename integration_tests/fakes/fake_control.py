@@ -42,6 +42,9 @@ class Control:
         self.world = world
 
     def handle(self, req):
+        w = self.world
+        # A batch's requests are faulted and logged like any other.
+        w.graph.attach(w.lock, w.faults, w.log)
         try:
             return self._route(req)
         except ControlError as e:
@@ -71,6 +74,7 @@ class Control:
             return json_reply(200, {"ok": True})
         if key == "reset" and m == "POST":
             w.reset()
+            w.graph.attach(w.lock, w.faults, w.log)
             return json_reply(200, {"reset": True})
         if key == "apps":
             if m == "POST":
@@ -101,6 +105,14 @@ class Control:
                     raise _bad(str(e))
             if m in ("POST", "GET"):
                 return json_reply(200, {"audience": w.graph.audience})
+        if key == "graph" and rest == ["limits"]:
+            if m == "POST":
+                try:
+                    w.graph.limits.configure(self._body(req))
+                except ValueError as e:
+                    raise _bad(str(e))
+            if m in ("POST", "GET"):
+                return json_reply(200, w.graph.limits.state())
         if key == "users":
             return self._users(req, rest)
         if key == "messages" and not rest and m == "POST":

@@ -10,7 +10,10 @@ Follows the documented behaviour rather than convenience:
     `client-request-id` (or repeats the request-id when none was sent);
   * GET /users/{id} returns the default property set, which does NOT
     include accountEnabled: ask for it with $select;
-  * POST or PATCH without Content-Length (or chunking) gets HTTP.sys's 411.
+  * POST or PATCH without Content-Length (or chunking) gets HTTP.sys's 411;
+  * POST /$batch serves JSON batches (fake_graph_batch.py), and mail
+    requests count against Outlook's limits per app and mailbox when they
+    are turned on (fake_graph_limits.py).
 
 Not thread-safe: callers hold the World lock.
 """
@@ -22,6 +25,8 @@ from fake_common import (GRAPH_JSON_TYPE, Reply, iso_time, json_reply,
                          new_guid)
 from fake_graph_base import (Call, GraphError, dumps, length_required,
                              segment_is)
+from fake_graph_batch import GraphBatch
+from fake_graph_limits import GraphLimits
 from fake_graph_mail import GraphMail
 from fake_odata import QueryError, matches, parse_filter, parse_select
 
@@ -69,6 +74,19 @@ class GraphService:
         self.mail = GraphMail(directory)
         # Which cloud's Graph this is: tokens for another audience get 401.
         self.audience = DEFAULT_GRAPH_AUDIENCE
+        self.limits = GraphLimits()
+        self.batch = GraphBatch(self)
+        # Set by attach(): the World's fault table and request log, for
+        # the requests inside a batch.
+        self.faults = None
+        self.log = None
+
+    def attach(self, lock, faults, log):
+        """The World's lock (released while Outlook "works", see
+        GraphLimits.serve_time), fault table and request log."""
+        self.limits.lock = lock
+        self.faults = faults
+        self.log = log
 
     def set_audience(self, audience):
         if audience not in GRAPH_AUDIENCES:
@@ -81,10 +99,70 @@ class GraphService:
     def handle(self, req):
         call = Call(req, new_guid())
         try:
+            if [s.lower() for s in req.segments] == ["v1.0", "$batch"]:
+                reply = self.batch.serve(call)
+            else:
+                reply = self._limited(call)
+        except GraphError as e:
+            reply = self._error_reply(call, e)
+        return self._decorate(call, reply)
+
+    def serve_one(self, req):
+        """One request of a batch: admitted to the limits by the batch."""
+        call = Call(req, new_guid())
+        try:
             reply = self._dispatch(call)
         except GraphError as e:
             reply = self._error_reply(call, e)
         return self._decorate(call, reply)
+
+    def error_for(self, req, error):
+        call = Call(req, new_guid())
+        return self._decorate(call, self._error_reply(call, error))
+
+    @staticmethod
+    def json(status, obj):
+        return json_reply(status, obj)
+
+    def _limited(self, call):
+        key = self.mail_key(call.req)
+        if key is None:
+            return self._dispatch(call)
+        self.limits.admit(key)
+        try:
+            self.limits.serve_time()
+            return self._dispatch(call)
+        finally:
+            self.limits.release(key)
+
+    def mail_key(self, req):
+        """(app id, mailbox) for a request to Outlook, else None."""
+        segs = req.segments
+        if len(segs) < 4 or segs[0] != "v1.0" or not segment_is(
+                segs[1], "users"):
+            return None
+        if segs[3].lower() not in ("messages", "mailfolders",
+                                   "mailboxsettings",
+                                   "inferenceclassification"):
+            return None
+        token, _ = self.auth.check("login", req.header("Authorization"),
+                                   audience=self.audience)
+        if token is None:
+            return None
+        user = self.directory.find(token.tenant, segs[2])
+        return (token.client_id, user.id if user is not None
+                else segs[2].lower())
+
+    def authenticate(self, call):
+        """Sets call.tenant from the bearer token, or raises the 401."""
+        token, reason = self.auth.check("login",
+                                        call.req.header("Authorization"),
+                                        audience=self.audience)
+        if token is None:
+            raise GraphError(401, "InvalidAuthenticationToken",
+                             _UNAUTHORIZED[reason],
+                             headers=[("WWW-Authenticate", _WWW_AUTHENTICATE)])
+        call.tenant = token.tenant
 
     def fault_reply(self, req, fault, extra_headers):
         call = Call(req, new_guid())
@@ -129,13 +207,7 @@ class GraphService:
         if not segs or segs[0] != "v1.0":
             raise GraphError(400, "BadRequest", "Invalid version: %s"
                              % (segs[0] if segs else ""))
-        token, reason = self.auth.check("login", req.header("Authorization"),
-                                        audience=self.audience)
-        if token is None:
-            raise GraphError(401, "InvalidAuthenticationToken",
-                             _UNAUTHORIZED[reason],
-                             headers=[("WWW-Authenticate", _WWW_AUTHENTICATE)])
-        call.tenant = token.tenant
+        self.authenticate(call)
         if req.duplicate_option is not None:
             raise GraphError(400, "BadRequest",
                              "Query option '%s' was specified more than "

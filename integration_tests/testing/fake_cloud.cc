@@ -586,6 +586,11 @@ HttpReply FakeCloud::SetDelay(int ms) const {
   return Post("/_fake/delay", absl::StrCat("{\"ms\":", ms, "}"));
 }
 
+HttpReply FakeCloud::GraphLimits(const std::string& json) const {
+  return json.empty() ? Get("/_fake/graph/limits")
+                      : Post("/_fake/graph/limits", json);
+}
+
 HttpReply FakeCloud::Requests(const std::string& service) const {
   return Get(service.empty() ? "/_fake/requests"
                              : "/_fake/requests?service=" + UrlEncode(service));

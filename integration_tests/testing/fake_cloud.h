@@ -146,6 +146,9 @@ class FakeCloud {
   HttpReply AddFault(const std::string& json) const;       // POST faults
   HttpReply ClearFaults() const;                           // DELETE faults
   HttpReply SetDelay(int ms) const;                        // POST delay
+  // Outlook's limits and Graph's batch counts (POST graph/limits with
+  // `json`, or GET when it is empty); see fake_graph_limits.py.
+  HttpReply GraphLimits(const std::string& json = "") const;
   HttpReply Requests(const std::string& service = "") const;
   HttpReply ClearRequests() const;
   HttpReply Webhook(const std::string& name) const;  // GET webhooks/{name}
