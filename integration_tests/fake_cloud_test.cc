@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/json_value.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -30,6 +31,28 @@ using ::testing::StartsWith;
 
 constexpr char kAlice[] = "alice@contoso.com";
 constexpr char kPhish[] = "<CAF+phish.1@mail.evil.example>";
+
+TEST(JsonFieldTest, FirstMemberAtAnyDepthInDocumentOrder) {
+  const std::string json =
+      R"({"a": {"id": "x\u00e9\"q"}, "list": [{"id": 7}, {"id": [1, 2]}],)"
+      R"( "id": null, "n": -1.50e3, "t": true, "o": {"k": {}}})";
+  EXPECT_EQ(JsonField(json, "id"), "x\xC3\xA9\"q");  // unescaped
+  EXPECT_THAT(JsonFields(json, "id"),
+              ::testing::ElementsAre("x\xC3\xA9\"q", "7", "[1, 2]", "null"));
+  EXPECT_EQ(JsonField(json, "n"), "-1.50e3");  // as written
+  EXPECT_EQ(JsonField(json, "t"), "true");
+  EXPECT_EQ(JsonField(json, "o"), R"({"k": {}})");  // raw JSON text
+  EXPECT_EQ(JsonField(json, "missing"), "");
+  // A key inside a string value is not a member.
+  EXPECT_EQ(JsonField(R"({"s": "{\"id\": 1}"})", "id"), "");
+}
+
+TEST(JsonFieldTest, JsonLinesAndNonJson) {
+  EXPECT_THAT(JsonFields("{\"runId\": \"1\"}\n\n{\"runId\": \"2\"}\n", "runId"),
+              ::testing::ElementsAre("1", "2"));
+  EXPECT_EQ(JsonField("not json: {\"id\": 1}", "id"), "");
+  EXPECT_TRUE(JsonFields("{\"id\": 1", "id").empty());
+}
 
 // Polls `condition` until it holds or `timeout` passes.
 bool Eventually(const std::function<bool()>& condition,
@@ -680,18 +703,16 @@ TEST_F(FakeCloudTest, InjectsThrottlingThenServes) {
   EXPECT_EQ(bad.status, 400);
 }
 
-// The part of a $batch answer that is the response to request `id`
-// ({"id":"<id>","status":...}, up to the next response), or "".
+// The response to request `id` in a $batch answer, as JSON text, or "".
 std::string SubResponse(const std::string& batch, const std::string& id) {
-  const std::string start = absl::StrCat(R"({"id":")", id, R"(","status":)");
-  const size_t at = batch.find(start);
-  if (at == std::string::npos) return "";
-  size_t end = batch.find(R"({"id":")", at + start.size());
-  while (end != std::string::npos &&
-         batch.find(R"(","status":)", end) != batch.find('"', end + 7)) {
-    end = batch.find(R"({"id":")", end + 1);
+  absl::StatusOr<JsonValue> answer = JsonValue::Parse(batch);
+  if (!answer.ok()) return "";
+  for (const JsonValue& response : answer->GetArray("responses")) {
+    if (response.GetString("id") == id) {
+      return std::string(response.SourceText(batch));
+    }
   }
-  return batch.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  return "";
 }
 
 int SubStatus(const std::string& batch, const std::string& id) {

@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/json_value.h"
 
 namespace riposte::integration {
 namespace {
@@ -73,110 +74,6 @@ bool Unchunk(absl::string_view in, std::string* out) {
     out->append(in.data() + pos, size);
     pos += size + 2;
   }
-}
-
-// ---- JSON scanning ---------------------------------------------------------
-
-// Index just past the string literal starting at s[i] == '"'.
-size_t SkipString(absl::string_view s, size_t i) {
-  for (++i; i < s.size(); ++i) {
-    if (s[i] == '\\') {
-      ++i;
-    } else if (s[i] == '"') {
-      return i + 1;
-    }
-  }
-  return s.size();
-}
-
-size_t SkipSpace(absl::string_view s, size_t i) {
-  while (i < s.size() && absl::ascii_isspace(static_cast<unsigned char>(s[i])))
-    ++i;
-  return i;
-}
-
-// Index just past the JSON value starting at s[i].
-size_t SkipValue(absl::string_view s, size_t i) {
-  if (i >= s.size()) return i;
-  if (s[i] == '"') return SkipString(s, i);
-  if (s[i] == '{' || s[i] == '[') {
-    int depth = 0;
-    while (i < s.size()) {
-      const char c = s[i];
-      if (c == '"') {
-        i = SkipString(s, i);
-        continue;
-      }
-      if (c == '{' || c == '[') ++depth;
-      if (c == '}' || c == ']') {
-        if (--depth == 0) return i + 1;
-      }
-      ++i;
-    }
-    return i;
-  }
-  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' &&
-         !absl::ascii_isspace(static_cast<unsigned char>(s[i]))) {
-    ++i;
-  }
-  return i;
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-// The contents of a string literal (quotes included in `lit`), unescaped.
-std::string Unescape(absl::string_view lit) {
-  std::string out;
-  if (lit.size() < 2) return out;
-  lit = lit.substr(1, lit.size() - 2);
-  for (size_t i = 0; i < lit.size(); ++i) {
-    if (lit[i] != '\\' || i + 1 >= lit.size()) {
-      out.push_back(lit[i]);
-      continue;
-    }
-    const char e = lit[++i];
-    switch (e) {
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'u': {
-        uint32_t cp = 0;
-        if (i + 4 < lit.size() &&
-            absl::SimpleHexAtoi(lit.substr(i + 1, 4), &cp)) {
-          i += 4;
-          uint32_t low = 0;
-          if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < lit.size() &&
-              lit[i + 1] == '\\' && lit[i + 2] == 'u' &&
-              absl::SimpleHexAtoi(lit.substr(i + 3, 4), &low)) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-            i += 6;
-          }
-          AppendUtf8(cp, &out);
-        }
-        break;
-      }
-      default: out.push_back(e);  // \" \\ \/
-    }
-  }
-  return out;
 }
 
 std::string DefaultLogDir() {
@@ -341,26 +238,44 @@ HttpReply HttpExchange(int port, const HttpCall& call) {
 
 // ---- JSON ----------------------------------------------------------------------
 
+namespace {
+
+// Appends, in document order, what JsonFields reports for each member of
+// `value` (at any depth) named `key`.
+void CollectFields(const JsonValue& value, absl::string_view text,
+                   absl::string_view key, std::vector<std::string>* out) {
+  for (size_t i = 0; i < value.member_count(); ++i) {
+    const JsonValue& member = value.member_value(i);
+    if (value.member_key(i) == key) {
+      out->push_back(member.is_string() ? member.string_value()
+                                        : std::string(member.SourceText(text)));
+    }
+    CollectFields(member, text, key, out);
+  }
+  for (const JsonValue& element : value.elements()) {
+    CollectFields(element, text, key, out);
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> JsonFields(absl::string_view json,
                                     absl::string_view key) {
+  JsonParseOptions options;
+  options.max_bytes = size_t{1} << 30;  // request logs with attachments
   std::vector<std::string> out;
-  size_t i = 0;
-  while (i < json.size()) {
-    if (json[i] != '"') {
-      ++i;
-      continue;
+  absl::StatusOr<JsonValue> doc = JsonValue::Parse(json, options);
+  if (doc.ok()) {
+    CollectFields(*doc, json, key, &out);
+    return out;
+  }
+  // JSON Lines (e.g. the CLI's --watch output): each line on its own.
+  for (absl::string_view line : absl::StrSplit(json, '\n')) {
+    if (!absl::StripAsciiWhitespace(line).empty()) {
+      absl::StatusOr<JsonValue> item = JsonValue::Parse(line, options);
+      if (!item.ok()) return {};
+      CollectFields(*item, line, key, &out);
     }
-    const size_t end = SkipString(json, i);
-    const size_t colon = SkipSpace(json, end);
-    if (colon < json.size() && json[colon] == ':' &&
-        Unescape(json.substr(i, end - i)) == key) {
-      const size_t start = SkipSpace(json, colon + 1);
-      const size_t stop = SkipValue(json, start);
-      absl::string_view value = json.substr(start, stop - start);
-      out.push_back(!value.empty() && value[0] == '"' ? Unescape(value)
-                                                      : std::string(value));
-    }
-    i = end;
   }
   return out;
 }

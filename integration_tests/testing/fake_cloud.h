@@ -5,8 +5,9 @@
 // Microsoft Graph, a Mimecast-style mail gateway and a webhook receiver on
 // one loopback port) and talks to its control API under /_fake/.
 //
-// Self-contained on purpose: a tiny blocking HTTP/1.1 client over a
-// loopback socket, and a JSON field extractor good enough for tests.
+// Self-contained on purpose (a tiny blocking HTTP/1.1 client over a
+// loopback socket), except for JSON, which it reads with Riposte's one JSON
+// parser (common/json_value.h).
 //
 //   auto cloud = FakeCloud::Start();
 //   ASSERT_TRUE(cloud.ok()) << cloud.status();
@@ -71,9 +72,12 @@ HttpReply HttpExchange(int port, const HttpCall& call);
 
 // The value of the first member named `key`, at any depth of `json`:
 // strings unescaped, numbers/true/false/null as written, objects and arrays
-// as raw JSON text. "" when there is no such member.
+// as raw JSON text. "" when there is no such member. `json` is one JSON
+// text, or JSON Lines (one text per line, as the CLI streams them); "" (and
+// no fields) when it is neither.
 std::string JsonField(absl::string_view json, absl::string_view key);
-// Every member named `key`, in document order.
+// Every member named `key`, in document order (a member's own value is
+// searched after the member itself).
 std::vector<std::string> JsonFields(absl::string_view json,
                                     absl::string_view key);
 // `text` as a JSON string literal, quotes included.
