@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/grpc_status.h"
+#include "common/json_value.h"
 #include "common/proto_time.h"
 #include "orchestrator/decide/simulator.h"
 #include "policies/policy_loader.h"
@@ -149,14 +150,12 @@ v1::ActionRun ToProto(const store::ActionRunRow& r) {
   }
   p.set_on_approval_expiry(r.on_approval_expiry);
   p.set_two_person(r.two_person);
-  // approvers is a JSON array of plain identities.
-  std::string list = r.approvers;
-  size_t pos = 0;
-  while ((pos = list.find('"', pos)) != std::string::npos) {
-    size_t end = list.find('"', pos + 1);
-    if (end == std::string::npos) break;
-    p.add_approvers(list.substr(pos + 1, end - pos - 1));
-    pos = end + 1;
+  // approvers is a JSON array of identities (see run_commands.cc).
+  if (absl::StatusOr<JsonValue> approvers = JsonValue::Parse(r.approvers);
+      approvers.ok()) {
+    for (const JsonValue& approver : approvers->elements()) {
+      if (approver.is_string()) p.add_approvers(approver.string_value());
+    }
   }
   for (absl::string_view g : absl::StrSplit(r.gates, ',', absl::SkipEmpty())) {
     p.add_gates(std::string(g));
