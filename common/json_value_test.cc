@@ -1,5 +1,6 @@
 #include "common/json_value.h"
 
+#include <random>
 #include <string>
 
 #include "absl/status/status.h"
@@ -322,6 +323,49 @@ TEST(JsonValueTest, LineColumnAt) {
   EXPECT_EQ(at(10), "3:1");
   EXPECT_EQ(at(11), "3:2");  // a stray byte is one column
   EXPECT_EQ(at(1000), "3:3");
+}
+
+// Every value's span lies inside the text, its children's inside its own.
+void ExpectSpansNest(const JsonValue& v, size_t begin, size_t end) {
+  EXPECT_LE(begin, v.source_begin());
+  EXPECT_LE(v.source_begin(), v.source_end());
+  EXPECT_LE(v.source_end(), end);
+  for (const JsonValue& e : v.elements()) {
+    ExpectSpansNest(e, v.source_begin(), v.source_end());
+  }
+  for (size_t i = 0; i < v.member_count(); ++i) {
+    EXPECT_LT(v.member_key_offset(i), v.member_value(i).source_begin());
+    ExpectSpansNest(v.member_value(i), v.source_begin(), v.source_end());
+  }
+}
+
+// Not a fuzzer, but the same idea with a fixed seed: mutated documents
+// either parse into a well-formed tree or fail with InvalidArgument.
+TEST(JsonValueTest, MutatedInputParsesOrFailsCleanly) {
+  const std::string seed =
+      R"({"value":[{"id":"AAMk=","n":-1.5e3,"ok":true,"x":null},)"
+      R"( {"s":"\u00e9\uD83D\uDE00\n","a":[[],{}]}],"@odata.nextLink":"u"})";
+  std::mt19937 random(20240611);
+  const std::string alphabet = "{}[]\",:\\ eE.-+0129tfnulrsa\x80\xC3\xED\xF4";
+  for (int round = 0; round < 20000; ++round) {
+    std::string text = seed;
+    const int edits = 1 + static_cast<int>(random() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const size_t at = random() % (text.size() + 1);
+      const char c = alphabet[random() % alphabet.size()];
+      switch (random() % 3) {
+        case 0: text.insert(at, 1, c); break;
+        case 1: if (at < text.size()) text[at] = c; break;
+        default: if (at < text.size()) text.erase(at, 1); break;
+      }
+    }
+    absl::StatusOr<JsonValue> v = JsonValue::Parse(text);
+    if (v.ok()) {
+      ExpectSpansNest(*v, 0, text.size());
+    } else {
+      EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    }
+  }
 }
 
 TEST(JsonValueTest, CopiesAreIndependent) {
