@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "audit/audit_record.h"
 #include "audit/chain_verifier.h"
+#include "runs/lifecycle.h"
 
 namespace riposte::store {
 
@@ -66,7 +67,7 @@ struct ActionRunRow {
   std::string target_kind;  // "user", "email"
   std::string target_key;   // e.g. "user:alice@contoso.com"
   std::string target;       // serialized riposte.v1.Entity
-  std::string state;        // "proposed", "awaiting_approval", ...
+  runs::RunState state = runs::RunState::kProposed;
   std::string rule;
   int64_t rung = 0;
   std::string rule_mode;  // the mode the rule asked for
@@ -98,8 +99,8 @@ struct ActionRunRow {
   // The approval request went to a second approver after its deadline.
   bool escalated = false;
   // Set by ClaimDueRun: the state the run was in before this lease
-  // ("running" or "reverting" means a dead worker's lease was taken over).
-  std::string claimed_from;
+  // (running or reverting means a dead worker's lease was taken over).
+  std::optional<runs::RunState> claimed_from;
   // What the adapter reported last ("applied", "already_applied",
   // "reverted", "already_reverted", "nothing_to_undo"; "" before any
   // outcome), and its note in words ("account was disabled before Riposte
@@ -113,7 +114,7 @@ struct ActionRunRow {
 struct RunUpdate {
   int64_t id = 0;
   int64_t fence = 0;
-  std::string state;
+  runs::RunState state = runs::RunState::kQueued;
   absl::Time not_before = absl::InfinitePast();
   std::string last_error;
   std::optional<std::string> memo;  // unchanged if unset
@@ -151,7 +152,7 @@ struct IncidentFilter {
 };
 
 struct RunFilter {
-  std::vector<std::string> states;
+  std::vector<runs::RunState> states;
   std::string tenant_id;
   std::string target_key;
   std::string action;
@@ -167,8 +168,8 @@ struct RunFilter {
 // FailedPrecondition (it changed meanwhile).
 struct OperatorRunUpdate {
   int64_t id = 0;
-  std::string expected_state;
-  std::string state;
+  runs::RunState expected_state = runs::RunState::kProposed;
+  runs::RunState state = runs::RunState::kProposed;
   std::optional<absl::Time> expires_at;  // cleared if unset
   std::optional<absl::Time> approval_deadline;  // cleared if unset
   std::string approvers = "[]";
@@ -233,7 +234,7 @@ class Transaction {
   // `states`, in id order.
   virtual absl::StatusOr<std::vector<ActionRunRow>> ListRunsOnTargets(
       absl::string_view tenant_id, const std::vector<std::string>& target_keys,
-      const std::vector<std::string>& states) = 0;
+      const std::vector<runs::RunState>& states) = 0;
   // Autonomous runs of `action` in a tenant created at or after `since`.
   virtual absl::StatusOr<int64_t> CountAutonomousRuns(
       absl::string_view tenant_id, absl::string_view action,

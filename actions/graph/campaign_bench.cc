@@ -100,7 +100,7 @@ absl::Status AddRuns(store::Store& store, int count) {
       e.mutable_email()->set_mailbox(Mailbox(i));
       e.mutable_email()->set_internet_message_id(kPhish);
       e.SerializeToString(&r.target);
-      r.state = "proposed";
+      r.state = runs::RunState::kProposed;
       r.rule = "campaign";
       r.rule_mode = "autonomous";
       r.autonomous = true;
@@ -139,9 +139,9 @@ absl::StatusOr<absl::Duration> Drive(store::Store& store, ActionExecutor& graph,
     if (!listed.ok()) return listed.status();
     runs = *std::move(listed);
     const size_t there = std::count_if(runs.begin(), runs.end(),
-                                       [&](const auto& r) { return r.state == state; });
+                                       [&](const auto& r) { return runs::RunStateName(r.state) == state; });
     const size_t failed = std::count_if(runs.begin(), runs.end(),
-                                        [](const auto& r) { return r.state == "failed"; });
+                                        [](const auto& r) { return r.state == runs::RunState::kFailed; });
     if (there + failed == runs.size()) {
       if (failed > 0) {
         exec.Stop();
@@ -268,8 +268,8 @@ int Main(int argc, char** argv) {
         for (const store::ActionRunRow& r : *runs) {
           store::OperatorRunUpdate up;
           up.id = r.id;
-          up.expected_state = "active";
-          up.state = "active";
+          up.expected_state = runs::RunState::kActive;
+          up.state = runs::RunState::kActive;
           up.expires_at = absl::Now() - absl::Seconds(1);
           up.now = absl::Now();
           if (absl::Status s = txn.UpdateRunForOperator(up); !s.ok()) return s;

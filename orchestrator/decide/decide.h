@@ -16,11 +16,17 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "orchestrator/decide/run_state.h"
+#include "runs/lifecycle.h"
 #include "policies/policy.h"
 #include "riposte/v1/breach.pb.h"
 
 namespace riposte::decide {
+
+// The lifecycle's types, as decisions use them.
+using runs::IsOpen;
+using runs::ParseRunState;
+using runs::RunState;
+using runs::RunStateName;
 
 // What an action is aimed at.
 struct Target {

@@ -20,19 +20,9 @@ PriorRun ToPrior(const store::ActionRunRow& row) {
   p.action = row.action;
   p.target_key = row.target_key;
   p.rule = row.rule;
-  p.state = ParseRunState(row.state).value_or(RunState::kFailed);
+  p.state = row.state;
   p.created = row.created_at;
   return p;
-}
-
-std::vector<std::string> OpenStateNames() {
-  std::vector<std::string> out;
-  for (RunState s :
-       {RunState::kProposed, RunState::kAwaitingApproval, RunState::kApproved,
-        RunState::kQueued, RunState::kRunning, RunState::kActive}) {
-    out.emplace_back(RunStateName(s));
-  }
-  return out;
 }
 
 }  // namespace
@@ -67,7 +57,7 @@ absl::StatusOr<v1::Decision> DecideAndRecord(store::Transaction& txn,
       auto open,
       txn.ListRunsOnTargets(breach.tenant_id(),
                             std::vector<std::string>(keys.begin(), keys.end()),
-                            OpenStateNames()));
+                            runs::OpenStates()));
   for (const auto& r : open) in.open_runs.push_back(ToPrior(r));
 
   for (const auto& budget : policy.budgets) {
@@ -106,7 +96,9 @@ absl::StatusOr<v1::Decision> DecideAndRecord(store::Transaction& txn,
     row.target_kind = std::string(policies::TargetKindName(a.target.kind));
     row.target_key = a.target.key;
     a.target.entity.SerializeToString(&row.target);
-    row.state = std::string(RunStateName(a.state));
+    RIPOSTE_RETURN_IF_ERROR(
+        runs::CheckTransition(std::nullopt, a.state, runs::Actor::kDecider));
+    row.state = a.state;
     row.rule = a.rule;
     row.rung = a.rung;
     row.rule_mode = std::string(policies::ModeName(a.rule_mode));
@@ -131,7 +123,7 @@ absl::StatusOr<v1::Decision> DecideAndRecord(store::Transaction& txn,
     summary.AddInt("run_id", run_id);
     summary.Add("action", a.action);
     summary.Add("target", a.target.key);
-    summary.Add("state", row.state);
+    summary.Add("state", RunStateName(row.state));
     actions_json.AddRaw(summary.Finish());
 
     JsonObjectWriter d;
@@ -152,7 +144,7 @@ absl::StatusOr<v1::Decision> DecideAndRecord(store::Transaction& txn,
     }
     audit::AuditEvent ev;
     ev.actor = "system";
-    ev.event = absl::StrCat("action.", row.state);
+    ev.event = absl::StrCat("action.", RunStateName(row.state));
     ev.subject = absl::StrCat(breach.tenant_id(), "/", a.target.key);
     ev.details = d.Finish();
     ev.policy_version = decision.policy_version;

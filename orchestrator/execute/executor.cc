@@ -7,10 +7,12 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/status_macros.h"
-#include "orchestrator/decide/run_state.h"
+#include "runs/lifecycle.h"
 
 namespace riposte::execute {
 namespace {
+
+using S = runs::RunState;
 
 template <typename T>
 T Must(absl::StatusOr<T> v) {
@@ -143,6 +145,8 @@ absl::Status Executor::Finish(const store::ActionRunRow& run,
                               const store::RunUpdate& update,
                               const std::string& event,
                               const std::string& details, bool wait) {
+  RIPOSTE_RETURN_IF_ERROR(
+      runs::CheckTransition(run.state, update.state, runs::Actor::kExecutor));
   audit::AuditEvent ev;
   ev.actor = "system";
   ev.event = event;
@@ -178,12 +182,14 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
             auto before, txn.ClaimDueRun(options_.holder, now, now + options_.lease));
         claimed = std::move(before);
         if (!claimed.has_value()) return absl::OkStatus();
+        RIPOSTE_RETURN_IF_ERROR(runs::CheckTransition(
+            claimed->claimed_from, claimed->state, runs::Actor::kExecutor));
         RIPOSTE_ASSIGN_OR_RETURN(std::optional<store::DecisionRow> decision,
                                  txn.GetDecision(claimed->decision_id));
         if (decision.has_value()) narrative = std::move(decision->narrative);
         // Its lease lapsed while it was being worked on: the worker died.
-        takeover = claimed->claimed_from == "running" ||
-                   claimed->claimed_from == "reverting";
+        takeover = claimed->claimed_from == runs::RunState::kRunning ||
+                   claimed->claimed_from == runs::RunState::kReverting;
         JsonObjectWriter d;
         d.AddInt("run_id", claimed->id);
         d.Add("action", claimed->action);
@@ -193,7 +199,7 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
         if (takeover) d.AddBool("lease_taken_over", true);
         audit::AuditEvent ev;
         ev.actor = "system";
-        ev.event = absl::StrCat("action.", claimed->state);
+        ev.event = absl::StrCat("action.", runs::RunStateName(claimed->state));
         ev.subject = absl::StrCat(claimed->tenant_id, "/", claimed->target_key);
         ev.details = d.Finish();
         return txn.AppendAudit(ev).status();
@@ -201,7 +207,7 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
   if (!claimed.has_value()) return false;
   const store::ActionRunRow& run = *claimed;
   if (takeover) (*takeovers_total_->WithLabels({}))->Increment();
-  const bool reverting = run.state == "reverting";
+  const bool reverting = run.state == S::kReverting;
 
   v1::Entity target;
   target.ParseFromString(run.target);
@@ -211,7 +217,7 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
 
   auto routed = router_->Route(run.tenant_id, run.action, target);
   if (!routed.ok()) {
-    up.state = "failed";
+    up.state = S::kFailed;
     up.now = clock_->Now();
     up.last_error = StatusText(routed.status());
     JsonObjectWriter d;
@@ -229,7 +235,7 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
 
   if (auto until = breaker_.Check(breaker_key, now)) {
     // Held back, not failed: the attempt is refunded.
-    up.state = reverting ? "active" : "queued";
+    up.state = reverting ? S::kActive : S::kQueued;
     up.not_before = *until;
     up.refund_attempt = true;
     up.now = clock_->Now();
@@ -289,7 +295,7 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
     if (!up.outcome_note.empty()) d.Add("note", up.outcome_note);
     std::string event;
     if (reverting) {
-      up.state = "reverted";
+      up.state = S::kReverted;
       event = "action.reverted";
     } else {
       up.effect_at = done;
@@ -302,24 +308,26 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
       if (run.reversible && result->reversible) {
         // In effect until it expires, or (no duration) until an operator
         // reverts it.
-        up.state = "active";
+        up.state = S::kActive;
         if (run.duration > absl::ZeroDuration()) {
           up.expires_at = done + run.duration;
           d.AddInt("expires_unix", absl::ToUnixSeconds(*up.expires_at));
         }
         event = "action.active";
       } else {
-        up.state = "done";
+        up.state = S::kDone;
         event = "action.done";
       }
       (*effect_latency_->WithLabels({run.action}))
           ->Observe(absl::ToDoubleSeconds(done - run.created_at));
     }
-    (*runs_total_->WithLabels({run.action, adapter_name, up.state}))->Increment();
+    (*runs_total_->WithLabels(
+         {run.action, adapter_name, std::string(runs::RunStateName(up.state))}))
+        ->Increment();
     log::Info("action run finished", {{"run", run.id},
                                       {"action", run.action},
                                       {"tenant", run.tenant_id},
-                                      {"state", up.state},
+                                      {"state", runs::RunStateName(up.state)},
                                       {"outcome", outcome}});
     RIPOSTE_RETURN_IF_ERROR(Finish(run, up, event, d.Finish(), wait));
     return true;
@@ -349,7 +357,7 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
     } else {
       delay = Backoff(run.attempts, options_.backoff, uniform01_);
     }
-    up.state = reverting ? "reverting" : "queued";
+    up.state = reverting ? S::kReverting : S::kQueued;
     up.not_before = done + delay;
     up.refund_attempt = throttled;
     d.AddInt("retry_in_ms", absl::ToInt64Milliseconds(delay));
@@ -370,7 +378,7 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
     RIPOSTE_RETURN_IF_ERROR(Finish(run, up, "action.retry_scheduled", d.Finish(), wait));
     return true;
   }
-  up.state = "failed";
+  up.state = S::kFailed;
   d.AddBool("gave_up_after_retries", retryable);
   (*runs_total_->WithLabels({run.action, adapter_name, "failed"}))->Increment();
   log::Error(reverting ? "action revert failed; the effect stays in place"

@@ -78,7 +78,7 @@ absl::StatusOr<std::vector<int64_t>> AddRuns(store::Store& store, int first,
       v1::Entity e;
       e.mutable_user()->set_user_principal_name(absl::StrCat("u", i, "@contoso.com"));
       e.SerializeToString(&r.target);
-      r.state = "proposed";
+      r.state = runs::RunState::kProposed;
       r.rule = "bench";
       r.rule_mode = "autonomous";
       r.autonomous = true;
@@ -151,7 +151,7 @@ absl::StatusOr<Row> RunOne(int workers, int delay_ms, const std::string& script)
     size_t done = 0;
     for (const auto& r : *runs) {
       if (std::find(ids.begin(), ids.end(), r.id) != ids.end() &&
-          r.state == "done") {
+          runs::RunStateName(r.state) == "done") {
         ++done;
       }
     }

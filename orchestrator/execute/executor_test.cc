@@ -126,7 +126,7 @@ class ExecutorTest : public ::testing::Test {
       v1::Entity e;
       e.mutable_user()->set_user_principal_name("alice@contoso.com");
       e.SerializeToString(&r.target);
-      r.state = "proposed";
+      r.state = runs::RunState::kProposed;
       r.rule = "r";
       r.rule_mode = "autonomous";
       r.autonomous = true;
@@ -181,7 +181,7 @@ TEST_F(ExecutorTest, AppliesOnceAndAuditsEveryTransitionFirst) {
   EXPECT_TRUE(RunOnce(*exec));
   EXPECT_FALSE(RunOnce(*exec));  // nothing left
   EXPECT_THAT(adapter_.calls(), ::testing::ElementsAre("apply:force_logout"));
-  EXPECT_EQ(Run(id).state, "done");
+  EXPECT_EQ(runs::RunStateName(Run(id).state), "done");
   EXPECT_TRUE(Run(id).effect_at.has_value());
   EXPECT_THAT(Events(), ::testing::ElementsAre("action.running", "action.done"));
   EXPECT_EQ(adapter_.requests()[0].idempotency_key, Run(id).idempotency_key);
@@ -195,7 +195,7 @@ TEST_F(ExecutorTest, ReversibleActionIsActiveThenRevertedAtExpiry) {
   adapter_.Push(applied);
   EXPECT_TRUE(RunOnce(*exec));
   auto run = Run(id);
-  EXPECT_EQ(run.state, "active");
+  EXPECT_EQ(runs::RunStateName(run.state), "active");
   ASSERT_TRUE(run.expires_at.has_value());
   EXPECT_EQ(*run.expires_at, kStart + absl::Hours(4));
   EXPECT_FALSE(RunOnce(*exec));  // not yet expired
@@ -204,7 +204,7 @@ TEST_F(ExecutorTest, ReversibleActionIsActiveThenRevertedAtExpiry) {
   reconciled.outcome = actions::ActionResult::Outcome::kAlreadyReverted;
   adapter_.Push(reconciled);
   EXPECT_TRUE(RunOnce(*exec));
-  EXPECT_EQ(Run(id).state, "reverted");
+  EXPECT_EQ(runs::RunStateName(Run(id).state), "reverted");
   // The revert got the memo the apply left.
   EXPECT_EQ(adapter_.requests()[1].memo, "{\"was\":\"enabled\"}");
   EXPECT_THAT(Events(), ::testing::ElementsAre("action.running", "action.active",
@@ -220,7 +220,7 @@ TEST_F(ExecutorTest, RetryableFailureBacksOffThenSucceeds) {
   adapter_.Push(absl::UnavailableError("graph 503"));
   EXPECT_TRUE(RunOnce(*exec));
   auto run = Run(id);
-  EXPECT_EQ(run.state, "queued");
+  EXPECT_EQ(runs::RunStateName(run.state), "queued");
   EXPECT_EQ(run.not_before, kStart + absl::Seconds(10));  // 10s x jitter 1.0
   EXPECT_FALSE(RunOnce(*exec));
   clock_.Advance(absl::Seconds(10));
@@ -228,7 +228,7 @@ TEST_F(ExecutorTest, RetryableFailureBacksOffThenSucceeds) {
   EXPECT_EQ(Run(id).not_before, kStart + absl::Seconds(10) + absl::Seconds(20));
   clock_.Advance(absl::Seconds(20));
   EXPECT_TRUE(RunOnce(*exec));
-  EXPECT_EQ(Run(id).state, "done");
+  EXPECT_EQ(runs::RunStateName(Run(id).state), "done");
   EXPECT_EQ(Run(id).attempts, 3);
 }
 
@@ -243,7 +243,7 @@ TEST_F(ExecutorTest, RetryAfterIsHonouredExactly) {
   EXPECT_FALSE(RunOnce(*exec));
   clock_.Advance(absl::Seconds(1));
   EXPECT_TRUE(RunOnce(*exec));
-  EXPECT_EQ(Run(id).state, "done");
+  EXPECT_EQ(runs::RunStateName(Run(id).state), "done");
 }
 
 TEST_F(ExecutorTest, ThrottlingIsWaitedOutWithoutUsingAttempts) {
@@ -261,12 +261,12 @@ TEST_F(ExecutorTest, ThrottlingIsWaitedOutWithoutUsingAttempts) {
   for (int i = 0; i < 12; ++i) {
     ASSERT_TRUE(RunOnce(*exec)) << i;
     const store::ActionRunRow run = Run(id);
-    ASSERT_EQ(run.state, "queued") << i;
+    ASSERT_EQ(runs::RunStateName(run.state), "queued") << i;
     EXPECT_EQ(run.attempts, 0) << "throttling counted as an attempt";
     clock_.Set(run.not_before);
   }
   EXPECT_TRUE(RunOnce(*exec));
-  EXPECT_EQ(Run(id).state, "done");
+  EXPECT_EQ(runs::RunStateName(Run(id).state), "done");
   EXPECT_EQ(Run(id).attempts, 1);
   // The breaker did not open either: nothing was deferred.
   for (const std::string& e : Events()) EXPECT_NE(e, "action.deferred");
@@ -312,7 +312,7 @@ TEST_F(ExecutorTest, ThrottlingStillEndsAtMaxAge) {
   ASSERT_TRUE(RunOnce(*exec));
   clock_.Set(Run(id).not_before);
   ASSERT_TRUE(RunOnce(*exec));
-  EXPECT_EQ(Run(id).state, "failed");
+  EXPECT_EQ(runs::RunStateName(Run(id).state), "failed");
   EXPECT_THAT(Run(id).last_error, HasSubstr("429 again"));
 }
 
@@ -336,7 +336,7 @@ TEST_F(ExecutorTest, TheAdapterGetsTheDecisionsNarrativeAndItsOutcomeIsKept) {
   adapter_.Push(nothing);
   ASSERT_TRUE(RunOnce(*exec));
   const store::ActionRunRow run = Run(id);
-  EXPECT_EQ(run.state, "reverted");
+  EXPECT_EQ(runs::RunStateName(run.state), "reverted");
   EXPECT_EQ(run.outcome, "nothing_to_undo");
   EXPECT_EQ(run.outcome_note, "nothing to undo: already disabled before Riposte acted");
   auto audit = store_->ReadAudit(0, 100).value();
@@ -357,7 +357,7 @@ TEST_F(ExecutorTest, AnEffectTheAdapterCannotUndoIsDoneNotActive) {
   adapter_.Push(remediated);
   ASSERT_TRUE(RunOnce(*exec));
   const store::ActionRunRow run = Run(id);
-  EXPECT_EQ(run.state, "done");
+  EXPECT_EQ(runs::RunStateName(run.state), "done");
   EXPECT_FALSE(run.reversible);
   EXPECT_FALSE(run.expires_at.has_value());
   EXPECT_THAT(run.outcome_note, HasSubstr("administration console"));
@@ -380,7 +380,7 @@ TEST_F(ExecutorTest, GivesUpAfterMaxAttempts) {
   clock_.Advance(absl::Minutes(1));
   EXPECT_TRUE(RunOnce(*exec));
   auto run = Run(id);
-  EXPECT_EQ(run.state, "failed");
+  EXPECT_EQ(runs::RunStateName(run.state), "failed");
   EXPECT_THAT(run.last_error, HasSubstr("still down"));
   EXPECT_EQ(Events().back(), "action.failed");
 }
@@ -390,11 +390,11 @@ TEST_F(ExecutorTest, PermanentErrorFailsAtOnce) {
   const int64_t id = AddRun("force_logout", absl::ZeroDuration(), false);
   adapter_.Push(absl::PermissionDeniedError("app lacks User.RevokeSessions.All"));
   EXPECT_TRUE(RunOnce(*exec));
-  EXPECT_EQ(Run(id).state, "failed");
+  EXPECT_EQ(runs::RunStateName(Run(id).state), "failed");
   EXPECT_EQ(Run(id).attempts, 1);
   const int64_t unroutable = AddRun("unroutable", absl::ZeroDuration(), false);
   EXPECT_TRUE(RunOnce(*exec));
-  EXPECT_EQ(Run(unroutable).state, "failed");
+  EXPECT_EQ(runs::RunStateName(Run(unroutable).state), "failed");
   EXPECT_THAT(Run(unroutable).last_error, HasSubstr("no adapter"));
 }
 
@@ -413,18 +413,18 @@ TEST_F(ExecutorTest, DeadWorkersLeaseIsTakenOverAndStaleUpdatesRefused) {
   EXPECT_FALSE(RunOnce(*exec));  // the lease still holds
   clock_.Advance(absl::Seconds(61));
   EXPECT_TRUE(RunOnce(*exec));
-  EXPECT_EQ(Run(id).state, "active");
+  EXPECT_EQ(runs::RunStateName(Run(id).state), "active");
   EXPECT_EQ(adapter_.calls().size(), 1u);
   // The dead worker wakes up and tries to record its result: refused.
   store::RunUpdate late;
   late.id = id;
   late.fence = stale_fence;
-  late.state = "failed";
+  late.state = runs::RunState::kFailed;
   late.now = clock_.Now();
   absl::Status s = store_->ExecuteAndWait(
       [&](store::Transaction& txn) { return txn.UpdateLeasedRun(late); });
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(Run(id).state, "active");
+  EXPECT_EQ(runs::RunStateName(Run(id).state), "active");
 }
 
 TEST_F(ExecutorTest, StartReleasesLeasesOfAPreviousProcess) {
@@ -438,7 +438,7 @@ TEST_F(ExecutorTest, StartReleasesLeasesOfAPreviousProcess) {
   auto exec = MakeExecutor(o);
   ASSERT_TRUE(exec->Start().ok());
   EXPECT_TRUE(RunOnce(*exec));  // no need to wait an hour
-  EXPECT_EQ(Run(id).state, "done");
+  EXPECT_EQ(runs::RunStateName(Run(id).state), "done");
   EXPECT_THAT(Events(), ::testing::Contains("action.running"));
 }
 
@@ -455,7 +455,7 @@ TEST_F(ExecutorTest, OpenCircuitDefersWithoutSpendingAttempts) {
   EXPECT_TRUE(RunOnce(*exec));  // b fails: circuit opens
   clock_.Advance(absl::Seconds(10));
   EXPECT_TRUE(RunOnce(*exec));  // a is due again but held back
-  EXPECT_EQ(Run(a).state, "queued");
+  EXPECT_EQ(runs::RunStateName(Run(a).state), "queued");
   EXPECT_EQ(Run(a).attempts, 1);
   EXPECT_EQ(Run(a).not_before, kStart + absl::Seconds(30));
   EXPECT_EQ(adapter_.calls().size(), 2u);
@@ -463,8 +463,8 @@ TEST_F(ExecutorTest, OpenCircuitDefersWithoutSpendingAttempts) {
   clock_.Advance(absl::Minutes(5));
   while (RunOnce(*exec)) {
   }
-  EXPECT_EQ(Run(a).state, "done");
-  EXPECT_EQ(Run(b).state, "done");
+  EXPECT_EQ(runs::RunStateName(Run(a).state), "done");
+  EXPECT_EQ(runs::RunStateName(Run(b).state), "done");
 }
 
 TEST_F(ExecutorTest, WorkersPickUpWorkWhenWoken) {
@@ -482,7 +482,7 @@ TEST_F(ExecutorTest, WorkersPickUpWorkWhenWoken) {
   bool all_done = false;
   while (!all_done && absl::Now() < deadline) {
     all_done = true;
-    for (int64_t id : ids) all_done = all_done && Run(id).state == "done";
+    for (int64_t id : ids) all_done = all_done && runs::RunStateName(Run(id).state) == "done";
     if (!all_done) exec->Wake();
   }
   EXPECT_TRUE(all_done);
@@ -530,7 +530,7 @@ TEST_F(ExecutorTest, CheckpointedMemoSurvivesAnInterruptedAttempt) {
   EXPECT_TRUE(exec.RunOnce().value());
   clock_.Advance(absl::Minutes(1));
   EXPECT_TRUE(exec.RunOnce().value());
-  EXPECT_EQ(Run(id).state, "active");
+  EXPECT_EQ(runs::RunStateName(Run(id).state), "active");
   EXPECT_EQ(Run(id).memo, "{\"was_enabled\":true}");
   ASSERT_EQ(adapter.memos.size(), 2u);
   EXPECT_EQ(adapter.memos[1], "{\"was_enabled\":true}");

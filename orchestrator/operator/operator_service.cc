@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -15,6 +16,7 @@
 #include "common/proto_time.h"
 #include "orchestrator/decide/simulator.h"
 #include "policies/policy_loader.h"
+#include "runs/lifecycle.h"
 
 namespace riposte::operator_api {
 namespace {
@@ -135,7 +137,7 @@ v1::ActionRun ToProto(const store::ActionRunRow& r) {
   p.set_action(r.action);
   p.mutable_target()->ParseFromString(r.target);
   p.set_target_key(r.target_key);
-  p.set_state(r.state);
+  p.set_state(std::string(runs::RunStateName(r.state)));
   p.set_rule(r.rule);
   p.set_rule_mode(r.rule_mode);
   p.set_autonomous(r.autonomous);
@@ -317,7 +319,15 @@ grpc::ServerUnaryReactor* OperatorService::ListRuns(
     v1::ListRunsResponse* resp) {
   return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
     store::RunFilter f;
-    f.states.assign(req->states().begin(), req->states().end());
+    for (int i = 0; i < req->states_size(); ++i) {
+      std::optional<runs::RunState> state = runs::ParseRunState(req->states(i));
+      if (!state.has_value()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "states[", i, "]: unknown state \"", absl::CEscape(req->states(i)),
+            "\" (allowed: ", runs::AllStateNames(), ")"));
+      }
+      f.states.push_back(*state);
+    }
     f.tenant_id = req->tenant_id();
     f.target_key = req->target_key();
     f.action = req->action();

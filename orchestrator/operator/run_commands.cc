@@ -10,10 +10,12 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "orchestrator/decide/decision_writer.h"
-#include "orchestrator/decide/run_state.h"
+#include "runs/lifecycle.h"
 
 namespace riposte::operator_api {
 namespace {
+
+using S = runs::RunState;
 
 constexpr char kPausedBy[] = "autonomy.paused_by";
 constexpr char kPausedSince[] = "autonomy.paused_since_us";
@@ -48,7 +50,18 @@ absl::Status NeedReason(const std::string& reason) {
 
 absl::Status WrongState(const store::ActionRunRow& run, absl::string_view want) {
   return absl::FailedPreconditionError(absl::StrCat(
-      "run ", run.id, " is ", run.state, ", not ", want));
+      "run ", run.id, " is ", runs::RunStateName(run.state), ", not ", want));
+}
+
+// Applies `u` to `run` if the lifecycle lets `actor` make that transition.
+absl::Status Update(store::Transaction& txn, const store::ActionRunRow& run,
+                    const store::OperatorRunUpdate& u, runs::Actor actor) {
+  absl::Status allowed = runs::CheckTransition(run.state, u.state, actor);
+  if (!allowed.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("run ", run.id, ": ", allowed.message()));
+  }
+  return txn.UpdateRunForOperator(u);
 }
 
 store::OperatorRunUpdate From(const store::ActionRunRow& run, absl::Time now) {
@@ -99,7 +112,7 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Command(
         JsonObjectWriter d;
         d.AddInt("run_id", run->id);
         d.Add("action", run->action);
-        d.Add("state", run->state);
+        d.Add("state", runs::RunStateName(run->state));
         d.Add("reason", reason);
         if (!details.empty()) d.AddRaw("change", details);
         ev.details = d.Finish();
@@ -111,7 +124,7 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Command(
   if (wake_) wake_();
   log::Info("operator command", {{"run", run_id},
                                  {"identity", identity},
-                                 {"state", result.state}});
+                                 {"state", runs::RunStateName(result.state)}});
   return result;
 }
 
@@ -122,7 +135,7 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Approve(
   return Command(run_id, identity, reason,
                  [&](store::Transaction& txn, store::ActionRunRow& run,
                      std::string& event, std::string& details) -> absl::Status {
-    if (run.state != "awaiting_approval") return WrongState(run, "awaiting approval");
+    if (run.state != S::kAwaitingApproval) return WrongState(run, "awaiting approval");
     if (run.approval_deadline.has_value() && *run.approval_deadline <= now) {
       return absl::FailedPreconditionError(absl::StrCat(
           "run ", run.id, ": the approval deadline passed; the policy's choice (",
@@ -132,7 +145,7 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Approve(
     RIPOSTE_ASSIGN_OR_RETURN(
         auto open, txn.ListRunsOnTargets(
                        run.tenant_id, {run.target_key},
-                       {"approved", "queued", "running", "active"}));
+                       {S::kApproved, S::kQueued, S::kRunning, S::kActive}));
     for (const auto& other : open) {
       if (other.id == run.id) continue;
       bool covers = other.action == run.action;
@@ -147,7 +160,7 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Approve(
       if (covers) {
         return absl::FailedPreconditionError(absl::StrCat(
             "run ", run.id, ": the target is already contained by run ",
-            other.id, " (", other.action, ", ", other.state, ")"));
+            other.id, " (", other.action, ", ", runs::RunStateName(other.state), ")"));
       }
     }
     std::vector<std::string> approvers = Approvers(run.approvers);
@@ -163,13 +176,13 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Approve(
       event = "action.approval_recorded";
       details = JsonObjectWriter().Add("needs", "a second operator").Finish();
     } else {
-      u.state = "approved";
+      u.state = S::kApproved;
       u.approval_deadline.reset();
       u.not_before = now;
       event = "action.approved";
       details = JsonObjectWriter().AddRaw("approvers", u.approvers).Finish();
     }
-    RIPOSTE_RETURN_IF_ERROR(txn.UpdateRunForOperator(u));
+    RIPOSTE_RETURN_IF_ERROR(Update(txn, run, u, runs::Actor::kOperator));
     Apply(u, run);
     return absl::OkStatus();
   });
@@ -181,12 +194,12 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Reject(
   return Command(run_id, identity, reason,
                  [&](store::Transaction& txn, store::ActionRunRow& run,
                      std::string& event, std::string&) -> absl::Status {
-    if (run.state != "awaiting_approval") return WrongState(run, "awaiting approval");
+    if (run.state != S::kAwaitingApproval) return WrongState(run, "awaiting approval");
     store::OperatorRunUpdate u = From(run, now);
-    u.state = "rejected";
+    u.state = S::kRejected;
     u.approval_deadline.reset();
     event = "action.rejected";
-    RIPOSTE_RETURN_IF_ERROR(txn.UpdateRunForOperator(u));
+    RIPOSTE_RETURN_IF_ERROR(Update(txn, run, u, runs::Actor::kOperator));
     Apply(u, run);
     return absl::OkStatus();
   });
@@ -199,7 +212,7 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Extend(
   return Command(run_id, identity, reason,
                  [&](store::Transaction& txn, store::ActionRunRow& run,
                      std::string& event, std::string& details) -> absl::Status {
-    if (run.state != "active") return WrongState(run, "active");
+    if (run.state != S::kActive) return WrongState(run, "active");
     if (!run.reversible) {
       return absl::FailedPreconditionError(absl::StrCat(
           "run ", run.id, ": ", run.action, " is not reversible; it has no expiry"));
@@ -230,7 +243,7 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Extend(
     d.AddInt("new_expires_unix",
              u.expires_at.has_value() ? absl::ToUnixSeconds(*u.expires_at) : 0);
     details = d.Finish();
-    RIPOSTE_RETURN_IF_ERROR(txn.UpdateRunForOperator(u));
+    RIPOSTE_RETURN_IF_ERROR(Update(txn, run, u, runs::Actor::kOperator));
     Apply(u, run);
     return absl::OkStatus();
   });
@@ -242,7 +255,7 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Revert(
   return Command(run_id, identity, reason,
                  [&](store::Transaction& txn, store::ActionRunRow& run,
                      std::string& event, std::string&) -> absl::Status {
-    if (run.state != "active") return WrongState(run, "active");
+    if (run.state != S::kActive) return WrongState(run, "active");
     if (!run.reversible) {
       return absl::FailedPreconditionError(absl::StrCat(
           "run ", run.id, ": ", run.action, " cannot be undone"));
@@ -252,7 +265,7 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Revert(
     u.expires_at = now;
     u.not_before = now;
     event = "action.revert_requested";
-    RIPOSTE_RETURN_IF_ERROR(txn.UpdateRunForOperator(u));
+    RIPOSTE_RETURN_IF_ERROR(Update(txn, run, u, runs::Actor::kOperator));
     Apply(u, run);
     return absl::OkStatus();
   });
@@ -264,20 +277,20 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Retry(
   return Command(run_id, identity, reason,
                  [&](store::Transaction& txn, store::ActionRunRow& run,
                      std::string& event, std::string&) -> absl::Status {
-    if (run.state != "failed") return WrongState(run, "failed");
+    if (run.state != S::kFailed) return WrongState(run, "failed");
     store::OperatorRunUpdate u = From(run, now);
     u.reset_attempts = true;
     u.not_before = now;
     if (run.effect_at.has_value() && run.reversible) {
       // The effect is in place and undoing it failed: undo again.
-      u.state = "active";
+      u.state = S::kActive;
       u.expires_at = now;
     } else {
-      u.state = "queued";
+      u.state = S::kQueued;
       u.expires_at.reset();
     }
     event = "action.retry_requested";
-    RIPOSTE_RETURN_IF_ERROR(txn.UpdateRunForOperator(u));
+    RIPOSTE_RETURN_IF_ERROR(Update(txn, run, u, runs::Actor::kOperator));
     Apply(u, run);
     return absl::OkStatus();
   });
@@ -294,7 +307,7 @@ absl::StatusOr<int> RunCommands::SweepApprovals() {
           store::OperatorRunUpdate u = From(run, now);
           std::string event;
           if (run.on_approval_expiry == "approve") {
-            u.state = "approved";
+            u.state = S::kApproved;
             u.approval_deadline.reset();
             u.not_before = now;
             event = "action.approved";
@@ -306,16 +319,16 @@ absl::StatusOr<int> RunCommands::SweepApprovals() {
             u.approval_deadline = now + std::max(window, absl::Minutes(1));
             event = "action.approval_escalated";
           } else {
-            u.state = "approval_expired";
+            u.state = S::kApprovalExpired;
             u.approval_deadline.reset();
             event = "action.approval_expired";
           }
-          RIPOSTE_RETURN_IF_ERROR(txn.UpdateRunForOperator(u));
+          RIPOSTE_RETURN_IF_ERROR(Update(txn, run, u, runs::Actor::kSweeper));
           JsonObjectWriter d;
           d.AddInt("run_id", run.id);
           d.Add("action", run.action);
           d.Add("on_approval_expiry", run.on_approval_expiry);
-          d.Add("state", u.state);
+          d.Add("state", runs::RunStateName(u.state));
           audit::AuditEvent ev;
           ev.actor = "system";
           ev.event = event;

@@ -49,7 +49,7 @@ class RunCommandsTest : public ::testing::Test {
       r.action = action;
       r.target_kind = "user";
       r.target_key = target;
-      r.state = state;
+      r.state = *runs::ParseRunState(state);
       r.rule = "r";
       r.rule_mode = "confirm";
       r.reversible = action == "disable_user";
@@ -87,7 +87,7 @@ TEST_F(RunCommandsTest, ApproveNeedsAReasonAndIsAuditedWithTheIdentity) {
             absl::StatusCode::kInvalidArgument);
   auto run = commands_->Approve(id, "alice", "confirmed with the user's manager");
   ASSERT_TRUE(run.ok()) << run.status();
-  EXPECT_EQ(run->state, "approved");
+  EXPECT_EQ(run->state, runs::RunState::kApproved);
   EXPECT_EQ(wakes_, 1);
   EXPECT_THAT(Audit(), ::testing::ElementsAre("operator:alice action.approved"));
   // Approving again: it changed meanwhile.
@@ -100,13 +100,13 @@ TEST_F(RunCommandsTest, TwoPersonRuleNeedsTwoDistinctOperators) {
   const int64_t id = AddRun("awaiting_approval", "disable_user", true);
   auto first = commands_->Approve(id, "alice", "looks like a takeover");
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(first->state, "awaiting_approval");
+  EXPECT_EQ(first->state, runs::RunState::kAwaitingApproval);
   auto same = commands_->Approve(id, "alice", "really");
   EXPECT_EQ(same.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(same.status().message(), HasSubstr("a second, different operator"));
   auto second = commands_->Approve(id, "bob", "agreed");
   ASSERT_TRUE(second.ok());
-  EXPECT_EQ(second->state, "approved");
+  EXPECT_EQ(second->state, runs::RunState::kApproved);
   EXPECT_THAT(second->approvers, HasSubstr("alice"));
   EXPECT_THAT(second->approvers, HasSubstr("bob"));
 }
@@ -139,7 +139,7 @@ TEST_F(RunCommandsTest, DeadlineSweepFollowsThePolicy) {
   auto state = [&](int64_t id) {
     std::string s;
     EXPECT_TRUE(store_->ExecuteAndWait([&](store::Transaction& txn) -> absl::Status {
-      s = txn.GetRun(id).value()->state;
+      s = std::string(runs::RunStateName(txn.GetRun(id).value()->state));
       return absl::OkStatus();
     }).ok());
     return s;
@@ -181,7 +181,7 @@ TEST_F(RunCommandsTest, ExtendShortenPermanentRevertRetry) {
   const int64_t failed = AddRun("failed", "force_logout");
   auto retried = commands_->Retry(failed, "bob", "Graph is back");
   ASSERT_TRUE(retried.ok());
-  EXPECT_EQ(retried->state, "queued");
+  EXPECT_EQ(retried->state, runs::RunState::kQueued);
   EXPECT_EQ(commands_->Retry(424242, "bob", "x").status().code(),
             absl::StatusCode::kNotFound);
 }

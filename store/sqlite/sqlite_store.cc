@@ -232,7 +232,9 @@ ActionRunRow ReadRun(const Statement& s) {
   r.target_kind = s.ColumnText(5);
   r.target_key = s.ColumnText(6);
   r.target = s.ColumnText(7);
-  r.state = s.ColumnText(8);
+  // Only this store writes the column, from RunStateName; a name it does
+  // not know can only come from a newer build, and nothing may act on it.
+  r.state = runs::ParseRunState(s.ColumnText(8)).value_or(runs::RunState::kFailed);
   r.rule = s.ColumnText(9);
   r.rung = s.ColumnInt(10);
   r.rule_mode = s.ColumnText(11);
@@ -414,7 +416,7 @@ class SqliteStore::Txn : public Transaction {
 
   absl::StatusOr<std::vector<ActionRunRow>> ListRunsOnTargets(
       absl::string_view tenant_id, const std::vector<std::string>& target_keys,
-      const std::vector<std::string>& states) override {
+      const std::vector<runs::RunState>& states) override {
     if (target_keys.empty() || states.empty()) {
       return std::vector<ActionRunRow>();
     }
@@ -441,7 +443,7 @@ class SqliteStore::Txn : public Transaction {
     s.Bind(1, tenant_id);
     int param = 2;
     for (const auto& k : target_keys) s.Bind(param++, k);
-    for (const auto& st : states) s.Bind(param++, st);
+    for (runs::RunState st : states) s.Bind(param++, runs::RunStateName(st));
     return ReadRuns(s);
   }
 
@@ -479,7 +481,7 @@ class SqliteStore::Txn : public Transaction {
         .Bind(5, r.target_kind)
         .Bind(6, r.target_key)
         .BindBlob(7, r.target)
-        .Bind(8, r.state)
+        .Bind(8, runs::RunStateName(r.state))
         .Bind(9, r.rule)
         .Bind(10, r.rung)
         .Bind(11, r.rule_mode)
@@ -516,9 +518,7 @@ class SqliteStore::Txn : public Transaction {
     // Applying leads to running; an active run past expiry, or a reverting
     // one taken over, is reverted.
     run->claimed_from = run->state;
-    run->state = (run->state == "active" || run->state == "reverting")
-                     ? "reverting"
-                     : "running";
+    run->state = runs::ClaimedState(run->state);
     run->lease_holder = std::string(holder);
     run->lease_expires = lease_until;
     run->fence += 1;
@@ -527,7 +527,7 @@ class SqliteStore::Txn : public Transaction {
     run->updated_at = now;
     Statement& u = *st_.claim_run;
     ResetOnExit reset(u);
-    u.Bind(1, run->state)
+    u.Bind(1, runs::RunStateName(run->state))
         .Bind(2, run->lease_holder)
         .Bind(3, absl::ToUnixMicros(lease_until))
         .Bind(4, run->fence)
@@ -542,7 +542,7 @@ class SqliteStore::Txn : public Transaction {
   absl::Status UpdateLeasedRun(const RunUpdate& up) override {
     Statement& u = *st_.update_run;
     ResetOnExit reset(u);
-    u.Bind(1, up.state)
+    u.Bind(1, runs::RunStateName(up.state))
         .Bind(2, absl::ToUnixMicros(std::max(up.not_before,
                                              absl::UnixEpoch())))
         .Bind(3, up.last_error);
@@ -634,7 +634,7 @@ class SqliteStore::Txn : public Transaction {
   absl::Status UpdateRunForOperator(const OperatorRunUpdate& up) override {
     Statement& u = *st_.operator_update;
     ResetOnExit reset(u);
-    u.Bind(1, up.state);
+    u.Bind(1, runs::RunStateName(up.state));
     if (up.expires_at.has_value()) {
       u.Bind(2, absl::ToUnixMicros(*up.expires_at));
     } else {
@@ -651,11 +651,12 @@ class SqliteStore::Txn : public Transaction {
         .Bind(7, static_cast<int64_t>(up.reset_attempts ? 1 : 0))
         .Bind(8, absl::ToUnixMicros(up.now))
         .Bind(9, up.id)
-        .Bind(10, up.expected_state);
+        .Bind(10, runs::RunStateName(up.expected_state));
     RIPOSTE_RETURN_IF_ERROR(u.Run());
     if (sqlite3_changes(store_.writer_->raw()) != 1) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "run ", up.id, " changed meanwhile (no longer ", up.expected_state,
+          "run ", up.id, " changed meanwhile (no longer ",
+          runs::RunStateName(up.expected_state),
           ", or being worked on); look at it again"));
     }
     return absl::OkStatus();
@@ -1246,7 +1247,7 @@ absl::StatusOr<std::vector<ActionRunRow>> SqliteStore::FindRuns(
       .Bind(7, f.before_id)
       .Bind(8, f.limit);
   for (size_t i = 0; i < f.states.size(); ++i) {
-    s->Bind(static_cast<int>(9 + i), f.states[i]);
+    s->Bind(static_cast<int>(9 + i), runs::RunStateName(f.states[i]));
   }
   return ReadAll<ActionRunRow>(*s, ReadRun);
 }
