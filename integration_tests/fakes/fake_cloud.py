@@ -212,6 +212,10 @@ class Handler(BaseHTTPRequestHandler):
             world.log.add(service, req, reply, fault, started,
                           (time.time() - started) * 1000.0,
                           log_body=not token_endpoint)
+        if fault is not None and fault.delay_after_ms:
+            # Served, but the answer is late: a client that dies or gives
+            # up meanwhile never learns that the request was carried out.
+            time.sleep(fault.delay_after_ms / 1000.0)
         self._send(reply)
 
     def _send(self, reply):

@@ -16,6 +16,9 @@ makes them fail instead of being served:
                              unlimited when "every" is given)
    "every": k,               fail only every k-th matching request
    "delay_ms": 0,            wait this long before answering
+   "delay_after_ms": 0,      serve the request as usual, then wait this
+                             long before sending the answer (with no
+                             status: the request is carried out)
    "drop": false,            close the connection without answering
    "code": "...", "message": "..."  override the error body's code/message}
 
@@ -78,9 +81,12 @@ class Fault:
         default_count = 1 if "every" not in spec else None
         self.count = _int(spec, "count", default_count, 1)
         self.delay_ms = _int(spec, "delay_ms", 0, 0)
+        self.delay_after_ms = _int(spec, "delay_after_ms", 0, 0)
         self.drop = bool(spec.get("drop", False))
-        if self.status is None and not self.drop and not self.delay_ms:
-            raise ValueError("a fault needs a status, drop or delay_ms")
+        if (self.status is None and not self.drop and not self.delay_ms and
+                not self.delay_after_ms):
+            raise ValueError("a fault needs a status, drop, delay_ms or "
+                             "delay_after_ms")
         self.code = spec.get("code")
         self.message = spec.get("message")
         self.seen = 0
@@ -111,7 +117,8 @@ class Fault:
             "retry_after": self.retry_after,
             "retry_after_date_in": self.retry_after_date_in,
             "count": self.count, "every": self.every,
-            "delay_ms": self.delay_ms, "drop": self.drop,
+            "delay_ms": self.delay_ms, "delay_after_ms": self.delay_after_ms,
+            "drop": self.drop,
             "code": self.code, "message": self.message,
             "matched": self.seen, "injected": self.injected,
             "remaining": None if self.count is None
