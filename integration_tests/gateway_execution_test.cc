@@ -114,6 +114,17 @@ class GatewayExecutionTest : public ::testing::Test {
     return true;
   }
 
+  // Every run records that Riposte cannot undo it, and why, and has no
+  // expiry; its decision's narrative says so too.
+  void ExpectNotReversible(const std::string& note_says) {
+    for (const v1::ActionRun& r : Runs()) {
+      EXPECT_FALSE(r.reversible()) << r.run_id();
+      EXPECT_FALSE(r.has_expires_time()) << r.run_id();
+      EXPECT_THAT(r.outcome_note(), HasSubstr(note_says)) << r.run_id();
+      EXPECT_THAT(r.narrative(), HasSubstr("Riposte cannot undo it here")) << r.run_id();
+    }
+  }
+
   std::string RunsText() {
     std::string out;
     for (const v1::ActionRun& r : Runs()) {
@@ -138,8 +149,11 @@ TEST_F(GatewayExecutionTest, AMessageTheGatewayHeldIsNotReleasedAtExpiry) {
   const std::string hold_id = JsonField(held.body, "id");
   Submit("b-held", "carol@contoso.com", "<held-1@evil.example>", true);
 
-  ASSERT_TRUE(WaitFor([&] { return AllRuns(1, "reverted"); }, absl::Seconds(60)))
+  // Riposte cannot undo anything at the gateway: the run is done, with no
+  // expiry, and says so.
+  ASSERT_TRUE(WaitFor([&] { return AllRuns(1, "done"); }, absl::Seconds(60)))
       << RunsText();
+  ExpectNotReversible("Riposte keeps it held and will not release it");
   const std::string gateway = cloud_->Gateway().body;
   EXPECT_THAT(JsonField(gateway, "held"), HasSubstr(hold_id));
   EXPECT_EQ(JsonField(gateway, "released"), "[]");
@@ -162,10 +176,12 @@ TEST_F(GatewayExecutionTest, OneRemediationServesEveryRecipientAndStays) {
   Submit("b-carol", "carol@contoso.com", "<phish-2@evil.example>", false);
   Submit("b-dave", "dave@contoso.com", "<phish-2@evil.example>", false);
 
-  // Both runs end (the 2 s quarantine expires), neither fails, and the
-  // copies stay out of the mailboxes: Riposte cannot restore an incident.
-  ASSERT_TRUE(WaitFor([&] { return AllRuns(2, "reverted"); }, absl::Seconds(60)))
+  // Both runs are done, neither fails, and the copies stay out of the
+  // mailboxes: Riposte cannot restore an incident, so nothing expires.
+  ASSERT_TRUE(WaitFor([&] { return AllRuns(2, "done"); }, absl::Seconds(60)))
       << RunsText();
+  ExpectNotReversible("Riposte cannot undo this: to restore the message, in the "
+                      "Mimecast Administration Console");
   const std::string incidents = JsonField(cloud_->Gateway().body, "incidents");
   EXPECT_EQ(JsonFields(incidents, "code").size(), 1u) << incidents;
   EXPECT_EQ(JsonField(incidents, "successful"), "2");

@@ -28,12 +28,20 @@ std::string StatusText(const absl::Status& s) {
 }
 
 // The adapter's note in words ("account was disabled before Riposte acted;
-// left disabled"), from its details.
+// left disabled"), from its details; for an effect Riposte cannot undo, with
+// how a person restores it ("restore" in the details), if the adapter says.
 std::string NoteOf(const actions::ActionResult& result) {
   absl::StatusOr<actions::common::JsonValue> details =
       actions::common::JsonValue::Parse(result.details);
   if (!details.ok()) return "";
-  return details->GetString("note").value_or("");
+  std::string note = details->GetString("note").value_or("");
+  if (!result.reversible) {
+    if (std::optional<std::string> restore = details->GetString("restore")) {
+      absl::StrAppend(&note, note.empty() ? "" : ". ",
+                      "Riposte cannot undo this: ", *restore);
+    }
+  }
+  return note;
 }
 
 }  // namespace
