@@ -44,6 +44,12 @@ struct GraphConfig {
   std::string scope = "https://graph.microsoft.com/.default";
   // Mail folder that quarantine_email moves messages to, created on demand.
   std::string quarantine_folder = "Riposte Quarantine";
+  // JSON batching of concurrent mail calls (0s: none), the most requests
+  // in one batch (Graph allows 20), and the most mail requests in flight
+  // per mailbox (Outlook allows 4 per app and mailbox).
+  absl::Duration batch_window = absl::Milliseconds(5);
+  int64_t max_batch_requests = 20;
+  int64_t mailbox_concurrency = 4;
 };
 
 // A Mimecast-style mail gateway's REST API (quarantine and release).

@@ -583,6 +583,9 @@ TEST(AdapterConfigTest, DefaultsWhenLeftOut) {
   EXPECT_EQ(graph.graph_base_url, "https://graph.microsoft.com/v1.0");
   EXPECT_EQ(graph.scope, "https://graph.microsoft.com/.default");
   EXPECT_EQ(graph.quarantine_folder, "Riposte Quarantine");
+  EXPECT_EQ(graph.batch_window, absl::Milliseconds(5));
+  EXPECT_EQ(graph.max_batch_requests, 20);
+  EXPECT_EQ(graph.mailbox_concurrency, 4);
   EXPECT_FALSE(config->tenants[0].gateway.enabled);
   const TenantConfig& b = config->tenants[1];
   EXPECT_FALSE(b.graph.enabled);
@@ -782,7 +785,8 @@ TEST(AdapterConfigTest, UnknownKeysListTheSecretKeysNotTheInlineOne) {
             "riposted.yaml:5: unknown key 'tenant' in 'tenants[0].graph' "
             "(allowed: enabled, directory_tenant, client_id, "
             "client_secret_file, client_secret_env, cloud, login_base_url, "
-            "graph_base_url, scope, quarantine_folder)");
+            "graph_base_url, scope, quarantine_folder, batch_window, "
+            "max_batch_requests, mailbox_concurrency)");
   EXPECT_EQ(ErrorsOf("tenants:\n"
                      "  - id: t\n"
                      "    webhooks:\n"
@@ -864,6 +868,18 @@ TEST(AdapterConfigTest, RequiredKeysOfEnabledSections) {
             "riposted.yaml:5: tenants[0].graph.client_id: must not be empty\n"
             "riposted.yaml:7: tenants[0].graph.quarantine_folder: must not be "
             "empty");
+  EXPECT_EQ(ErrorsOf("tenants:\n"
+                     "  - id: t\n"
+                     "    graph:\n"
+                     "      directory_tenant: contoso.com\n"
+                     "      client_id: c\n"
+                     "      client_secret_env: S\n"
+                     "      max_batch_requests: 21\n"
+                     "      mailbox_concurrency: 0\n"),
+            "riposted.yaml:7: tenants[0].graph.max_batch_requests: must be between 1 "
+            "and 20, got 21\n"
+            "riposted.yaml:8: tenants[0].graph.mailbox_concurrency: must be between 1 "
+            "and 4, got 0");
 }
 
 TEST(AdapterConfigTest, DisabledSectionsRequireNothingButAreStillChecked) {

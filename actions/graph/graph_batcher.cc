@@ -145,6 +145,9 @@ void GraphBatcher::Dispatch(Batch& batch) {
   envelope.headers["Content-Type"] = "application/json";
   envelope.headers["Accept"] = "application/json";
   envelope.headers["client-request-id"] = guids_();
+  // Each request inside carries it too; on the envelope it keeps the rule
+  // simple: every request Riposte sends asks for immutable ids.
+  envelope.headers["Prefer"] = "IdType=\"ImmutableId\"";
   {
     absl::MutexLock lock(&mu_);
     ++batches_sent_;

@@ -24,6 +24,9 @@ absl::StatusOr<GraphOptions> GraphOptionsFromConfig(
   o.graph_base_url = t.graph.graph_base_url;
   o.scope = t.graph.scope;
   o.quarantine_folder = t.graph.quarantine_folder;
+  o.batch_window = t.graph.batch_window;
+  o.max_batch_requests = static_cast<int>(t.graph.max_batch_requests);
+  o.mailbox_concurrency = static_cast<int>(t.graph.mailbox_concurrency);
   o.call_timeout = call_timeout;
   if (absl::Status v = ValidateGraphOptions(o); !v.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": ", v.message()));

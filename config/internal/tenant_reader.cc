@@ -76,6 +76,12 @@ void ReadGraph(MapReader& reader, GraphConfig* graph) {
     }
   }
   ReadText(reader, "quarantine_folder", false, &graph->quarantine_folder);
+  reader.OptionalDuration("batch_window", &graph->batch_window,
+                          DurationBounds{true, absl::Seconds(1)});
+  reader.OptionalInt64("max_batch_requests", &graph->max_batch_requests,
+                       IntBounds::Range(1, 20));
+  reader.OptionalInt64("mailbox_concurrency", &graph->mailbox_concurrency,
+                       IntBounds::Range(1, 4));
 }
 
 void ReadGateway(MapReader& reader, GatewayConfig* gateway) {

@@ -84,7 +84,9 @@ absl::StatusOr<actions::ActionExecutor*> ConfigRouter::Route(
 bool ConfigRouter::CanUndo(absl::string_view tenant, absl::string_view action,
                            const v1::Entity& target) const {
   const actions::ActionExecutor* adapter = Find(tenant, action, target);
-  return adapter != nullptr && adapter->CanUndo(action, target);
+  // Nothing configured: the run will fail for want of an adapter, and the
+  // decision keeps what the catalog says.
+  return adapter == nullptr || adapter->CanUndo(action, target);
 }
 
 std::vector<std::string> ConfigRouter::Describe() const {

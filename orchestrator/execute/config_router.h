@@ -43,7 +43,7 @@ class ConfigRouter : public AdapterRouter {
   std::vector<std::string> Describe() const;
 
   // Whether the adapter `action` on `target` routes to in `tenant` can undo
-  // it (false when nothing is configured for it). Thread-safe.
+  // it (true when none is configured: the catalog decides). Thread-safe.
   bool CanUndo(absl::string_view tenant, absl::string_view action,
                const v1::Entity& target) const;
 
