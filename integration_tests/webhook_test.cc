@@ -153,6 +153,13 @@ TEST_F(WebhookTest, EveryDeliveryIsACountedSignedAttempt) {
     EXPECT_TRUE(c > 0x20 && c < 0x7f) << retried[0];
   }
   EXPECT_THAT(retried[0], ::testing::Not(::testing::HasSubstr("rg@")));
+  // Every body carries the decision's narrative, JSON-escaped.
+  const std::vector<std::string> bodies = JsonFields(JsonField(state, "requests"), "body");
+  EXPECT_THAT(bodies, SizeIs(keys.size()));
+  for (const std::string& body : bodies) {
+    const std::string narrative = JsonField(body, "narrative");
+    EXPECT_THAT(narrative, ::testing::HasSubstr("Riposte will")) << body;
+  }
 }
 
 }  // namespace

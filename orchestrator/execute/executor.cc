@@ -58,7 +58,7 @@ Executor::Executor(store::Store* store, AdapterRouter* router, Clock* clock,
   runs_total_ = Must(metrics->AddCounter(
       "riposte_action_runs_total",
       "Action run attempts finished, by action, adapter and resulting state "
-      "(active, done, reverted, queued for retry, failed, deferred).",
+      "(active, done, reverted, queued for retry, throttled, failed, deferred).",
       {"action", "adapter", "state"}));
   retries_total_ = Must(metrics->AddCounter(
       "riposte_action_retries_total",
