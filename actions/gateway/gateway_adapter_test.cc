@@ -576,10 +576,21 @@ TEST_F(GatewayAdapterTest, ThrottlingCarriesRetryAfter) {
   EXPECT_EQ(RetryAfter(s), absl::Seconds(42));
   EXPECT_THAT(s.message(), HasSubstr("POST /api/ttp/remediation/create: HTTP 429"));
 
+  // Every run waits out the hold, and nothing is sent meanwhile.
+  const size_t sent = Paths().size();
+  clock_.Advance(absl::Seconds(40));
+  s = Apply(Request(true)).status();
+  EXPECT_TRUE(IsThrottled(s)) << s;
+  EXPECT_EQ(RetryAfter(s), absl::Seconds(2));
+  EXPECT_THAT(s.message(), HasSubstr("not sent"));
+  EXPECT_EQ(Paths().size(), sent);
+  clock_.Advance(absl::Seconds(2));
+
   http::HttpResponse down = http::JsonResponse(503, "", {{"Retry-After", "8"}});
   gateway_.Inject("/api/gateway/get-hold-message-list", down);
   s = Apply(Request(true)).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(IsThrottled(s));
   EXPECT_EQ(RetryAfter(s), absl::Seconds(8));
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "actions/action_executor.h"
 #include "actions/common/http_status.h"
 #include "actions/common/url_encoding.h"
 #include "common/json.h"
@@ -68,9 +69,33 @@ GatewayClient::GatewayClient(const GatewayOptions& options,
       call_timeout_(options.call_timeout),
       http_(http),
       clock_(clock),
-      tokens_(TokenOptions(options), http, clock) {}
+      tokens_(TokenOptions(options), http, clock),
+      throttle_(clock) {}
 
 absl::StatusOr<GatewayReply> GatewayClient::Post(
+    absl::string_view path, const std::vector<std::string>& items,
+    std::vector<GatewayCall>* calls) {
+  // The gateway's rate limits apply to the app as a whole.
+  constexpr absl::string_view kScope = "app";
+  if (std::optional<absl::Duration> held = throttle_.HeldFor(kScope)) {
+    return AsThrottled(WithRetryAfter(
+        absl::ResourceExhaustedError(absl::StrCat(
+            common::RequestLabel("POST", base_url_ + std::string(path)),
+            ": not sent, the gateway is throttling this app for another ",
+            absl::FormatDuration(absl::Ceil(*held, absl::Milliseconds(1))))),
+        *held));
+  }
+  absl::StatusOr<GatewayReply> reply = Send(path, items, calls);
+  if (!reply.ok() && IsThrottled(reply.status())) {
+    const absl::Duration hold =
+        throttle_.Throttled(kScope, RetryAfter(reply.status()));
+    return WithRetryAfter(reply.status(), hold);
+  }
+  if (reply.ok()) throttle_.Succeeded(kScope);
+  return reply;
+}
+
+absl::StatusOr<GatewayReply> GatewayClient::Send(
     absl::string_view path, const std::vector<std::string>& items,
     std::vector<GatewayCall>* calls) {
   JsonArrayWriter data;

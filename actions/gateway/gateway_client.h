@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "actions/common/client_credentials.h"
 #include "actions/common/json_value.h"
+#include "actions/common/throttle_gate.h"
 #include "common/clock.h"
 #include "http/http_client.h"
 
@@ -69,17 +70,27 @@ class GatewayClient {
   // non-2xx meta.status under HTTP 200) map as HttpResponseToStatus does;
   // a body that is not a JSON envelope is Unavailable. Failed items come
   // back in `fail` for the caller to judge (see FailureStatus). Appends to
-  // `calls` when not null.
+  // `calls` when not null. Once the gateway throttles (429, 503, 504, or a
+  // Retry-After, also as meta.status under HTTP 200), every call from any
+  // run is held, unsent, until the Retry-After has passed (the gateway
+  // limits the app as a whole): a Status marked AsThrottled carrying the
+  // remaining wait.
   absl::StatusOr<GatewayReply> Post(absl::string_view path,
                                     const std::vector<std::string>& items,
                                     std::vector<GatewayCall>* calls);
 
  private:
+  // Post without the throttle hold.
+  absl::StatusOr<GatewayReply> Send(absl::string_view path,
+                                    const std::vector<std::string>& items,
+                                    std::vector<GatewayCall>* calls);
+
   const std::string base_url_;
   const absl::Duration call_timeout_;
   http::HttpClient* const http_;
   const Clock* const clock_;
   common::ClientCredentialsTokenSource tokens_;
+  common::ThrottleGate throttle_;
 };
 
 // The Status for failed items the caller could not reconcile: Unavailable
