@@ -163,6 +163,18 @@ TEST_F(GatewayExecutionTest, AMessageTheGatewayHeldIsNotReleasedAtExpiry) {
   EXPECT_THAT(log, Not(HasSubstr(kFakeGatewaySecret)));
 }
 
+TEST_F(GatewayExecutionTest, CheckConfigSaysTheDurationDoesNotApply) {
+  CommandResult check = RunCommand({RunfilePath("orchestrator/server/riposted"),
+                                    "--check-config", "--config", config_},
+                                   dir_.File("check"));
+  EXPECT_EQ(check.exit_code, 0) << check.stderr_text;
+  EXPECT_THAT(check.stdout_text,
+              HasSubstr("riposted: warning: tenants[0].routes.quarantine_email: the "
+                        "gateway cannot undo quarantine_email, so rule gateway-phish ("));
+  EXPECT_THAT(check.stdout_text, HasSubstr("gateway.yaml:2) has no expiry in tenant "
+                                           "contoso: its duration 2s does not apply"));
+}
+
 TEST_F(GatewayExecutionTest, OneRemediationServesEveryRecipientAndStays) {
   for (const char* box : {"carol@contoso.com", "dave@contoso.com"}) {
     ASSERT_EQ(cloud_->AddMessage(absl::StrCat(

@@ -1,5 +1,7 @@
 #include "orchestrator/execute/config_router.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "actions/gateway/registration.h"
@@ -79,6 +81,31 @@ absl::StatusOr<actions::ActionExecutor*> ConfigRouter::Route(
                      name, " is not configured (see docs/CONNECTING.md)"));
   }
   return a->second.get();
+}
+
+std::vector<std::string> ConfigRouter::ExpiryWarnings(
+    const std::vector<config::TenantConfig>& tenants,
+    const policies::Policy& policy) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < tenants.size(); ++i) {
+    for (const auto& [action, adapter] : tenants[i].routes) {
+      if (adapter != "gateway" || actions::gateway::GatewayCanUndo()) continue;
+      for (const policies::Rule& rule : policy.rules) {
+        if (!rule.duration.has_value() ||
+            std::find(rule.ladder.begin(), rule.ladder.end(), action) ==
+                rule.ladder.end()) {
+          continue;
+        }
+        out.push_back(absl::StrCat(
+            "tenants[", i, "].routes.", action, ": the gateway cannot undo ",
+            action, ", so rule ", rule.name, " (", rule.file, ":", rule.line,
+            ") has no expiry in tenant ", tenants[i].id, ": its duration ",
+            absl::FormatDuration(*rule.duration),
+            " does not apply there, and its runs end done"));
+      }
+    }
+  }
+  return out;
 }
 
 bool ConfigRouter::CanUndo(absl::string_view tenant, absl::string_view action,

@@ -13,6 +13,7 @@
 #include "config/server_config.h"
 #include "http/http_client.h"
 #include "orchestrator/execute/executor.h"
+#include "policies/policy.h"
 
 namespace riposte::execute {
 
@@ -34,6 +35,15 @@ class ConfigRouter : public AdapterRouter {
   // A registry with every adapter kind Riposte ships (graph, gateway,
   // webhook). Internal if one registers twice.
   static absl::StatusOr<actions::ActionRegistry> BuiltinRegistry();
+
+  // Where `policy` gives an action a duration that a tenant's explicit route
+  // sends to an adapter that cannot undo it (the gateway), one line each:
+  // "tenants[0].routes.quarantine_email: ... rule R (file:line) ...". Such
+  // runs are decided without an expiry; the lines say so before it
+  // happens. Empty when there is nothing to say.
+  static std::vector<std::string> ExpiryWarnings(
+      const std::vector<config::TenantConfig>& tenants,
+      const policies::Policy& policy);
 
   absl::StatusOr<actions::ActionExecutor*> Route(
       absl::string_view tenant, absl::string_view action,

@@ -24,6 +24,7 @@
 #include "config/server_config.h"
 #include "metrics/exporter/build_info.h"
 #include "metrics/exporter/metrics_http_server.h"
+#include "orchestrator/execute/config_router.h"
 #include "orchestrator/server/server.h"
 #include "policies/policy_loader.h"
 #include "store/sqlite/sqlite_store.h"
@@ -163,6 +164,7 @@ int Run(int argc, char** argv) {
   }
   if (flags.check_config) {
     std::string policy_summary = "no policy";
+    std::vector<std::string> warnings;
     if (!config->policy_path.empty()) {
       auto policy = policies::LoadPolicy(config->policy_path);
       if (!policy.ok()) {
@@ -170,6 +172,7 @@ int Run(int argc, char** argv) {
                   << ":\n" << policy.status().message() << "\n";
         return 2;
       }
+      warnings = execute::ConfigRouter::ExpiryWarnings(config->tenants, **policy);
       policy_summary = absl::StrCat("policy ", config->policy_path, " with ",
                                     (*policy)->rules.size(), " rule(s), version ",
                                     (*policy)->version.substr(0, 12));
@@ -185,6 +188,9 @@ int Run(int argc, char** argv) {
                 << tenant.graph.login_base_url << ", Graph "
                 << tenant.graph.graph_base_url << ", scope "
                 << tenant.graph.scope << ")\n";
+    }
+    for (const std::string& warning : warnings) {
+      std::cout << "riposted: warning: " << warning << "\n";
     }
     return 0;
   }

@@ -22,6 +22,15 @@
 namespace riposte::server {
 namespace {
 
+// Durations a tenant's routes make void (see ConfigRouter::ExpiryWarnings).
+void LogExpiryWarnings(const config::ServerConfig& config,
+                       const policies::Policy& policy) {
+  for (const std::string& warning :
+       execute::ConfigRouter::ExpiryWarnings(config.tenants, policy)) {
+    log::Warn("policy and routes disagree", {{"warning", warning}});
+  }
+}
+
 constexpr char kIntakeServiceName[] = "riposte.v1.Intake";
 constexpr char kOperatorServiceName[] = "riposte.v1.Operator";
 
@@ -56,6 +65,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                                        ":\n", policy.status().message()));
     }
     s->policies_.Set(*policy);
+    LogExpiryWarnings(config, **policy);
   }
 
   std::error_code ec;
@@ -313,6 +323,7 @@ absl::StatusOr<std::string> Server::ReloadPolicy(const std::string& actor,
   RIPOSTE_RETURN_IF_ERROR(
       Audit("policy.reloaded", d.Finish(), (*policy)->version, actor));
   policies_.Set(*policy);
+  LogExpiryWarnings(config_, **policy);
   if (server_metrics_) {
     server_metrics_->PolicyLoaded((*policy)->version,
                                   static_cast<int64_t>((*policy)->rules.size()));
