@@ -31,6 +31,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/json_value.h"
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -131,20 +132,18 @@ absl::StatusOr<int> FreeLoopbackPort() {
 // nullopt when the result is empty.
 absl::StatusOr<std::optional<double>> FirstSampleValue(
     const std::string& json) {
-  if (!absl::StrContains(json, "\"status\":\"success\"")) {
+  absl::StatusOr<JsonValue> answer = JsonValue::Parse(json);
+  if (!answer.ok() || answer->GetString("status") != "success") {
     return absl::InternalError("query failed: " + json);
   }
-  if (absl::StrContains(json, "\"result\":[]")) return std::nullopt;
-  const std::string key = "\"value\":[";
-  size_t at = json.find(key);
-  if (at == std::string::npos) {
-    return absl::InternalError("no value in: " + json);
-  }
-  const size_t open = json.find(",\"", at);
-  const size_t close = json.find('"', open + 2);
+  const JsonValue* data = answer->Find("data");
+  if (data == nullptr) return absl::InternalError("no data in: " + json);
+  const std::vector<JsonValue>& result = data->GetArray("result");
+  if (result.empty()) return std::nullopt;
+  const std::vector<JsonValue>& sample = result[0].GetArray("value");
   double value = 0;
-  if (open == std::string::npos || close == std::string::npos ||
-      !absl::SimpleAtod(json.substr(open + 2, close - open - 2), &value)) {
+  if (sample.size() != 2 || !sample[1].is_string() ||
+      !absl::SimpleAtod(sample[1].string_value(), &value)) {
     return absl::InternalError("bad value in: " + json);
   }
   return value;
@@ -351,12 +350,9 @@ std::string MetricsAddressFromReadyFile(const std::string& work_dir,
       continue;
     }
     *contents = ReadFile(entry.path().string());
-    const std::string key = "\"metrics\":\"";
-    const size_t at = contents->find(key);
-    if (at == std::string::npos) return "";
-    const size_t end = contents->find('"', at + key.size());
-    if (end == std::string::npos) return "";
-    return contents->substr(at + key.size(), end - at - key.size());
+    absl::StatusOr<JsonValue> json = JsonValue::Parse(*contents);
+    if (!json.ok()) return "";
+    return json->GetString("metrics").value_or("");
   }
   return "";
 }

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/json_value.h"
 
 namespace riposte::integration {
 
@@ -146,13 +147,13 @@ absl::StatusOr<std::unique_ptr<RiposteServer>> RiposteServer::Start(
                      server->process_->Stderr()));
   }
   // {"grpc":"127.0.0.1:41234","pid":123}
-  const std::string key = "\"grpc\":\"";
-  size_t at = contents.find(key);
-  size_t end = contents.find('"', at + key.size());
-  if (at == std::string::npos || end == std::string::npos) {
+  absl::StatusOr<JsonValue> json = JsonValue::Parse(contents);
+  std::optional<std::string> grpc;
+  if (json.ok()) grpc = json->GetString("grpc");
+  if (!grpc.has_value() || grpc->empty()) {
     return absl::InternalError("bad ready file: " + contents);
   }
-  server->address_ = contents.substr(at + key.size(), end - at - key.size());
+  server->address_ = *grpc;
   return server;
 }
 
