@@ -46,15 +46,8 @@ std::string Config(const testing::TempDir& dir, const FakeCloud& cloud,
                    const std::string& policy_dir) {
   return absl::StrCat(
       "grpc:\n  listen: 127.0.0.1:0\n"
-      "data_dir: ", dir.File("data"), "\n"
-      "tenants:\n"
-      "  - id: contoso\n"
-      "    graph:\n"
-      "      directory_tenant: ", kFakeTenant, "\n"
-      "      client_id: ", kFakeGraphClientId, "\n"
-      "      client_secret_file: ", dir.File("graph-secret"), "\n"
-      "      login_base_url: ", cloud.login_base_url(), "\n"
-      "      graph_base_url: ", cloud.graph_base_url(), "\n"
+      "data_dir: ", dir.File("data"), "\n",
+      cloud.GraphTenantYaml(dir.File("graph-secret")),
       "correlation:\n  window: 72h\n"
       "policy:\n  path: ", policy_dir, "\n"
       "execution:\n"
@@ -71,8 +64,6 @@ class ExecutionTest : public ::testing::Test {
     auto cloud = FakeCloud::Start();
     ASSERT_TRUE(cloud.ok()) << cloud.status();
     cloud_ = std::move(*cloud);
-    WriteFile(dir_.File("graph-secret"), std::string(kFakeGraphSecret) + "\n");
-    chmod(dir_.File("graph-secret").c_str(), 0600);
     WriteTestPolicy(dir_.File("policies"));
     config_ = dir_.File("riposted.yaml");
     WriteFile(config_, Config(dir_, *cloud_, dir_.File("policies")));

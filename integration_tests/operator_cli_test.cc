@@ -66,7 +66,6 @@ class OperatorCliTest : public ::testing::Test {
       WriteFile(dir_.File(absl::StrCat(name, ".token")), token);
       chmod(dir_.File(absl::StrCat(name, ".token")).c_str(), 0600);
     }
-    WriteFile(dir_.File("graph-secret"), kFakeGraphSecret);
     WriteFile(dir_.File("policy.yaml"), kPolicy);
     config_ = dir_.File("riposted.yaml");
     WriteFile(config_, absl::StrCat(
@@ -74,13 +73,8 @@ class OperatorCliTest : public ::testing::Test {
         "    cert_file: ", pki, "/server.crt\n"
         "    key_file: ", pki, "/server.key\n"
         "auth:\n  tokens_file: ", dir_.File("tokens.yaml"), "\n"
-        "data_dir: ", dir_.File("data"), "\n"
-        "tenants:\n  - id: contoso\n    graph:\n"
-        "      directory_tenant: ", kFakeTenant, "\n"
-        "      client_id: ", kFakeGraphClientId, "\n"
-        "      client_secret_file: ", dir_.File("graph-secret"), "\n"
-        "      login_base_url: ", cloud_->login_base_url(), "\n"
-        "      graph_base_url: ", cloud_->graph_base_url(), "\n"
+        "data_dir: ", dir_.File("data"), "\n",
+        cloud_->GraphTenantYaml(dir_.File("graph-secret")),
         "policy:\n  path: ", dir_.File("policy.yaml"), "\n"
         "execution:\n  workers: 2\n  call_timeout: 5s\n  lease: 20s\n"
         "  expiry_scan_interval: 200ms\n"));

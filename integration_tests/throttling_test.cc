@@ -81,19 +81,12 @@ class ThrottlingTest : public ::testing::Test {
     auto cloud = FakeCloud::Start();
     ASSERT_TRUE(cloud.ok()) << cloud.status();
     cloud_ = std::move(*cloud);
-    WriteFile(dir_.File("graph-secret"), kFakeGraphSecret);
-    chmod(dir_.File("graph-secret").c_str(), 0600);
     WriteFile(dir_.File("policy.yaml"), kPolicy);
     config_ = dir_.File("riposted.yaml");
     WriteFile(config_, absl::StrCat(
         "grpc:\n  listen: 127.0.0.1:0\n"
-        "data_dir: ", dir_.File("data"), "\n"
-        "tenants:\n  - id: contoso\n    graph:\n"
-        "      directory_tenant: ", kFakeTenant, "\n"
-        "      client_id: ", kFakeGraphClientId, "\n"
-        "      client_secret_file: ", dir_.File("graph-secret"), "\n"
-        "      login_base_url: ", cloud_->login_base_url(), "\n"
-        "      graph_base_url: ", cloud_->graph_base_url(), "\n"
+        "data_dir: ", dir_.File("data"), "\n",
+        cloud_->GraphTenantYaml(dir_.File("graph-secret")),
         "policy:\n  path: ", dir_.File("policy.yaml"), "\n"
         // Far fewer attempts than throttled answers: only max_age may end
         // a throttled run.

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -551,6 +552,21 @@ absl::StatusOr<std::string> FakeCloud::GatewayToken(
         absl::StrCat("no gateway token: HTTP ", r.status, " ", r.body));
   }
   return token;
+}
+
+std::string FakeCloud::GraphTenantYaml(const std::string& secret_file,
+                                       const std::string& tenant_id) const {
+  {
+    std::ofstream out(secret_file, std::ios::trunc);
+    out << kFakeGraphSecret;
+  }
+  chmod(secret_file.c_str(), 0600);
+  return absl::StrCat("tenants:\n  - id: ", tenant_id, "\n    graph:\n",
+                      "      directory_tenant: ", kFakeTenant, "\n",
+                      "      client_id: ", kFakeGraphClientId, "\n",
+                      "      client_secret_file: ", secret_file, "\n",
+                      "      login_base_url: ", login_base_url(), "\n",
+                      "      graph_base_url: ", graph_base_url(), "\n");
 }
 
 }  // namespace riposte::integration

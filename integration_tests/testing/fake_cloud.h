@@ -157,6 +157,12 @@ class FakeCloud {
   HttpReply ClearRequests() const;
   HttpReply Webhook(const std::string& name) const;  // GET webhooks/{name}
 
+  // riposted.yaml's tenants section for one tenant whose Graph is this
+  // fake: "tenants:\n  - id: contoso\n    graph:\n ...". Writes the app's
+  // secret to `secret_file` (mode 0600), where the section points.
+  std::string GraphTenantYaml(const std::string& secret_file,
+                              const std::string& tenant_id = "contoso") const;
+
   // Fetches tokens the way riposted does, for tests that call the fakes
   // directly. FailedPrecondition with the answer if none is issued.
   absl::StatusOr<std::string> GraphToken(
