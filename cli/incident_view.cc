@@ -67,7 +67,13 @@ std::string RenderIncident(const v1::IncidentDetail& detail,
   absl::StrAppend(&out, "\n  first seen ", When(inc.first_seen(), view),
                   "\n  last seen  ", When(inc.last_seen(), view), "\n  ",
                   inc.breach_count(),
-                  inc.breach_count() == 1 ? " breach" : " breaches", "\n");
+                  inc.breach_count() == 1 ? " breach" : " breaches");
+  if (inc.corroborations() > 0) {
+    absl::StrAppend(&out, " (", inc.corroborations(),
+                    inc.corroborations() == 1 ? " repeats" : " repeat",
+                    " an earlier report)");
+  }
+  out += "\n";
 
   out += "\nTimeline:\n";
   std::set<int64_t> shown_decisions;
@@ -79,7 +85,11 @@ std::string RenderIncident(const v1::IncidentDetail& detail,
     absl::StrAppend(&out, "\n", IsSet(when) ? FormatTimestamp(ToTime(when)) : "-",
                     "  breach ", b.stored_breach_id(), " from ",
                     Clean(b.detector_id()), "/", Clean(b.breach_id()), ", score ",
-                    ScoreText(b.score()), "\n");
+                    ScoreText(b.score()),
+                    b.corroborates() > 0
+                        ? absl::StrCat(", repeats breach ", b.corroborates())
+                        : "",
+                    "\n");
     out += Wrap(b.model_name(), view.width, 2);
     for (const v1::DecisionRecord& d : detail.decisions()) {
       if (d.stored_breach_id() != b.stored_breach_id()) continue;

@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "integration_tests/testing/fake_cloud.h"
 #include "integration_tests/testing/riposted_process.h"
+#include "integration_tests/testing/store_query.h"
 #include "riposte/v1/intake.grpc.pb.h"
 #include "riposte/v1/operator.grpc.pb.h"
 
@@ -137,12 +138,29 @@ TEST_F(ExecutionTest, ReferenceCaseActsOnGraphThroughThrottling) {
   auto stub = v1::Intake::NewStub(grpc::CreateChannel(
       (*server)->address(), grpc::InsecureChannelCredentials()));
 
-  // Steps 1 to 4 for every user at once.
+  // Steps 1 to 3 for every user at once: the login gets a logout.
   std::vector<std::thread> clients;
   for (const auto& u : users) {
     clients.emplace_back([&, u] {
       auto breaches = ReferenceCase(u);
-      for (int i = 0; i < 7; ++i) Submit(*stub, breaches[i]);
+      for (int i = 0; i < 3; ++i) Submit(*stub, breaches[i]);
+    });
+  }
+  for (auto& c : clients) c.join();
+  // Only activity observed after the logout took effect shows that it was
+  // not enough: wait until Riposte has recorded every logout's effect.
+  const std::string db = dir_.File("data/riposte.db");
+  ASSERT_TRUE(WaitFor([&] {
+    return StoreCount(db, "SELECT COUNT(*) FROM action_runs WHERE action = "
+                          "'force_logout' AND effect_us IS NOT NULL") ==
+           static_cast<int64_t>(users.size());
+  }, absl::Seconds(60))) << cloud_->Requests("graph").body.substr(0, 2000);
+  // Step 4: the new app and the inbox rule, after the logout.
+  clients.clear();
+  for (const auto& u : users) {
+    clients.emplace_back([&, u] {
+      auto breaches = ReferenceCase(u);
+      for (int i = 3; i < 7; ++i) Submit(*stub, breaches[i]);
     });
   }
   for (auto& c : clients) c.join();

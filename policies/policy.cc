@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 
 namespace riposte::policies {
 
@@ -185,6 +186,32 @@ std::vector<std::string> Policy::GroupsOf(const v1::Entity& entity) const {
     if (member) out.push_back(name);
   }
   return out;  // std::map iterates in name order
+}
+
+bool MatchesModel(const ModelPattern& pattern, absl::string_view model_name) {
+  switch (pattern.kind) {
+    case ModelPattern::Kind::kExact:
+      return model_name == pattern.key;
+    case ModelPattern::Kind::kPrefix:
+      return absl::StartsWith(model_name, pattern.key);
+    case ModelPattern::Kind::kGlob:
+      return GlobMatch(pattern.key, model_name);
+  }
+  return false;
+}
+
+std::string Policy::FamilyOf(absl::string_view model_name) const {
+  for (const ModelFamily& family : corroboration.families) {
+    for (const ModelPattern& m : family.models) {
+      if (MatchesModel(m, model_name)) return family.name;
+    }
+  }
+  const size_t first = model_name.find(" / ");
+  const size_t last = model_name.rfind(" / ");
+  if (first == absl::string_view::npos || first == last) {
+    return std::string(model_name);
+  }
+  return std::string(model_name.substr(0, last));
 }
 
 bool GlobMatch(absl::string_view pattern, absl::string_view text) {

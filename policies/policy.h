@@ -165,6 +165,31 @@ struct TwoPersonRule {
   int line = 0;
 };
 
+// Names of one activity across detectors: reports of any of `models`
+// about one subject at nearly the same moment may be the same activity.
+struct ModelFamily {
+  std::string name;
+  std::vector<ModelPattern> models;
+  int line = 0;
+};
+
+// When a breach repeats an earlier report of the same activity (another
+// detector, or one detector resending under a new id): same subject, same
+// model family, observed within `tolerance`, and no evidence key or related
+// entity that tells them apart. Such a report corroborates; it does not
+// escalate (docs/POLICY.md, "Repeated reports").
+struct Corroboration {
+  absl::Duration tolerance = absl::Minutes(2);
+  // Evidence keys compared between the two reports; empty = every key
+  // both carry. A key both carry with no value in common tells them apart.
+  std::vector<std::string> evidence_keys;
+  std::vector<ModelFamily> families;
+  int line = 0;  // where the policy sets it; 0 = the defaults
+};
+
+// Whether `pattern` names `model_name`.
+bool MatchesModel(const ModelPattern& pattern, absl::string_view model_name);
+
 class Policy {
  public:
   // Content hash of the sources (hex SHA-256), recorded with every decision.
@@ -181,6 +206,13 @@ class Policy {
   std::vector<Budget> budgets;
   std::vector<TwoPersonRule> two_person;
   std::vector<Rule> rules;
+  Corroboration corroboration;
+
+  // The family of a model: the first of corroboration.families naming it;
+  // else the name without its last " / " segment ("SaaS / Compromise" for
+  // "SaaS / Compromise / Unusual Login"), or the whole name if it has fewer
+  // than three segments.
+  std::string FamilyOf(absl::string_view model_name) const;
 
   const ActionSpec* FindAction(absl::string_view name) const;
 

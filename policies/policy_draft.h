@@ -56,6 +56,8 @@ struct PolicyFileDraft {
   std::vector<Budget> budgets;
   std::vector<TwoPersonRule> two_person;
   std::vector<RuleDraft> rules;
+  // `corroboration:`, if this file sets it.
+  std::optional<std::pair<Corroboration, Site>> corroboration;
   // Every use of a group name in this file (guards and rule matches), to be
   // checked against the groups of all files.
   std::vector<NameAt> group_refs;

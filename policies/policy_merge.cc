@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -24,6 +25,7 @@ class Merger {
     for (PolicyFileDraft& draft : drafts) {
       CheckGroupRefs(draft);
       AddGuards(draft);
+      AddCorroboration(draft);
       AddRules(draft);
     }
   }
@@ -116,6 +118,20 @@ class Merger {
     append(policy_.two_person, draft.two_person);
   }
 
+  // One file says how repeated reports are recognised.
+  void AddCorroboration(PolicyFileDraft& draft) {
+    if (!draft.corroboration.has_value()) return;
+    auto& [settings, site] = *draft.corroboration;
+    if (corroboration_site_.has_value()) {
+      Report(site, absl::StrCat("corroboration is already set at ",
+                                Where(*corroboration_site_),
+                                "; set it in one file"));
+      return;
+    }
+    corroboration_site_ = site;
+    policy_.corroboration = std::move(settings);
+  }
+
   void AddRules(PolicyFileDraft& draft) {
     for (RuleDraft& rule_draft : draft.rules) {
       const Rule& rule = rule_draft.rule;
@@ -164,6 +180,7 @@ class Merger {
   std::map<std::string, Site> aggression_sites_;
   std::map<std::string, Site> group_sites_;
   std::map<std::string, Site> rule_sites_;
+  std::optional<Site> corroboration_site_;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "policies/corroboration_reader.h"
 #include "policies/read_util.h"
 #include "policies/rule_reader.h"
 #include "yaml/map_reader.h"
@@ -186,6 +187,7 @@ void ReadPolicyFile(const Node& doc, int file, const std::string& file_name,
   ReadActionOverrides(root, file, out);
   ReadGroups(root, file, out);
   ReadGuards(root, file, out);
+  ReadCorroboration(root, file, out);
   root.OptionalSequence("rules", [&](const Node& item,
                                      const std::string& path) {
     ReadRule(item, path, file, file_name, defaults, errors, out);

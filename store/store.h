@@ -32,6 +32,9 @@ struct BreachRow {
   std::string payload;         // serialized riposte.v1.Breach
   std::string payload_digest;  // hex SHA-256 of payload
   std::string outcome;         // serialized riposte.v1.SubmitResponse
+  // The stored id of the earlier report of the same activity that this one
+  // repeats (another detector, or a resend under a new id); 0 = none.
+  int64_t corroborates = 0;
 };
 
 // Breaches about one subject that arrived close together.
@@ -43,6 +46,8 @@ struct IncidentRow {
   absl::Time first_seen;
   absl::Time last_seen;
   int64_t breach_count = 0;
+  // Breaches that repeated an earlier report of the same activity.
+  int64_t corroborations = 0;
 };
 
 // What the policy engine decided for one breach.
@@ -132,14 +137,6 @@ struct RunUpdate {
   absl::Time now;
 };
 
-// The earlier breaches of an incident, as the policy engine needs them.
-struct BreachSummary {
-  int64_t id = 0;
-  std::string model_name;
-  double score = 0;
-  absl::Time observed_time;
-};
-
 // Filters for operator listings. Empty fields match everything. Results
 // come newest first; `before_id` (0 = none) pages through them.
 struct IncidentFilter {
@@ -201,12 +198,15 @@ struct StoreStats {
   int64_t action_runs = 0;
 };
 
-// The operations available inside one unit of work. Every method returns
-// Internal or Unavailable when the engine fails; the unit of work is then
-// rolled back as a whole. Only valid during the Work call that received it.
-class Transaction {
+// The operations a breach's unit of work uses: idempotency, correlation,
+// the incident's compact state, the decision and its runs, and the audit
+// trail. The intake runs it against the store; Simulate runs the very same
+// code against an in-memory implementation. Every method returns Internal
+// or Unavailable when the engine fails; the unit of work is then rolled
+// back as a whole. Only valid during the Work call that received it.
+class IntakeTransaction {
  public:
-  virtual ~Transaction() = default;
+  virtual ~IntakeTransaction() = default;
 
   virtual absl::StatusOr<std::optional<BreachRow>> FindBreach(
       absl::string_view detector_id, absl::string_view breach_id) = 0;
@@ -221,15 +221,26 @@ class Transaction {
   virtual absl::StatusOr<std::optional<IncidentRow>> FindLatestIncident(
       absl::string_view tenant_id, absl::string_view subject_key) = 0;
   virtual absl::StatusOr<int64_t> InsertIncident(const IncidentRow& row) = 0;
-  // Writes first_seen, last_seen and breach_count of an existing incident.
+  // Writes first_seen, last_seen, breach_count and corroborations of an
+  // existing incident.
   virtual absl::Status UpdateIncident(const IncidentRow& row) = 0;
 
-  // Breaches of an incident, oldest observed first.
-  virtual absl::StatusOr<std::vector<BreachSummary>> ListIncidentBreaches(
-      int64_t incident_id) = 0;
-  // Action runs of an incident, in id order.
-  virtual absl::StatusOr<std::vector<ActionRunRow>> ListIncidentRuns(
-      int64_t incident_id) = 0;
+  // Breaches of an incident observed within [from, to], in id order, at
+  // most `limit`: the reports a new one may repeat. Indexed, so its cost
+  // does not grow with the incident.
+  virtual absl::StatusOr<std::vector<BreachRow>> ListBreachesObservedBetween(
+      int64_t incident_id, absl::Time from, absl::Time to, int64_t limit) = 0;
+  // The incident's steps on one target: ids of the runs its decisions made
+  // there that were not suppressed (a bounded list the intake maintains),
+  // so escalation reads a few runs, not the incident's history. Empty if
+  // none.
+  virtual absl::StatusOr<std::vector<int64_t>> GetIncidentSteps(
+      int64_t incident_id, absl::string_view target_key) = 0;
+  virtual absl::Status PutIncidentSteps(int64_t incident_id,
+                                        absl::string_view target_key,
+                                        const std::vector<int64_t>& run_ids) = 0;
+  virtual absl::StatusOr<std::optional<ActionRunRow>> GetRun(int64_t id) = 0;
+
   // Runs of a tenant on any of `target_keys` whose state is one of
   // `states`, in id order.
   virtual absl::StatusOr<std::vector<ActionRunRow>> ListRunsOnTargets(
@@ -242,6 +253,20 @@ class Transaction {
   virtual absl::StatusOr<int64_t> InsertDecision(const DecisionRow& row) = 0;
   virtual absl::StatusOr<int64_t> InsertActionRun(const ActionRunRow& row) = 0;
 
+  // Small durable settings (e.g. the global pause).
+  virtual absl::StatusOr<std::optional<std::string>> GetSetting(
+      absl::string_view key) = 0;
+
+  // Appends to the audit chain; returns the sealed record. The record is
+  // durable exactly when the rest of the unit of work is.
+  virtual absl::StatusOr<audit::AuditRecord> AppendAudit(
+      const audit::AuditEvent& event) = 0;
+};
+
+// Every operation available inside one unit of work: the intake's, and
+// those of the executor and the operators.
+class Transaction : public IntakeTransaction {
+ public:
   // Leases the run that is due first, if any, for `holder` until
   // `lease_until`: autonomous proposed, queued and approved runs (state
   // becomes running), running or reverting runs whose lease has expired
@@ -264,7 +289,6 @@ class Transaction {
   // other lease belongs to a dead process. Returns how many.
   virtual absl::StatusOr<int64_t> ReleaseForeignLeases(
       absl::string_view holder, absl::Time now) = 0;
-  virtual absl::StatusOr<std::optional<ActionRunRow>> GetRun(int64_t id) = 0;
   // The decision that proposed runs, e.g. for its narrative.
   virtual absl::StatusOr<std::optional<DecisionRow>> GetDecision(int64_t id) = 0;
 
@@ -274,16 +298,8 @@ class Transaction {
   virtual absl::StatusOr<std::vector<ActionRunRow>> ListExpiredApprovals(
       absl::Time now) = 0;
 
-  // Small durable settings (e.g. the global pause).
-  virtual absl::StatusOr<std::optional<std::string>> GetSetting(
-      absl::string_view key) = 0;
   virtual absl::Status PutSetting(absl::string_view key,
                                   absl::string_view value) = 0;
-
-  // Appends to the audit chain; returns the sealed record. The record is
-  // durable exactly when the rest of the unit of work is.
-  virtual absl::StatusOr<audit::AuditRecord> AppendAudit(
-      const audit::AuditEvent& event) = 0;
 };
 
 // Durable storage behind one interface, whatever the engine. Thread-safe.

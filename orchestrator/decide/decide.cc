@@ -85,33 +85,58 @@ Requirement Require(const Rule& rule, const Target& target,
   int rung = req.band_rung;
 
   // Decay: a long enough quiet spell before this breach wipes the slate.
-  if (!in.incident_breaches.empty()) {
-    absl::Time last = in.incident_breaches.front().observed;
-    for (const auto& b : in.incident_breaches) last = std::max(last, b.observed);
-    if (in.observed - last > rule.quiet_period) req.decayed = true;
+  if (in.last_observed.has_value() &&
+      in.observed - *in.last_observed > rule.quiet_period) {
+    req.decayed = true;
   }
   if (!req.decayed) {
-    int prior = -1;
-    const PriorRun* prior_run = nullptr;
+    // Only activity observed after a step took effect, within the window,
+    // shows that the step was not enough.
+    struct Step {
+      const PriorRun* run = nullptr;
+      int idx = -1;
+      absl::Time effect;
+      Requirement::Held why = Requirement::Held::kNone;
+    };
+    auto later = [](const Step& a, int idx, const PriorRun& run) {
+      return idx > a.idx || (idx == a.idx && a.run != nullptr && run.id > a.run->id);
+    };
+    Step best, held;
     for (const auto& run : in.incident_runs) {
       if (run.target_key != target.key || !CountsAsTried(run.state)) continue;
       // Watching contains nothing, so it cannot have proved insufficient:
       // only a step that acted (or, in observe mode, would have) counts.
       const ActionSpec* spec = policy.FindAction(run.action);
       if (spec == nullptr || spec->records_only) continue;
-      if (run.created < in.now - rule.escalation_window) continue;
       const int idx = IndexInLadder(rule, run.action);
-      if (idx > prior || (idx == prior && prior_run != nullptr &&
-                          run.id > prior_run->id)) {
-        prior = idx;
-        prior_run = &run;
+      const std::optional<absl::Time> effect = EffectTime(run);
+      if (idx < 0 || !effect.has_value()) continue;
+      Requirement::Held why = Requirement::Held::kNone;
+      if (in.observed <= *effect) {
+        why = Requirement::Held::kBeforeEffect;
+      } else if (in.observed - *effect > rule.escalation_window) {
+        why = Requirement::Held::kOutsideWindow;
       }
+      Step& slot = why == Requirement::Held::kNone ? best : held;
+      if (later(slot, idx, run)) slot = Step{&run, idx, *effect, why};
     }
-    if (prior >= 0 && prior + 1 > rung) {
+    if (best.run != nullptr && in.corroborates.has_value()) {
+      held = best;
+      held.why = Requirement::Held::kCorroborates;
+      best = Step{};
+    }
+    if (best.run != nullptr && best.idx + 1 > rung) {
       req.escalated = true;
-      req.escalated_from_run = prior_run->id;
-      req.escalated_from_action = prior_run->action;
-      rung = prior + 1;
+      req.escalated_from_run = best.run->id;
+      req.escalated_from_action = best.run->action;
+      req.escalated_effect = best.effect;
+      rung = best.idx + 1;
+    } else if (best.run == nullptr && held.run != nullptr &&
+               held.idx + 1 > rung) {
+      req.held = held.why;
+      req.held_run = held.run->id;
+      req.held_action = held.run->action;
+      req.held_effect = held.effect;
     }
   }
   const int top = static_cast<int>(rule.ladder.size()) - 1;
@@ -147,6 +172,12 @@ struct PerTarget {
 };
 
 }  // namespace
+
+std::optional<absl::Time> EffectTime(const PriorRun& run) {
+  if (run.effect_at.has_value()) return run.effect_at;
+  if (run.state == RunState::kObserved) return run.created;
+  return std::nullopt;
+}
 
 absl::string_view GateName(Gate gate) {
   switch (gate) {

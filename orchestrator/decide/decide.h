@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,12 +49,23 @@ struct PriorRun {
   std::string rule;
   RunState state = RunState::kProposed;
   absl::Time created;
+  // When its effect was made (unset: not yet, or never).
+  std::optional<absl::Time> effect_at;
 };
 
-// An earlier breach of the same incident.
-struct PriorBreach {
+// When a prior run took effect, the moment later activity is measured
+// from: its effect time, or for a run that only records (observe mode)
+// the moment it was decided. Unset while it has not taken effect (waiting,
+// queued, running, failed, turned down).
+std::optional<absl::Time> EffectTime(const PriorRun& run);
+
+// The earlier report of the same activity that a breach repeats.
+struct Corroborated {
+  int64_t stored_id = 0;
+  std::string detector_id;
+  std::string breach_id;
   std::string model_name;
-  double score = 0;
+  std::string family;
   absl::Time observed;
 };
 
@@ -67,13 +79,23 @@ struct DecideInput {
   const v1::Breach* breach = nullptr;
   int64_t incident_id = 0;
   // When the breach was observed (its observed_time, or the receive time).
+  // Windows about activity (correlation, escalation, quiet period) are
+  // measured on observed times and effect times.
   absl::Time observed;
-  // The decision time.
+  // The decision time (when Riposte received the breach): windows about
+  // Riposte's own actions (budgets, approval deadlines, expiry) run from
+  // it.
   absl::Time now;
-  // Earlier breaches of this incident, oldest first (not this one).
-  std::vector<PriorBreach> incident_breaches;
-  // Runs of this incident, any state.
+  // How many breaches the incident held before this one, and the latest
+  // observed time among them (unset for a new incident).
+  int64_t prior_breaches = 0;
+  std::optional<absl::Time> last_observed;
+  // This incident's earlier steps on the breach's targets: the runs its
+  // decisions made there that were not suppressed (the intake keeps a
+  // bounded list per target), any state.
   std::vector<PriorRun> incident_runs;
+  // Set when this breach repeats an earlier report of the same activity.
+  std::optional<Corroborated> corroborates;
   // Open runs (IsOpen) on any target of this breach, from any incident.
   std::vector<PriorRun> open_runs;
   // Autonomous runs per action name in this breach's tenant within each
@@ -107,6 +129,20 @@ struct Requirement {
   std::string escalated_from_action;
   bool decayed = false;     // quiet period passed: earlier steps ignored
   bool at_top = false;      // the escalation wanted more than the ladder has
+  // When the step escalated from took effect.
+  absl::Time escalated_effect;
+  // Why an earlier step of this ladder on the target did not make this
+  // breach escalate, when one exists.
+  enum class Held {
+    kNone,
+    kCorroborates,    // the breach repeats an earlier report
+    kBeforeEffect,    // observed before the step took effect
+    kOutsideWindow,   // observed after the escalation window had passed
+  };
+  Held held = Held::kNone;
+  int64_t held_run = 0;
+  std::string held_action;
+  absl::Time held_effect;
   // The first band above the score that starts higher, if any.
   double next_band_min_score = -1;
   std::string next_band_action;

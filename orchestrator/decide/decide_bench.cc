@@ -71,16 +71,15 @@ Stats Measure(const policies::Policy& policy, int iterations) {
   in.incident_id = 1;
   in.observed = now;
   in.now = now;
-  for (int i = 0; i < 3; ++i) {
-    in.incident_breaches.push_back(
-        {"Hot / Cat / Model X Pattern 1", 60, now - absl::Hours(i + 1)});
-  }
+  in.prior_breaches = 3;
+  in.last_observed = now - absl::Hours(1);
   PriorRun run;
   run.id = 1;
   run.action = "force_logout";
   run.target_key = "user:alice@contoso.com";
   run.state = RunState::kDone;
   run.created = now - absl::Hours(1);
+  run.effect_at = run.created;
   in.incident_runs.push_back(run);
 
   std::vector<double> us;

@@ -58,6 +58,11 @@ PriorRun PriorRunOf(int64_t id, const std::string& action, RunState state,
   r.target_key = target;
   r.state = state;
   r.created = created;
+  // Runs that acted took effect when they were decided.
+  if (state == RunState::kDone || state == RunState::kActive ||
+      state == RunState::kReverted) {
+    r.effect_at = created;
+  }
   return r;
 }
 
@@ -114,13 +119,14 @@ TEST(DecideTest, EscalatesAfterAnEarlierStepWithinTheWindow) {
   auto policy = Parse(kLadderPolicy);
   auto b = UserBreach("SaaS / Compromise / X", 60);
   DecideInput in = Input(b);
-  in.incident_breaches.push_back({"SaaS / Compromise / X", 60, kNow - absl::Hours(1)});
+  in.prior_breaches = 1;
+  in.last_observed = kNow - absl::Hours(1);
   in.incident_runs.push_back(PriorRunOf(3, "force_logout", RunState::kDone, kNow - absl::Hours(1)));
   Decision d = Decide(in, *policy);
   ASSERT_EQ(d.actions.size(), 1u);
   EXPECT_EQ(d.actions[0].action, "disable_user");
   EXPECT_TRUE(d.actions[0].requirements[0].escalated);
-  EXPECT_THAT(d.narrative, HasSubstr("force_logout (run 3) was already tried"));
+  EXPECT_THAT(d.narrative, HasSubstr("force_logout (run 3) took effect on this target"));
 }
 
 TEST(DecideTest, NoEscalationOutsideTheWindowOrAfterRejection) {
@@ -138,7 +144,8 @@ TEST(DecideTest, QuietPeriodDecaysToTheBottom) {
   auto policy = Parse(kLadderPolicy);
   auto b = UserBreach("SaaS / Compromise / X", 60);
   DecideInput in = Input(b);
-  in.incident_breaches.push_back({"SaaS / Compromise / X", 60, kNow - absl::Hours(49)});
+  in.prior_breaches = 1;
+  in.last_observed = kNow - absl::Hours(49);
   in.incident_runs.push_back(PriorRunOf(3, "force_logout", RunState::kDone, kNow - absl::Hours(10)));
   Decision d = Decide(in, *policy);
   EXPECT_EQ(d.actions[0].action, "force_logout");

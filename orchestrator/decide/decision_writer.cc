@@ -1,6 +1,9 @@
 #include "orchestrator/decide/decision_writer.h"
 
+#include <algorithm>
 #include <set>
+
+#include "absl/container/flat_hash_map.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/json.h"
@@ -22,12 +25,33 @@ PriorRun ToPrior(const store::ActionRunRow& row) {
   p.rule = row.rule;
   p.state = row.state;
   p.created = row.created_at;
+  p.effect_at = row.effect_at;
   return p;
+}
+
+// How many runs of each action the incident's steps on a target keep: the
+// newest one that counts as tried is what escalation needs, and a newer
+// one may still wait for an operator or have been turned down.
+constexpr int kStepsPerAction = 3;
+
+// `ids` (oldest first) with only the newest kStepsPerAction of each action.
+std::vector<int64_t> PruneSteps(const std::vector<int64_t>& ids,
+                                const absl::flat_hash_map<int64_t, std::string>& action_of) {
+  absl::flat_hash_map<std::string, int> kept;
+  std::vector<int64_t> out;
+  for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+    auto a = action_of.find(*it);
+    if (a == action_of.end()) continue;
+    if (++kept[a->second] > kStepsPerAction) continue;
+    out.push_back(*it);
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace
 
-absl::StatusOr<v1::Decision> DecideAndRecord(store::Transaction& txn,
+absl::StatusOr<v1::Decision> DecideAndRecord(store::IntakeTransaction& txn,
                                              const policies::Policy& policy,
                                              const BreachContext& ctx) {
   const v1::Breach& breach = *ctx.breach;
@@ -37,21 +61,29 @@ absl::StatusOr<v1::Decision> DecideAndRecord(store::Transaction& txn,
   in.observed = ctx.observed;
   in.now = ctx.now;
   in.can_undo = ctx.can_undo;
-
-  RIPOSTE_ASSIGN_OR_RETURN(auto breaches,
-                           txn.ListIncidentBreaches(ctx.incident_id));
-  for (const auto& b : breaches) {
-    in.incident_breaches.push_back(
-        PriorBreach{b.model_name, b.score, b.observed_time});
-  }
-  RIPOSTE_ASSIGN_OR_RETURN(auto runs, txn.ListIncidentRuns(ctx.incident_id));
-  for (const auto& r : runs) in.incident_runs.push_back(ToPrior(r));
+  in.prior_breaches = ctx.prior_breaches;
+  in.last_observed = ctx.last_observed;
+  in.corroborates = ctx.corroborates;
 
   // Every entity an action could be aimed at.
   std::set<std::string> keys;
   keys.insert(entity::SubjectKey(breach.subject()));
   for (const auto& e : breach.related_entities()) {
     keys.insert(entity::SubjectKey(e));
+  }
+  // The incident's steps on them.
+  absl::flat_hash_map<std::string, std::vector<int64_t>> steps;
+  absl::flat_hash_map<int64_t, std::string> action_of;
+  for (const std::string& key : keys) {
+    RIPOSTE_ASSIGN_OR_RETURN(std::vector<int64_t> ids,
+                             txn.GetIncidentSteps(ctx.incident_id, key));
+    for (int64_t id : ids) {
+      RIPOSTE_ASSIGN_OR_RETURN(auto run, txn.GetRun(id));
+      if (!run.has_value()) continue;
+      action_of[id] = run->action;
+      in.incident_runs.push_back(ToPrior(*run));
+    }
+    steps[key] = std::move(ids);
   }
   RIPOSTE_ASSIGN_OR_RETURN(
       auto open,
@@ -118,6 +150,14 @@ absl::StatusOr<v1::Decision> DecideAndRecord(store::Transaction& txn,
     row.updated_at = ctx.now;
     RIPOSTE_ASSIGN_OR_RETURN(const int64_t run_id, txn.InsertActionRun(row));
     run_ids.push_back(run_id);
+    if (a.state != RunState::kSuppressed) {
+      action_of[run_id] = a.action;
+      std::vector<int64_t>& ids = steps[a.target.key];
+      ids.push_back(run_id);
+      ids = PruneSteps(ids, action_of);
+      RIPOSTE_RETURN_IF_ERROR(
+          txn.PutIncidentSteps(ctx.incident_id, a.target.key, ids));
+    }
 
     JsonObjectWriter summary;
     summary.AddInt("run_id", run_id);

@@ -62,22 +62,27 @@ const Requirement* DrivingRequirement(const ProposedAction& a) {
 }
 
 std::string WhyNotWeaker(const ProposedAction& a, const Requirement& r,
-                         double score, const ActionSpec& chosen) {
+                         double score, absl::Time observed,
+                         const ActionSpec& chosen) {
   std::string out;
   if (r.escalated && r.at_top && r.escalated_from_action == r.action) {
     out = absl::StrCat("Why not weaker: ", r.action, " (run ",
-                       r.escalated_from_run,
-                       ") was already used on this target in this incident "
-                       "and the activity went on within the ",
+                       r.escalated_from_run, ") took effect on this target at ",
+                       When(r.escalated_effect), " and this activity, observed ",
+                       HumanDuration(observed - r.escalated_effect),
+                       " later, within the ",
                        HumanDuration(a.escalation_window),
-                       " escalation window, so it is applied again.");
+                       " escalation window, shows it was not enough; it is "
+                       "the top of the ladder, so it is applied again.");
   } else if (r.escalated) {
     out = absl::StrCat("Why not weaker: ", r.escalated_from_action, " (run ",
-                       r.escalated_from_run,
-                       ") was already tried on this target in this incident "
-                       "and the activity went on within the ",
+                       r.escalated_from_run, ") took effect on this target at ",
+                       When(r.escalated_effect), " and this activity, observed ",
+                       HumanDuration(observed - r.escalated_effect),
+                       " later, within the ",
                        HumanDuration(a.escalation_window),
-                       " escalation window, so the next step is needed.");
+                       " escalation window, shows it was not enough, so the "
+                       "next step is needed.");
   } else if (r.band_min_score >= 0 && r.band_rung > 0) {
     out = absl::StrCat("Why not weaker: a score of ", Score(score),
                        " reaches the band that starts at ", r.action,
@@ -97,6 +102,39 @@ std::string WhyNotWeaker(const ProposedAction& a, const Requirement& r,
                     "them.");
   }
   return out;
+}
+
+// Why an earlier step did not make this breach climb the ladder, if one
+// would have.
+std::string HeldBack(const DecideInput& in, const ProposedAction& a,
+                     const Requirement& r) {
+  const std::string step =
+      absl::StrCat(r.held_action, " (run ", r.held_run, ")");
+  switch (r.held) {
+    case Requirement::Held::kNone:
+      return "";
+    case Requirement::Held::kCorroborates: {
+      const Corroborated& c = *in.corroborates;
+      return absl::StrCat("As a repeat of breach ", c.detector_id, "/",
+                          c.breach_id, " it is not taken as the activity "
+                          "going on after ", step,
+                          ", so the ladder does not climb.");
+    }
+    case Requirement::Held::kBeforeEffect:
+      return absl::StrCat(
+          "This activity was observed at ", When(in.observed), ", before ",
+          step, " took effect at ", When(r.held_effect),
+          ", so it is no evidence that the step failed: it joins the "
+          "incident without climbing the ladder.");
+    case Requirement::Held::kOutsideWindow:
+      return absl::StrCat(
+          step, " took effect at ", When(r.held_effect),
+          "; this activity was observed ",
+          HumanDuration(in.observed - r.held_effect),
+          " later, outside the ", HumanDuration(a.escalation_window),
+          " escalation window, so it does not climb the ladder.");
+  }
+  return "";
 }
 
 std::string WhyNotStronger(const ProposedAction& a, const Requirement& r,
@@ -248,7 +286,11 @@ std::string ActionParagraph(const DecideInput& in, const ProposedAction& a,
       s.push_back("The incident had been quiet long enough that earlier "
                   "steps no longer count.");
     }
-    if (spec != nullptr) s.push_back(WhyNotWeaker(a, *req, in.breach->score(), *spec));
+    std::string held = HeldBack(in, a, *req);
+    if (!held.empty()) s.push_back(std::move(held));
+    if (spec != nullptr) {
+      s.push_back(WhyNotWeaker(a, *req, in.breach->score(), in.observed, *spec));
+    }
     if (spec != nullptr) {
       s.push_back(WhyNotStronger(a, *req, *spec, in.breach->score()));
     }
@@ -283,7 +325,7 @@ std::string WriteNarrative(const DecideInput& in, const Decision& decision,
       "Detector ", b.detector_id(), " reported \"", b.model_name(),
       "\" (score ", Score(b.score()), ") for ",
       entity::DisplayName(b.subject()), " in tenant ", b.tenant_id(),
-      "; breach ", in.incident_breaches.size() + 1, " of incident ",
+      "; breach ", in.prior_breaches + 1, " of incident ",
       in.incident_id, "."));
   if (decision.matched_rules.empty()) {
     paragraphs.back() +=
@@ -294,6 +336,16 @@ std::string WriteNarrative(const DecideInput& in, const Decision& decision,
                     absl::StrJoin(decision.matched_rules, ", "),
                     " matched, but none of them can act on this breach's "
                     "entities, so Riposte takes no action.");
+  }
+  if (in.corroborates.has_value()) {
+    const Corroborated& c = *in.corroborates;
+    const absl::Duration apart = absl::AbsDuration(in.observed - c.observed);
+    paragraphs.push_back(absl::StrCat(
+        "It reports the same activity as breach ", c.detector_id, "/",
+        c.breach_id, " (\"", c.model_name, "\", family ", c.family,
+        ", observed ", apart == absl::ZeroDuration() ? "at the same moment"
+                                                     : HumanDuration(apart) + " apart",
+        "): Riposte counts one event, and this report corroborates it."));
   }
   for (const auto& a : decision.actions) {
     paragraphs.push_back(ActionParagraph(in, a, policy));

@@ -3,144 +3,76 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/proto_time.h"
-#include "orchestrator/decide/decision_proto.h"
-#include "orchestrator/entity/subject_key.h"
+#include "orchestrator/decide/decision_writer.h"
 
 namespace riposte::decide {
 
 Simulator::Simulator(std::shared_ptr<const policies::Policy> policy,
                      absl::Duration correlation_window, bool paused,
                      UndoCheck can_undo)
-    : policy_(std::move(policy)),
-      window_(correlation_window),
-      paused_(paused),
-      can_undo_(std::move(can_undo)) {}
+    : policy_(std::move(policy)) {
+  options_.correlation_window = correlation_window;
+  options_.policy = policy_.get();
+  options_.can_undo = std::move(can_undo);
+  if (paused) store_.PutSetting(kPausedSetting, "true");
+}
 
-void Simulator::Execute(SimRun& r, absl::Time at) {
+void Simulator::Execute(store::ActionRunRow& r, absl::Time at) {
+  r.effect_at = at;
+  r.updated_at = at;
   if (r.reversible) {
-    r.run.state = RunState::kActive;
-    r.expires = r.duration > absl::ZeroDuration() ? at + r.duration
-                                                  : absl::InfiniteFuture();
+    r.state = RunState::kActive;
+    if (r.duration > absl::ZeroDuration()) r.expires_at = at + r.duration;
   } else {
-    r.run.state = RunState::kDone;
+    r.state = RunState::kDone;
   }
 }
 
 void Simulator::AdvanceTo(absl::Time now) {
-  for (SimRun& r : runs_) {
-    if (r.run.state == RunState::kAwaitingApproval &&
-        r.approval_deadline <= now) {
-      switch (r.on_expiry) {
-        case policies::OnApprovalExpiry::kApprove:
-          Execute(r, r.approval_deadline);
-          break;
-        case policies::OnApprovalExpiry::kReject:
-          r.run.state = RunState::kApprovalExpired;
-          break;
-        case policies::OnApprovalExpiry::kEscalate:
-          break;  // a second approver is asked; still waiting
+  for (store::ActionRunRow& r : store_.runs()) {
+    if (r.state == RunState::kAwaitingApproval && r.approval_deadline.has_value() &&
+        *r.approval_deadline <= now && !r.escalated) {
+      const absl::Time deadline = *r.approval_deadline;
+      if (r.on_approval_expiry == "approve") {
+        Execute(r, deadline);
+      } else if (r.on_approval_expiry == "escalate") {
+        r.escalated = true;  // a second approver is asked; still waiting
+      } else {
+        r.state = RunState::kApprovalExpired;
       }
     }
-    if (r.run.state == RunState::kActive && r.expires <= now) {
-      r.run.state = RunState::kReverted;
+    if (r.state == RunState::kActive && r.expires_at.has_value() &&
+        *r.expires_at <= now) {
+      r.state = RunState::kReverted;
+      r.updated_at = *r.expires_at;
     }
   }
 }
 
 v1::SimulatedDecision Simulator::Add(const v1::Breach& breach,
-                                     absl::Time observed) {
-  AdvanceTo(observed);
-  const std::string key = entity::SubjectKey(breach.subject());
-
-  // Correlate exactly as the intake does.
-  SimIncident* incident = nullptr;
-  for (auto it = incidents_.rbegin(); it != incidents_.rend(); ++it) {
-    if (it->tenant == breach.tenant_id() && it->key == key) {
-      if (observed >= it->first_seen - window_ &&
-          observed <= it->last_seen + window_) {
-        incident = &*it;
-      }
-      break;
-    }
-  }
-  if (incident == nullptr) {
-    SimIncident fresh;
-    fresh.id = static_cast<int64_t>(incidents_.size()) + 1;
-    fresh.tenant = breach.tenant_id();
-    fresh.key = key;
-    fresh.first_seen = observed;
-    fresh.last_seen = observed;
-    incidents_.push_back(std::move(fresh));
-    incident = &incidents_.back();
-  }
-
-  DecideInput in;
-  in.breach = &breach;
-  in.incident_id = incident->id;
-  in.observed = observed;
-  in.now = observed;
-  in.incident_breaches = incident->breaches;
-  in.paused = paused_;
-  in.can_undo = can_undo_;
-  std::set<std::string> keys = {key};
-  for (const auto& e : breach.related_entities()) {
-    keys.insert(entity::SubjectKey(e));
-  }
-  for (const SimRun& r : runs_) {
-    if (r.run.incident_id == incident->id) in.incident_runs.push_back(r.run);
-    if (r.tenant == breach.tenant_id() && keys.count(r.run.target_key) > 0 &&
-        IsOpen(r.run.state)) {
-      in.open_runs.push_back(r.run);
-    }
-  }
-  for (const auto& budget : policy_->budgets) {
-    int64_t used = 0;
-    for (const SimRun& r : runs_) {
-      if (r.tenant == breach.tenant_id() && r.autonomous &&
-          r.run.action == budget.action &&
-          r.run.created >= observed - budget.per) {
-        ++used;
-      }
-    }
-    in.budget_used[budget.action] = used;
-  }
-
-  const Decision decision = Decide(in, *policy_);
-
-  std::vector<int64_t> run_ids;
-  for (const ProposedAction& a : decision.actions) {
-    SimRun r;
-    r.run.id = static_cast<int64_t>(runs_.size()) + 1;
-    r.run.incident_id = incident->id;
-    r.run.action = a.action;
-    r.run.target_key = a.target.key;
-    r.run.rule = a.rule;
-    r.run.state = a.state;
-    r.run.created = observed;
-    r.tenant = breach.tenant_id();
-    r.autonomous = a.state == RunState::kProposed;
-    r.duration = a.duration;
-    r.reversible = a.reversible;
-    if (a.state == RunState::kAwaitingApproval) {
-      r.approval_deadline = observed + a.approval_deadline;
-      r.on_expiry = a.on_approval_expiry;
-    }
-    if (r.autonomous) Execute(r, observed);
-    run_ids.push_back(r.run.id);
-    runs_.push_back(std::move(r));
-  }
-
-  incident->breaches.push_back(
-      PriorBreach{breach.model_name(), breach.score(), observed});
-  incident->first_seen = std::min(incident->first_seen, observed);
-  incident->last_seen = std::max(incident->last_seen, observed);
-
+                                     absl::Time received) {
+  AdvanceTo(received);
+  store_.set_now(received);
+  const size_t runs_before = store_.runs().size();
+  absl::StatusOr<v1::SubmitResponse> response =
+      RecordBreach(store_, breach, received, options_);
   v1::SimulatedDecision out;
   out.set_detector_id(breach.detector_id());
   out.set_breach_id(breach.breach_id());
-  out.set_incident(incident->id);
-  *out.mutable_decision() =
-      ToProto(decision, observed, next_decision_++, run_ids);
+  if (!response.ok()) {
+    // The in-memory store does not fail; say so plainly if it ever does.
+    out.mutable_decision()->set_narrative(
+        absl::StrCat("simulation error: ", response.status().ToString()));
+    return out;
+  }
+  for (size_t i = runs_before; i < store_.runs().size(); ++i) {
+    store::ActionRunRow& r = store_.runs()[i];
+    if (r.state == RunState::kProposed && r.autonomous) Execute(r, received);
+  }
+  out.set_incident(response->incident_id());
+  out.set_duplicate(response->duplicate());
+  out.set_corroborates(response->corroborates_breach_id());
+  *out.mutable_decision() = response->decision();
   return out;
 }
 
@@ -151,14 +83,22 @@ v1::SimulateResponse Simulate(const v1::SimulateRequest& request,
   v1::SimulateResponse response;
   response.set_policy_version(policy->version);
   Simulator sim(policy, correlation_window, request.paused(), std::move(can_undo));
-  absl::Time t = start;
+  absl::Time arrived = start;
   bool first = true;
-  for (const auto& b : request.breaches()) {
-    if (b.has_observed_time()) {
+  for (int i = 0; i < request.breaches_size(); ++i) {
+    v1::Breach b = request.breaches(i);
+    absl::Time t;
+    if (i < request.received_times_size()) {
+      t = FromProtoTime(request.received_times(i));
+    } else if (b.has_observed_time()) {
       t = FromProtoTime(b.observed_time());
-    } else if (!first) {
-      t += absl::Minutes(1);
+    } else {
+      t = first ? start : arrived + absl::Minutes(1);
     }
+    if (!first) t = std::max(t, arrived);
+    // Whole microseconds, as the intake stores times.
+    t = absl::FromUnixMicros(absl::ToUnixMicros(t));
+    arrived = t;
     first = false;
     *response.add_results() = sim.Add(b, t);
   }
@@ -170,7 +110,12 @@ std::string FormatSimulation(const v1::SimulateResponse& response) {
   for (const auto& r : response.results()) {
     const v1::Decision& d = r.decision();
     absl::StrAppend(&out, "== ", r.detector_id(), "/", r.breach_id(),
-                    " incident ", r.incident(), "\n");
+                    " incident ", r.incident(),
+                    r.duplicate() ? " (duplicate: the original decision)" : "",
+                    r.corroborates() > 0
+                        ? absl::StrCat(" (corroborates breach ", r.corroborates(), ")")
+                        : "",
+                    "\n");
     absl::StrAppend(&out, "rules: ",
                     d.matched_rules().empty()
                         ? "(none)"

@@ -6,18 +6,22 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "orchestrator/decide/breach_unit.h"
 #include "orchestrator/decide/decide.h"
 #include "policies/policy.h"
 #include "riposte/v1/operator.pb.h"
+#include "store/memory/memory_intake_store.h"
 
 namespace riposte::decide {
 
-// Replays breaches through Decide in memory, storing nothing: it correlates
-// them into incidents the way the intake does and remembers the action runs
-// it decided, assuming that autonomous actions run at once and succeed,
-// that reversible ones are undone when they expire, and that approval
+// Replays breaches through the intake's own breach unit (RecordBreach:
+// idempotency, correlation, repeated reports, decide, gates) over an
+// in-memory store, storing nothing. It then plays the executor: autonomous
+// actions take effect at once (when their breach was received) and
+// succeed, reversible ones are undone when they expire, and approval
 // requests get no answer (their deadline then applies). So a sequence shows
-// escalation, decay, deduplication and budgets as they would happen live.
+// escalation, decay, deduplication and budgets as they would happen live,
+// decided by the very code that decides live.
 //
 // Not thread-safe; one simulation per object.
 class Simulator {
@@ -26,47 +30,27 @@ class Simulator {
             absl::Duration correlation_window, bool paused,
             UndoCheck can_undo = nullptr);
 
-  // Decides for the next breach, observed at `observed` (also the decision
-  // time). Breaches must come in time order.
-  v1::SimulatedDecision Add(const v1::Breach& breach, absl::Time observed);
+  // Decides for the next breach as the intake would if it arrived at
+  // `received` (the decision time). Breaches come in arrival order; their
+  // observed times may be in any order (late reports).
+  v1::SimulatedDecision Add(const v1::Breach& breach, absl::Time received);
 
  private:
-  struct SimIncident {
-    int64_t id = 0;
-    std::string tenant;
-    std::string key;
-    absl::Time first_seen;
-    absl::Time last_seen;
-    std::vector<PriorBreach> breaches;
-  };
-  struct SimRun {
-    PriorRun run;
-    std::string tenant;
-    bool autonomous = false;
-    absl::Time expires = absl::InfiniteFuture();
-    absl::Time approval_deadline = absl::InfiniteFuture();
-    policies::OnApprovalExpiry on_expiry = policies::OnApprovalExpiry::kReject;
-    absl::Duration duration = absl::ZeroDuration();
-    bool reversible = false;
-  };
-
-  // Moves time to `now`: expiries revert, approval deadlines pass.
+  // Moves time to `now`: approval deadlines pass, expiries revert.
   void AdvanceTo(absl::Time now);
-  // What an approved or autonomous run turns into once carried out.
-  void Execute(SimRun& run, absl::Time at);
+  // An approved or autonomous run, carried out at `at`.
+  static void Execute(store::ActionRunRow& run, absl::Time at);
 
   std::shared_ptr<const policies::Policy> policy_;
-  absl::Duration window_;
-  bool paused_;
-  UndoCheck can_undo_;
-  std::vector<SimIncident> incidents_;
-  std::vector<SimRun> runs_;
-  int64_t next_decision_ = 1;
+  decide::BreachUnitOptions options_;
+  store::MemoryIntakeStore store_;
 };
 
-// Decides a whole SimulateRequest with `policy`. Breaches without an
-// observed time follow the previous one by a minute (the first defaults to
-// `start`).
+// Decides a whole SimulateRequest with `policy`. Each breach arrives at
+// its received_times entry, else at its observed time; a breach without
+// either follows the previous one by a minute (the first arrives at
+// `start`), and one without an observed time was observed on arrival, as
+// in Submit.
 v1::SimulateResponse Simulate(const v1::SimulateRequest& request,
                               std::shared_ptr<const policies::Policy> policy,
                               absl::Duration correlation_window,

@@ -82,6 +82,7 @@ v1::Incident IncidentProto(const store::IncidentRow& r) {
   ToProtoTime(r.first_seen, p.mutable_first_seen());
   ToProtoTime(r.last_seen, p.mutable_last_seen());
   p.set_breach_count(r.breach_count);
+  p.set_corroborations(r.corroborations);
   return p;
 }
 
@@ -286,6 +287,7 @@ grpc::ServerUnaryReactor* OperatorService::GetIncident(
       p->set_score(b.score);
       ToProtoTime(b.observed_time, p->mutable_observed_time());
       ToProtoTime(b.received_time, p->mutable_received_time());
+      p->set_corroborates(b.corroborates);
     }
     auto decisions = deps_.store->IncidentDecisions(req->incident_id());
     if (!decisions.ok()) return decisions.status();

@@ -10,7 +10,10 @@
 #include <map>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 
 namespace riposte::store::sqlite {
@@ -132,11 +135,33 @@ CREATE INDEX incidents_by_last_seen ON incidents (last_seen_us);
 ALTER TABLE action_runs ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
 ALTER TABLE action_runs ADD COLUMN outcome_note TEXT NOT NULL DEFAULT '';
 )sql",
+    // 5 -> 6: an incident's compact state, so a decision costs the same
+    // however big its incident: the steps taken on each target, repeated
+    // reports, and an index to find reports of the same moment.
+    R"sql(
+ALTER TABLE incidents ADD COLUMN corroborations INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE breaches ADD COLUMN corroborates INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE incident_steps (
+  incident_id INTEGER NOT NULL REFERENCES incidents (id),
+  target_key  TEXT    NOT NULL,
+  run_ids     TEXT    NOT NULL,
+  PRIMARY KEY (incident_id, target_key)
+);
+INSERT INTO incident_steps (incident_id, target_key, run_ids)
+  SELECT incident_id, target_key, group_concat(id, ',')
+  FROM (SELECT incident_id, target_key, id FROM action_runs
+        WHERE state != 'suppressed' ORDER BY id)
+  GROUP BY incident_id, target_key;
+DROP INDEX breaches_by_incident;
+CREATE INDEX breaches_by_incident_observed
+  ON breaches (incident_id, observed_us);
+)sql",
 };
 
 constexpr char kBreachColumns[] =
     "id, detector_id, breach_id, tenant_id, subject_key, model_name, score, "
-    "observed_us, received_us, incident_id, payload, payload_digest, outcome";
+    "observed_us, received_us, incident_id, payload, payload_digest, outcome, "
+    "corroborates";
 
 constexpr char kDecisionColumns[] =
     "id, breach_id, incident_id, tenant_id, policy_version, decided_us, "
@@ -175,8 +200,11 @@ absl::StatusOr<std::vector<Row>> ReadAll(Statement& s, ReadFn read) {
   return out;
 }
 
-// Columns: id, tenant_id, subject_key, subject_kind, first_seen_us,
-// last_seen_us, breach_count.
+constexpr char kIncidentColumns[] =
+    "id, tenant_id, subject_key, subject_kind, first_seen_us, last_seen_us, "
+    "breach_count, corroborations";
+
+// Columns: kIncidentColumns.
 IncidentRow ReadIncident(const Statement& s) {
   IncidentRow r;
   r.id = s.ColumnInt(0);
@@ -186,6 +214,7 @@ IncidentRow ReadIncident(const Statement& s) {
   r.first_seen = absl::FromUnixMicros(s.ColumnInt(4));
   r.last_seen = absl::FromUnixMicros(s.ColumnInt(5));
   r.breach_count = s.ColumnInt(6);
+  r.corroborations = s.ColumnInt(7);
   return r;
 }
 
@@ -219,6 +248,7 @@ BreachRow ReadBreach(const Statement& s) {
   row.payload = s.ColumnText(10);
   row.payload_digest = s.ColumnText(11);
   row.outcome = s.ColumnText(12);
+  row.corroborates = s.ColumnInt(13);
   return row;
 }
 
@@ -292,7 +322,7 @@ struct SqliteStore::Statements {
   std::unique_ptr<Statement> savepoint, release, rollback_to;
   std::unique_ptr<Statement> find_breach, insert_breach;
   std::unique_ptr<Statement> find_incident, insert_incident, update_incident;
-  std::unique_ptr<Statement> incident_breaches, incident_runs;
+  std::unique_ptr<Statement> breaches_observed, get_steps, put_steps;
   std::unique_ptr<Statement> count_autonomous, insert_decision, insert_run;
   std::unique_ptr<Statement> get_setting, put_setting;
   std::unique_ptr<Statement> find_due, claim_run, update_run, next_due;
@@ -350,7 +380,8 @@ class SqliteStore::Txn : public Transaction {
         .Bind(10, row.incident_id)
         .BindBlob(11, row.payload)
         .Bind(12, row.payload_digest)
-        .BindBlob(13, row.outcome);
+        .BindBlob(13, row.outcome)
+        .Bind(14, row.corroborates);
     return s.Run();
   }
 
@@ -372,7 +403,8 @@ class SqliteStore::Txn : public Transaction {
         .Bind(3, row.subject_kind)
         .Bind(4, absl::ToUnixMicros(row.first_seen))
         .Bind(5, absl::ToUnixMicros(row.last_seen))
-        .Bind(6, row.breach_count);
+        .Bind(6, row.breach_count)
+        .Bind(7, row.corroborations);
     RIPOSTE_RETURN_IF_ERROR(s.Run());
     return store_.writer_->LastInsertRowId();
   }
@@ -383,35 +415,47 @@ class SqliteStore::Txn : public Transaction {
     s.Bind(1, absl::ToUnixMicros(row.first_seen))
         .Bind(2, absl::ToUnixMicros(row.last_seen))
         .Bind(3, row.breach_count)
-        .Bind(4, row.id);
+        .Bind(4, row.corroborations)
+        .Bind(5, row.id);
     return s.Run();
   }
 
-  absl::StatusOr<std::vector<BreachSummary>> ListIncidentBreaches(
-      int64_t incident_id) override {
-    Statement& s = *st_.incident_breaches;
+  absl::StatusOr<std::vector<BreachRow>> ListBreachesObservedBetween(
+      int64_t incident_id, absl::Time from, absl::Time to,
+      int64_t limit) override {
+    Statement& s = *st_.breaches_observed;
     ResetOnExit reset(s);
-    s.Bind(1, incident_id);
-    std::vector<BreachSummary> out;
-    while (true) {
-      RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      BreachSummary b;
-      b.id = s.ColumnInt(0);
-      b.model_name = s.ColumnText(1);
-      b.score = s.ColumnDouble(2);
-      b.observed_time = absl::FromUnixMicros(s.ColumnInt(3));
-      out.push_back(std::move(b));
-    }
-    return out;
+    s.Bind(1, incident_id)
+        .Bind(2, absl::ToUnixMicros(from))
+        .Bind(3, absl::ToUnixMicros(to))
+        .Bind(4, limit);
+    return ReadAll<BreachRow>(s, ReadBreach);
   }
 
-  absl::StatusOr<std::vector<ActionRunRow>> ListIncidentRuns(
-      int64_t incident_id) override {
-    Statement& s = *st_.incident_runs;
+  absl::StatusOr<std::vector<int64_t>> GetIncidentSteps(
+      int64_t incident_id, absl::string_view target_key) override {
+    Statement& s = *st_.get_steps;
     ResetOnExit reset(s);
-    s.Bind(1, incident_id);
-    return ReadRuns(s);
+    s.Bind(1, incident_id).Bind(2, target_key);
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+    std::vector<int64_t> ids;
+    if (!row) return ids;
+    for (absl::string_view part : absl::StrSplit(s.ColumnText(0), ',')) {
+      int64_t id = 0;
+      if (absl::SimpleAtoi(part, &id)) ids.push_back(id);
+    }
+    return ids;
+  }
+
+  absl::Status PutIncidentSteps(int64_t incident_id,
+                                absl::string_view target_key,
+                                const std::vector<int64_t>& run_ids) override {
+    Statement& s = *st_.put_steps;
+    ResetOnExit reset(s);
+    s.Bind(1, incident_id)
+        .Bind(2, target_key)
+        .Bind(3, absl::StrJoin(run_ids, ","));
+    return s.Run();
   }
 
   absl::StatusOr<std::vector<ActionRunRow>> ListRunsOnTargets(
@@ -802,29 +846,36 @@ absl::Status SqliteStore::Init() {
       st.insert_breach,
       "INSERT INTO breaches (id, detector_id, breach_id, tenant_id, "
       "subject_key, model_name, score, observed_us, received_us, "
-      "incident_id, payload, payload_digest, outcome) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      "incident_id, payload, payload_digest, outcome, corroborates) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.find_incident,
-      "SELECT id, tenant_id, subject_key, subject_kind, first_seen_us, "
-      "last_seen_us, breach_count FROM incidents WHERE tenant_id = ? AND "
-      "subject_key = ? ORDER BY last_seen_us DESC, id DESC LIMIT 1"));
+      absl::StrCat("SELECT ", kIncidentColumns,
+                   " FROM incidents WHERE tenant_id = ? AND subject_key = ? "
+                   "ORDER BY last_seen_us DESC, id DESC LIMIT 1")));
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.insert_incident,
       "INSERT INTO incidents (tenant_id, subject_key, subject_kind, "
-      "first_seen_us, last_seen_us, breach_count) VALUES (?, ?, ?, ?, ?, ?)"));
+      "first_seen_us, last_seen_us, breach_count, corroborations) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.update_incident,
       "UPDATE incidents SET first_seen_us = ?, last_seen_us = ?, "
-      "breach_count = ? WHERE id = ?"));
+      "breach_count = ?, corroborations = ? WHERE id = ?"));
   RIPOSTE_RETURN_IF_ERROR(prepare(
-      st.incident_breaches,
-      "SELECT id, model_name, score, observed_us FROM breaches "
-      "WHERE incident_id = ? ORDER BY observed_us, id"));
+      st.breaches_observed,
+      absl::StrCat("SELECT ", kBreachColumns,
+                   " FROM breaches WHERE incident_id = ? AND observed_us "
+                   "BETWEEN ? AND ? ORDER BY id LIMIT ?")));
   RIPOSTE_RETURN_IF_ERROR(prepare(
-      st.incident_runs,
-      absl::StrCat("SELECT ", kRunColumns,
-                   " FROM action_runs WHERE incident_id = ? ORDER BY id")));
+      st.get_steps,
+      "SELECT run_ids FROM incident_steps WHERE incident_id = ? AND "
+      "target_key = ?"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.put_steps,
+      "INSERT INTO incident_steps (incident_id, target_key, run_ids) "
+      "VALUES (?, ?, ?) ON CONFLICT (incident_id, target_key) DO UPDATE "
+      "SET run_ids = excluded.run_ids"));
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.count_autonomous,
       "SELECT COUNT(*) FROM action_runs WHERE tenant_id = ? AND action = ? "
@@ -1192,11 +1243,11 @@ absl::StatusOr<std::vector<IncidentRow>> SqliteStore::FindIncidents(
   RIPOSTE_ASSIGN_OR_RETURN(
       auto s,
       reader_->Prepare(
-          "SELECT id, tenant_id, subject_key, subject_kind, first_seen_us, "
-          "last_seen_us, breach_count FROM incidents WHERE (?1 = '' OR "
+          absl::StrCat("SELECT ", kIncidentColumns,
+                       " FROM incidents WHERE (?1 = '' OR "
           "tenant_id = ?1) AND (?2 = '' OR subject_key = ?2) AND "
           "last_seen_us >= ?3 AND last_seen_us < ?4 AND (?5 = 0 OR id < ?5) "
-          "ORDER BY id DESC LIMIT ?6"));
+          "ORDER BY id DESC LIMIT ?6")));
   s->Bind(1, f.tenant_id)
       .Bind(2, f.subject_key)
       .Bind(3, f.since == absl::InfinitePast() ? INT64_MIN

@@ -46,7 +46,7 @@ class SqliteStore : public Store {
       const SqliteStoreOptions& options, Clock* clock);
 
   // The schema version this build writes.
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   ~SqliteStore() override;
 

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -280,6 +281,88 @@ TEST_F(SqliteStoreTest, VerifyCatchesADeletedRow) {
   ASSERT_TRUE(verify.ok());
   EXPECT_FALSE(verify->ok);
   EXPECT_EQ(verify->first_broken_seq, 2);
+}
+
+}  // namespace
+}  // namespace riposte::store::sqlite
+
+namespace riposte::store::sqlite {
+namespace {
+
+// A file from the build before incidents kept their steps: the migration
+// fills them in from the runs already there, leaving suppressed ones out.
+TEST(SqliteStoreMigrationTest, SchemaFiveGainsTheIncidentsSteps) {
+  riposte::testing::TempDir dir;
+  FakeClock clock(absl::FromUnixSeconds(1'790'000'000));
+  SqliteStoreOptions options;
+  options.path = dir.File("riposte.db");
+  {
+    auto store = *SqliteStore::Open(options, &clock);
+    ASSERT_TRUE(store
+                    ->ExecuteAndWait([](Transaction& txn) -> absl::Status {
+                      IncidentRow inc;
+                      inc.tenant_id = "contoso";
+                      inc.subject_key = "user:alice@contoso.com";
+                      inc.subject_kind = "user";
+                      inc.breach_count = 1;
+                      auto id = txn.InsertIncident(inc);
+                      if (!id.ok()) return id.status();
+                      DecisionRow d;
+                      d.incident_id = *id;
+                      auto decision = txn.InsertDecision(d);
+                      if (!decision.ok()) return decision.status();
+                      for (auto state : {runs::RunState::kDone,
+                                         runs::RunState::kSuppressed,
+                                         runs::RunState::kActive}) {
+                        ActionRunRow r;
+                        r.decision_id = *decision;
+                        r.incident_id = *id;
+                        r.tenant_id = "contoso";
+                        r.action = "force_logout";
+                        r.target_key = "user:alice@contoso.com";
+                        r.state = state;
+                        r.idempotency_key = absl::StrCat("k", static_cast<int>(state));
+                        auto run = txn.InsertActionRun(r);
+                        if (!run.ok()) return run.status();
+                      }
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    store->Close();
+  }
+  {
+    // Back to schema 5, as the previous build left it.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(options.path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "DROP TABLE incident_steps; "
+                           "DROP INDEX breaches_by_incident_observed; "
+                           "CREATE INDEX breaches_by_incident ON breaches "
+                           "(incident_id); "
+                           "ALTER TABLE incidents DROP COLUMN corroborations; "
+                           "ALTER TABLE breaches DROP COLUMN corroborates; "
+                           "PRAGMA user_version = 5;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto store = SqliteStore::Open(options, &clock);
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::vector<int64_t> steps;
+  ASSERT_TRUE((*store)
+                  ->ExecuteAndWait([&](Transaction& txn) -> absl::Status {
+                    auto got = txn.GetIncidentSteps(1, "user:alice@contoso.com");
+                    if (!got.ok()) return got.status();
+                    steps = *got;
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  std::sort(steps.begin(), steps.end());
+  EXPECT_EQ(steps, (std::vector<int64_t>{1, 3}));
+  auto incident = *(*store)->GetIncident(1);
+  ASSERT_TRUE(incident.has_value());
+  EXPECT_EQ(incident->corroborations, 0);
 }
 
 }  // namespace
