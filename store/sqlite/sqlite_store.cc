@@ -155,6 +155,9 @@ INSERT INTO incident_steps (incident_id, target_key, run_ids)
 DROP INDEX breaches_by_incident;
 CREATE INDEX breaches_by_incident_observed
   ON breaches (incident_id, observed_us);
+DROP INDEX action_runs_by_target;
+CREATE INDEX action_runs_by_target_state
+  ON action_runs (tenant_id, target_key, state);
 )sql",
 };
 

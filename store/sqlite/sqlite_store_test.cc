@@ -339,6 +339,9 @@ TEST(SqliteStoreMigrationTest, SchemaFiveGainsTheIncidentsSteps) {
                            "DROP INDEX breaches_by_incident_observed; "
                            "CREATE INDEX breaches_by_incident ON breaches "
                            "(incident_id); "
+                           "DROP INDEX action_runs_by_target_state; "
+                           "CREATE INDEX action_runs_by_target ON action_runs "
+                           "(tenant_id, target_key); "
                            "ALTER TABLE incidents DROP COLUMN corroborations; "
                            "ALTER TABLE breaches DROP COLUMN corroborates; "
                            "PRAGMA user_version = 5;",
