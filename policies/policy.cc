@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 
 namespace riposte::policies {
 
@@ -185,6 +186,18 @@ std::vector<std::string> Policy::GroupsOf(const v1::Entity& entity) const {
     if (member) out.push_back(name);
   }
   return out;  // std::map iterates in name order
+}
+
+bool PatternMatches(const ModelPattern& pattern, absl::string_view model_name) {
+  switch (pattern.kind) {
+    case ModelPattern::Kind::kExact:
+      return model_name == pattern.key;
+    case ModelPattern::Kind::kPrefix:
+      return absl::StartsWith(model_name, pattern.key);
+    case ModelPattern::Kind::kGlob:
+      return GlobMatch(pattern.key, model_name);
+  }
+  return false;
 }
 
 bool GlobMatch(absl::string_view pattern, absl::string_view text) {

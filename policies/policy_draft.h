@@ -47,6 +47,12 @@ struct RuleDraft {
   std::vector<Site> ladder_sites;
 };
 
+struct StoryDraft {
+  Story story;
+  // Parallel to story.models: where each pattern is written.
+  std::vector<Site> model_sites;
+};
+
 // Everything read from one file.
 struct PolicyFileDraft {
   std::vector<ActionOverrideDraft> action_overrides;
@@ -56,6 +62,7 @@ struct PolicyFileDraft {
   std::vector<Budget> budgets;
   std::vector<TwoPersonRule> two_person;
   std::vector<RuleDraft> rules;
+  std::vector<StoryDraft> stories;
   // Every use of a group name in this file (guards and rule matches), to be
   // checked against the groups of all files.
   std::vector<NameAt> group_refs;

@@ -464,7 +464,7 @@ TEST(PolicyLoaderTest, ErrorsAreListedFileByFile) {
             "force_logout, disable_user)\n"
             "b.yaml:1: unknown key 'bogus' at the top level (allowed: "
             "defaults, actions, groups, exclusions, caps, budgets, "
-            "two_person, rules)");
+            "two_person, rules, stories)");
 }
 
 TEST(PolicyLoaderTest, SyntaxErrorSkipsCrossFileChecks) {

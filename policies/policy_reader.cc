@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "policies/read_util.h"
 #include "policies/rule_reader.h"
+#include "policies/story_reader.h"
 #include "yaml/map_reader.h"
 
 namespace riposte::policies {
@@ -190,6 +191,7 @@ void ReadPolicyFile(const Node& doc, int file, const std::string& file_name,
                                      const std::string& path) {
     ReadRule(item, path, file, file_name, defaults, errors, out);
   });
+  ReadStories(root, file, file_name, out);
   root.Finish();
 }
 
