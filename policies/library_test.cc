@@ -3,21 +3,26 @@
 
 #include <cstdlib>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "policies/policy.h"
 #include "policies/policy_loader.h"
+#include "policies/story.h"
 
 namespace riposte::policies {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAreArray;
 
 std::string LibraryDir() {
   const char* srcdir = std::getenv("TEST_SRCDIR");
@@ -204,6 +209,111 @@ TEST_F(LibraryTest, BuiltInCatalogIsUnchanged) {
     EXPECT_EQ(spec.aggression, builtin[name].aggression) << name;
     EXPECT_EQ(spec.default_duration, builtin[name].default_duration) << name;
   }
+}
+
+// --- Stories.
+
+// Evidence as the reference case's detector sends it (DESIGN.md).
+const std::vector<std::pair<std::string, std::string>>& ReferenceEvidence() {
+  static const auto* const kEvidence =
+      new std::vector<std::pair<std::string, std::string>>{
+          {"src_endpoint.ip", "45.62.170.237"},
+          {"src_endpoint.autonomous_system.name", "DigitalOcean, LLC"},
+          {"failed_attempts", "14"},
+          {"app.name", "PerfectData Software"},
+          {"privileges", "Mail.ReadWrite, offline_access"},
+          {"entity.name", ".."},
+          {"count", "2300"},
+          {"file.name", "Credit Transfer Copy.html"},
+          {"email.subject", "Credit Transfer Copy"},
+          {"email.from", "alice@contoso.com"},
+          {"url.hostname", "login.micros0ft-online.example"},
+      };
+  return *kEvidence;
+}
+
+v1::Breach AliceBreach(const std::string& model, bool with_evidence) {
+  v1::Breach b;
+  b.set_model_name(model);
+  b.mutable_subject()->mutable_user()->set_user_principal_name(
+      "alice@contoso.com");
+  if (with_evidence) {
+    for (const auto& [key, value] : ReferenceEvidence()) {
+      v1::Evidence* e = b.add_evidence();
+      e->set_key(key);
+      e->set_value(value);
+    }
+  }
+  return b;
+}
+
+TEST_F(LibraryTest, EveryModelTheRulesNameHasAStory) {
+  std::set<std::string> told;
+  for (const Story& story : policy_->stories) {
+    for (const ModelPattern& pattern : story.models) told.insert(pattern.text);
+  }
+  for (const Rule& rule : policy_->rules) {
+    for (const ModelPattern& pattern : rule.models) {
+      EXPECT_EQ(told.count(pattern.text), 1u)
+          << "rule " << rule.name << " names '" << pattern.text
+          << "', which has no story";
+    }
+  }
+}
+
+TEST_F(LibraryTest, EveryStoryRendersWithAndWithoutEvidence) {
+  for (const Story& story : policy_->stories) {
+    for (bool with_evidence : {true, false}) {
+      SCOPED_TRACE(absl::StrCat(story.text, with_evidence ? "" : " (bare)"));
+      std::optional<std::string> told =
+          RenderStory(story.compiled, AliceBreach("m", with_evidence));
+      ASSERT_TRUE(told.has_value());
+      for (absl::string_view left : {"{", "}", "[", "]", "|", "  ", " ."}) {
+        EXPECT_FALSE(absl::StrContains(*told, left)) << *told;
+      }
+      EXPECT_TRUE(absl::StartsWith(*told, "alice@contoso.com") ||
+                  absl::StrContains(*told, " alice@contoso.com"))
+          << *told;
+    }
+  }
+}
+
+TEST_F(LibraryTest, ReferenceCaseStories) {
+  auto tell = [&](const std::string& model) {
+    return TellStory(*policy_, AliceBreach(model, /*with_evidence=*/true));
+  };
+  EXPECT_EQ(tell("SaaS / Compromise / Login From Rare Following Suspicious "
+                 "Login Attempt(s)"),
+            "alice@contoso.com signed in from 45.62.170.237 (DigitalOcean, "
+            "LLC) after 14 failed attempts.");
+  EXPECT_EQ(tell("SaaS / Admin / OAuth Permission Grant"),
+            "alice@contoso.com granted the app 'PerfectData Software' access "
+            "to their data: Mail.ReadWrite, offline_access.");
+  EXPECT_EQ(tell("SaaS / Email Nexus / Possible Outbound Email Spam"),
+            "alice@contoso.com sent 2,300 emails with the attachment 'Credit "
+            "Transfer Copy.html'.");
+  // Without evidence the stories still say what the model means.
+  EXPECT_EQ(TellStory(*policy_, AliceBreach("SaaS / Admin / OAuth Permission "
+                                            "Grant",
+                                            /*with_evidence=*/false)),
+            "alice@contoso.com granted an application access to their data.");
+  // A model no rule names and no story covers tells nothing.
+  EXPECT_EQ(tell("Network / Beacon"), "");
+}
+
+// docs/POLICY.md's table of the keys the library's stories read must list
+// exactly these; change both together.
+TEST_F(LibraryTest, StoriesReadTheDocumentedKeys) {
+  std::set<std::string> keys;
+  for (const Story& story : policy_->stories) {
+    for (const std::string& key : story.compiled.Keys()) keys.insert(key);
+  }
+  EXPECT_THAT(
+      keys,
+      UnorderedElementsAreArray<std::string>(
+          {"subject", "src_endpoint.ip", "src_endpoint.autonomous_system.name",
+           "failed_attempts", "app.name", "privileges", "entity.name", "count",
+           "file.name", "email.subject", "email.from", "url.hostname"}));
 }
 
 }  // namespace

@@ -188,7 +188,7 @@ std::vector<std::string> Policy::GroupsOf(const v1::Entity& entity) const {
   return out;  // std::map iterates in name order
 }
 
-bool MatchesModel(const ModelPattern& pattern, absl::string_view model_name) {
+bool PatternMatches(const ModelPattern& pattern, absl::string_view model_name) {
   switch (pattern.kind) {
     case ModelPattern::Kind::kExact:
       return model_name == pattern.key;
@@ -203,7 +203,7 @@ bool MatchesModel(const ModelPattern& pattern, absl::string_view model_name) {
 std::string Policy::FamilyOf(absl::string_view model_name) const {
   for (const ModelFamily& family : corroboration.families) {
     for (const ModelPattern& m : family.models) {
-      if (MatchesModel(m, model_name)) return family.name;
+      if (PatternMatches(m, model_name)) return family.name;
     }
   }
   const size_t first = model_name.find(" / ");

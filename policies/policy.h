@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "policies/story_template.h"
 #include "riposte/v1/breach.pb.h"
 
 namespace riposte::policies {
@@ -74,6 +75,20 @@ struct ModelPattern {
   // kExact: the name; kPrefix: the text before the final "*" (ending in
   // "/ "); kGlob: the pattern.
   std::string key;
+};
+
+// Whether `pattern` matches `model_name` (exactly, by category prefix or
+// by glob, as its kind says).
+bool PatternMatches(const ModelPattern& pattern, absl::string_view model_name);
+
+// A one-sentence story told first in the narratives of breaches whose model
+// matches one of `models` (policies/story.h renders it).
+struct Story {
+  std::vector<ModelPattern> models;  // at least one
+  std::string text;                  // the template as written
+  StoryTemplate compiled;
+  std::string file;
+  int line = 0;
 };
 
 // A score band: breaches scoring at least min_score start at `start` (an
@@ -187,9 +202,6 @@ struct Corroboration {
   int line = 0;  // where the policy sets it; 0 = the defaults
 };
 
-// Whether `pattern` names `model_name`.
-bool MatchesModel(const ModelPattern& pattern, absl::string_view model_name);
-
 class Policy {
  public:
   // Content hash of the sources (hex SHA-256), recorded with every decision.
@@ -213,6 +225,8 @@ class Policy {
   // "SaaS / Compromise / Unusual Login"), or the whole name if it has fewer
   // than three segments.
   std::string FamilyOf(absl::string_view model_name) const;
+  // In policy order; see StoriesFor (story.h) for which one tells a breach.
+  std::vector<Story> stories;
 
   const ActionSpec* FindAction(absl::string_view name) const;
 

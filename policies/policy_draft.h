@@ -47,6 +47,12 @@ struct RuleDraft {
   std::vector<Site> ladder_sites;
 };
 
+struct StoryDraft {
+  Story story;
+  // Parallel to story.models: where each pattern is written.
+  std::vector<Site> model_sites;
+};
+
 // Everything read from one file.
 struct PolicyFileDraft {
   std::vector<ActionOverrideDraft> action_overrides;
@@ -58,6 +64,7 @@ struct PolicyFileDraft {
   std::vector<RuleDraft> rules;
   // `corroboration:`, if this file sets it.
   std::optional<std::pair<Corroboration, Site>> corroboration;
+  std::vector<StoryDraft> stories;
   // Every use of a group name in this file (guards and rule matches), to be
   // checked against the groups of all files.
   std::vector<NameAt> group_refs;

@@ -100,10 +100,16 @@ absl::StatusOr<std::vector<std::string>> ListPolicyFiles(
 
 }  // namespace
 
+absl::string_view RootRelativeName(absl::string_view name) {
+  size_t slash = name.rfind('/');
+  return slash == absl::string_view::npos ? name : name.substr(slash + 1);
+}
+
 std::string PolicyVersion(const std::vector<PolicySource>& sources) {
   std::string canonical;
   for (const PolicySource& source : sources) {
-    absl::StrAppend(&canonical, source.name.size(), ":", source.name, "\n",
+    absl::string_view name = RootRelativeName(source.name);
+    absl::StrAppend(&canonical, name.size(), ":", name, "\n",
                     source.text.size(), ":", source.text, "\n");
   }
   return Sha256Hex(canonical);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "policies/policy.h"
 
 namespace riposte::policies {
@@ -24,7 +25,8 @@ namespace riposte::policies {
 // One policy file's content.
 struct PolicySource {
   // Names the file in errors and in Policy::sources, e.g.
-  // "policies/library/saas_account_takeover.yaml".
+  // "policies/library/saas_account_takeover.yaml". Only the part after the
+  // last '/' counts for the version (see RootRelativeName).
   std::string name;
   std::string text;
 };
@@ -40,8 +42,10 @@ struct PolicySource {
 // would otherwise report names defined in the broken file.
 //
 // Policy::version is the hex SHA-256 of, for each source in order,
-// "<len>:<name>\n<len>:<text>\n" (lengths in bytes), so it changes whenever a
-// file is renamed, edited, added, removed or reordered.
+// "<len>:<relative name>\n<len>:<text>\n" (lengths in bytes, the name as
+// RootRelativeName gives it), so it changes whenever a file is renamed,
+// edited, added, removed or reordered, and not when the same files are
+// mounted somewhere else.
 absl::StatusOr<std::shared_ptr<const Policy>> ParsePolicy(
     const std::vector<PolicySource>& sources);
 
@@ -58,6 +62,13 @@ absl::StatusOr<std::shared_ptr<const Policy>> LoadPolicy(
 
 // The content hash ParsePolicy stores in Policy::version.
 std::string PolicyVersion(const std::vector<PolicySource>& sources);
+
+// A source's name relative to the policy root: the part after the last '/'.
+// Policies are read from the files directly inside one directory (or from one
+// file), by riposted and by the CLI alike, so this is the file's name within
+// the policy directory wherever that is mounted: "guards.yaml" for
+// "/etc/riposte/policy/guards.yaml" and for "./policy/guards.yaml".
+absl::string_view RootRelativeName(absl::string_view name);
 
 }  // namespace riposte::policies
 

@@ -27,6 +27,7 @@ class Merger {
       AddGuards(draft);
       AddCorroboration(draft);
       AddRules(draft);
+      AddStories(draft);
     }
   }
 
@@ -150,6 +151,25 @@ class Merger {
     }
   }
 
+  // One story per model pattern: a second one for the same pattern could
+  // only ever lose to the first, which is a mistake worth naming.
+  void AddStories(PolicyFileDraft& draft) {
+    for (StoryDraft& story_draft : draft.stories) {
+      const Story& story = story_draft.story;
+      for (size_t i = 0; i < story.models.size(); ++i) {
+        const Site& site = story_draft.model_sites[i];
+        auto [first, inserted] =
+            story_sites_.emplace(story.models[i].text, site);
+        if (inserted) continue;
+        Report(site, absl::StrCat("'", story.models[i].text,
+                                  "' already has a story at ",
+                                  Where(first->second),
+                                  "; give each model pattern one story"));
+      }
+      policy_.stories.push_back(std::move(story_draft.story));
+    }
+  }
+
   // Each rung must be more aggressive than every rung before it. Unknown
   // and repeated rungs were reported by the reader and are skipped here.
   void CheckLadderOrder(const RuleDraft& draft) {
@@ -181,6 +201,7 @@ class Merger {
   std::map<std::string, Site> group_sites_;
   std::map<std::string, Site> rule_sites_;
   std::optional<Site> corroboration_site_;
+  std::map<std::string, Site> story_sites_;
 };
 
 }  // namespace

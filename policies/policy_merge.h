@@ -14,13 +14,14 @@
 namespace riposte::policies {
 
 // Fills policy->actions (the built-in catalog with the overrides applied),
-// groups, guards and rules from `drafts` (one per file, in load order), and
-// reports into (*errors)[site.file]:
+// groups, guards, rules and stories from `drafts` (one per file, in load
+// order), and reports into (*errors)[site.file]:
 //   - an action overridden in two places, or two actions left at the same
 //     aggression by an override;
 //   - group and rule names defined twice (naming both places);
 //   - references to groups no file defines;
-//   - ladders that do not ascend in aggression under the final catalog.
+//   - ladders that do not ascend in aggression under the final catalog;
+//   - a model pattern given a story twice.
 // `file_names[i]` names file i in messages. Does not build the index.
 void MergeDrafts(std::vector<PolicyFileDraft> drafts,
                  const std::vector<std::string>& file_names,

@@ -8,6 +8,7 @@
 #include "policies/corroboration_reader.h"
 #include "policies/read_util.h"
 #include "policies/rule_reader.h"
+#include "policies/story_reader.h"
 #include "yaml/map_reader.h"
 
 namespace riposte::policies {
@@ -192,6 +193,7 @@ void ReadPolicyFile(const Node& doc, int file, const std::string& file_name,
                                      const std::string& path) {
     ReadRule(item, path, file, file_name, defaults, errors, out);
   });
+  ReadStories(root, file, file_name, out);
   root.Finish();
 }
 

@@ -36,16 +36,7 @@ void ReadMatch(MapReader& m, int file, Rule* rule, MatchFacts* facts,
                PolicyFileDraft* out) {
   facts->present = true;
 
-  std::vector<NameAt> models;
-  if (ReadNameList(m, "models", /*required=*/true, file, &models) &&
-      models.empty()) {
-    m.AddError("models",
-               "must list at least one model name or pattern (e.g. "
-               "\"SaaS / Compromise / *\")");
-  }
-  for (const NameAt& model : models) {
-    rule->models.push_back(ClassifyModelPattern(model.name));
-  }
+  ReadModelPatterns(m, file, &rule->models, /*sites=*/nullptr);
 
   for (auto [key, tags] : {std::pair("tags_any", &rule->tags_any),
                             std::pair("tags_all", &rule->tags_all)}) {
@@ -268,6 +259,22 @@ ModelPattern ClassifyModelPattern(const std::string& text) {
     pattern.key = text;
   }
   return pattern;
+}
+
+void ReadModelPatterns(MapReader& reader, int file,
+                       std::vector<ModelPattern>* patterns,
+                       std::vector<Site>* sites) {
+  std::vector<NameAt> models;
+  if (ReadNameList(reader, "models", /*required=*/true, file, &models) &&
+      models.empty()) {
+    reader.AddError("models",
+                    "must list at least one model name or pattern (e.g. "
+                    "\"SaaS / Compromise / *\")");
+  }
+  for (NameAt& model : models) {
+    patterns->push_back(ClassifyModelPattern(model.name));
+    if (sites != nullptr) sites->push_back(std::move(model.site));
+  }
 }
 
 void ReadSharedSettings(MapReader& reader, Rule* rule) {

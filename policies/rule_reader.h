@@ -5,6 +5,7 @@
 // file's `defaults:` block shares with its rules. Internal to the loader.
 
 #include <string>
+#include <vector>
 
 #include "policies/policy.h"
 #include "policies/policy_draft.h"
@@ -30,6 +31,14 @@ void ReadRule(const yaml::Node& item, const std::string& path, int file,
 
 // How a rule's `models` entry is matched (see ModelPattern).
 ModelPattern ClassifyModelPattern(const std::string& text);
+
+// Reads `models` from `reader` (of file number `file`): a required, non-empty
+// list of model names and patterns, appended to `patterns` classified, and
+// their sites to `sites` unless it is null. Rules and stories name models
+// the same way.
+void ReadModelPatterns(yaml::MapReader& reader, int file,
+                       std::vector<ModelPattern>* patterns,
+                       std::vector<Site>* sites);
 
 }  // namespace riposte::policies
 

@@ -3,7 +3,9 @@
 // <case>.policy.yaml when present) and the rendered result must equal
 // <case>.expected. After an intended change, regenerate with
 //   bazel test //orchestrator/decide:decide_golden_test \
-//     --test_env=RIPOSTE_UPDATE_GOLDEN=$PWD
+//     --test_env=RIPOSTE_UPDATE_GOLDEN=$PWD \
+//     --sandbox_writable_path=$PWD/policies/testdata/decisions \
+//     --nocache_test_results
 // and review the diff like code.
 
 #include <google/protobuf/util/json_util.h>
@@ -60,6 +62,8 @@ TEST_P(DecideGoldenTest, MatchesExpected) {
     std::ofstream out(fs::path(update) / "policies/testdata/decisions" /
                       (name + ".expected"));
     out << actual;
+    ASSERT_TRUE(out.good()) << "cannot write " << name << ".expected under "
+                            << update << " (is the path writable?)";
     return;
   }
   EXPECT_EQ(actual, Read(dir / (name + ".expected")))

@@ -4,6 +4,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "orchestrator/entity/subject_key.h"
+#include "policies/story.h"
 
 namespace riposte::decide {
 namespace {
@@ -321,7 +322,10 @@ std::string WriteNarrative(const DecideInput& in, const Decision& decision,
                            const policies::Policy& policy) {
   const v1::Breach& b = *in.breach;
   std::vector<std::string> paragraphs;
+  // What happened comes first, when the policy has a story for the model.
+  const std::string story = policies::TellStory(policy, b);
   paragraphs.push_back(absl::StrCat(
+      story.empty() ? "" : story + " ",
       "Detector ", b.detector_id(), " reported \"", b.model_name(),
       "\" (score ", Score(b.score()), ") for ",
       entity::DisplayName(b.subject()), " in tenant ", b.tenant_id(),
