@@ -159,7 +159,8 @@ class InputParser {
   static bool IsRequest(const JsonValue& object) {
     return FindField(object, "breaches") >= 0 ||
            FindField(object, "policy") >= 0 ||
-           FindField(object, "paused") >= 0;
+           FindField(object, "paused") >= 0 ||
+           FindField(object, "receivedTimes") >= 0;
   }
 
   bool ParseRequest(const JsonValue& object, v1::SimulateRequest* request) {
@@ -183,10 +184,23 @@ class InputParser {
       } else if (field == "paused") {
         if (!value.is_bool()) return FailAt(value, "paused", "want true or false");
         request->set_paused(value.bool_value());
+      } else if (field == "receivedTimes") {
+        if (!value.is_array()) {
+          return FailAt(value, "received_times",
+                        "want an array of RFC 3339 times, one per breach");
+        }
+        for (size_t i = 0; i < value.elements().size(); ++i) {
+          const JsonValue& item = value.elements()[i];
+          const std::string label = absl::StrCat("received_times[", i, "]");
+          if (!item.is_string()) {
+            return FailAt(item, label, "want an RFC 3339 time such as \"2026-11-16T08:20:00Z\"");
+          }
+          if (!ParseMessage(item, label, request->add_received_times())) return false;
+        }
       } else {
         status_ = UsageError(absl::StrCat(
             Where(object.member_key_offset(m)), ": unknown field \"", key,
-            "\" in a SimulateRequest (known: breaches, policy, paused)"));
+            "\" in a SimulateRequest (known: breaches, policy, paused, received_times)"));
         return false;
       }
     }

@@ -133,9 +133,32 @@ TEST(ParseBreachInputTest, WrongShapes) {
             "breaches.json:1:14: breaches: want an array of breaches");
   EXPECT_EQ(ErrorOf(R"({"breaches": [], "pasued": true})"),
             "breaches.json:1:18: unknown field \"pasued\" in a SimulateRequest "
-            "(known: breaches, policy, paused)");
+            "(known: breaches, policy, paused, received_times)");
   EXPECT_EQ(ErrorOf(R"({"paused": "yes", "breaches": []})"),
             "breaches.json:1:12: paused: want true or false");
+}
+
+}  // namespace
+}  // namespace riposte::cli
+
+namespace riposte::cli {
+namespace {
+
+TEST(ParseBreachInputTest, ReceivedTimesSayWhenEachBreachArrived) {
+  absl::StatusOr<BreachInput> input = ParseBreachInput(
+      R"({"breaches": [{"breach_id": "a"}, {"breach_id": "b"}],
+          "received_times": ["2026-11-16T08:20:00Z", "2026-11-17T08:20:00Z"]})",
+      "req.json");
+  ASSERT_TRUE(input.ok()) << input.status();
+  EXPECT_EQ(input->shape, BreachInput::Shape::kRequest);
+  ASSERT_EQ(input->request.received_times_size(), 2);
+  EXPECT_EQ(input->request.received_times(1).seconds() -
+                input->request.received_times(0).seconds(),
+            24 * 3600);
+  absl::StatusOr<BreachInput> bad = ParseBreachInput(
+      R"({"breaches": [{"breach_id": "a"}], "receivedTimes": [7]})", "req.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), ::testing::HasSubstr("received_times[0]: want an RFC 3339 time"));
 }
 
 }  // namespace

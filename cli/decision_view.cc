@@ -43,7 +43,12 @@ std::string RenderSimulation(const v1::SimulateResponse& response,
     absl::StrAppend(&out, "\n== ",
                     SanitizeForTerminal(result.detector_id(), false), "/",
                     SanitizeForTerminal(result.breach_id(), false),
-                    ", incident ", result.incident(), "\n");
+                    ", incident ", result.incident(),
+                    result.duplicate() ? " (duplicate: the original decision)" : "",
+                    result.corroborates() > 0
+                        ? absl::StrCat(" (repeats breach ", result.corroborates(), ")")
+                        : "",
+                    "\n");
     out += RenderDecision(result.decision(), view, 2);
   }
   return out;

@@ -350,6 +350,32 @@ Decision Decide(const DecideInput& in, const Policy& policy) {
       }
     }
     if (pa.state != RunState::kSuppressed) {
+      // A step that took effect after this activity already contained it
+      // (a logout after the login, a disable after the spam): repeating it
+      // would only end what the user did since.
+      const absl::Time activity =
+          in.corroborates.has_value() ? std::min(in.observed, in.corroborates->observed)
+                                      : in.observed;
+      const PriorRun* containing = nullptr;
+      for (const auto& run : in.incident_runs) {
+        if (run.target_key != pt.target.key || !CountsAsTried(run.state)) continue;
+        const ActionSpec* spec = policy.FindAction(run.action);
+        const std::optional<absl::Time> effect = EffectTime(run);
+        if (spec == nullptr || spec->records_only || !effect.has_value() ||
+            activity > *effect || !Covers(*spec, chosen->contains)) {
+          continue;
+        }
+        if (containing == nullptr || run.id > containing->id) containing = &run;
+      }
+      if (containing != nullptr) {
+        pa.gates.push_back(Gate::kDuplicate);
+        pa.duplicate_of_run = containing->id;
+        pa.duplicate_of_action = containing->action;
+        pa.contained_at = *EffectTime(*containing);
+        pa.state = RunState::kSuppressed;
+      }
+    }
+    if (pa.state != RunState::kSuppressed) {
       if (chosen->records_only || driving->mode == Mode::kObserve) {
         pa.state = RunState::kObserved;
       } else {

@@ -177,6 +177,9 @@ struct ProposedAction {
   std::string exclusion_reason;
   int64_t duplicate_of_run = 0;
   std::string duplicate_of_action;
+  // Set when that run is no longer open but took effect after this
+  // activity was observed, so it already contained it.
+  std::optional<absl::Time> contained_at;
   std::string capped_by_group;
   std::string cap_action;
   int64_t budget_max = 0;

@@ -17,6 +17,11 @@ std::string When(absl::Time t) {
   return absl::FormatTime("%Y-%m-%d %H:%M UTC", t, absl::UTCTimeZone());
 }
 
+// To the second, where a sentence compares two moments.
+std::string At(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", t, absl::UTCTimeZone());
+}
+
 // "sign alice@contoso.com out of every session".
 std::string Phrase(const std::string& action, const std::string& target) {
   if (action == "force_logout") {
@@ -69,7 +74,7 @@ std::string WhyNotWeaker(const ProposedAction& a, const Requirement& r,
   if (r.escalated && r.at_top && r.escalated_from_action == r.action) {
     out = absl::StrCat("Why not weaker: ", r.action, " (run ",
                        r.escalated_from_run, ") took effect on this target at ",
-                       When(r.escalated_effect), " and this activity, observed ",
+                       At(r.escalated_effect), " and this activity, observed ",
                        HumanDuration(observed - r.escalated_effect),
                        " later, within the ",
                        HumanDuration(a.escalation_window),
@@ -78,7 +83,7 @@ std::string WhyNotWeaker(const ProposedAction& a, const Requirement& r,
   } else if (r.escalated) {
     out = absl::StrCat("Why not weaker: ", r.escalated_from_action, " (run ",
                        r.escalated_from_run, ") took effect on this target at ",
-                       When(r.escalated_effect), " and this activity, observed ",
+                       At(r.escalated_effect), " and this activity, observed ",
                        HumanDuration(observed - r.escalated_effect),
                        " later, within the ",
                        HumanDuration(a.escalation_window),
@@ -123,13 +128,13 @@ std::string HeldBack(const DecideInput& in, const ProposedAction& a,
     }
     case Requirement::Held::kBeforeEffect:
       return absl::StrCat(
-          "This activity was observed at ", When(in.observed), ", before ",
-          step, " took effect at ", When(r.held_effect),
+          "This activity was observed at ", At(in.observed), ", before ",
+          step, " took effect at ", At(r.held_effect),
           ", so it is no evidence that the step failed: it joins the "
           "incident without climbing the ladder.");
     case Requirement::Held::kOutsideWindow:
       return absl::StrCat(
-          step, " took effect at ", When(r.held_effect),
+          step, " took effect at ", At(r.held_effect),
           "; this activity was observed ",
           HumanDuration(in.observed - r.held_effect),
           " later, outside the ", HumanDuration(a.escalation_window),
@@ -232,6 +237,13 @@ std::string ActionParagraph(const DecideInput& in, const ProposedAction& a,
           a.excluded_by_group, ", which is excluded",
           a.exclusion_reason.empty() ? "" : " (" + a.exclusion_reason + ")",
           ". Rule ", a.rule, " would otherwise ", Phrase(a.action, who), "."));
+    } else if (a.contained_at.has_value()) {
+      s.push_back(absl::StrCat(
+          "Nothing new for ", who, ": ", a.duplicate_of_action, " (run ",
+          a.duplicate_of_run, ") took effect at ", At(*a.contained_at),
+          ", after this activity was observed (", At(in.observed),
+          "), so it already contained it; repeating it would only end what "
+          "happened since."));
     } else {
       s.push_back(absl::StrCat(
           "Nothing new for ", who, ": ", a.duplicate_of_action, " (run ",
