@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ struct PriorRun {
   std::string rule;
   RunState state = RunState::kProposed;
   absl::Time created;
+  // For an active run: when Riposte undoes it (InfiniteFuture: only an
+  // operator does); unset when not known or not active.
+  std::optional<absl::Time> expires;
 };
 
 // An earlier breach of the same incident.
@@ -118,13 +122,30 @@ struct ProposedAction {
   // kProposed (will run autonomously), kAwaitingApproval, kObserved or
   // kSuppressed.
   RunState state = RunState::kProposed;
-  // The mode the driving rule asked for.
+  // The mode that applies: mode_rule's.
   policies::Mode rule_mode = policies::Mode::kConfirm;
-  // The rule whose requirement set the action (the strongest).
+  // The rule credited with the action (see choose.h): its ladder holds it,
+  // rung is its index there, and its duration, approval settings and ladder
+  // drive it.
   std::string rule;
   int rung = 0;
-  // Every rule that asked for something on this target.
+  // Every rule whose ladder holds the action: `rule` first, then policy
+  // order.
+  std::vector<std::string> credited_rules;
+  // When no rule asked for exactly this action: the rules whose
+  // requirements it combines, in policy order. Empty otherwise.
+  std::vector<std::string> combined_rules;
+  // When no action on the matching ladders satisfies every requirement:
+  // the rules whose requirement this one (the strongest required) misses.
+  std::vector<std::string> unmet_rules;
+  // The rule whose mode applies: `rule`, or when the action combines
+  // requirements, the most cautious of `rule` and the combined rules.
+  std::string mode_rule;
+  // Every rule that asked for something on this target, in policy order.
   std::vector<Requirement> requirements;
+  // What the choice was made among: the actions on those rules' ladders
+  // that apply to the target, least aggressive first.
+  std::vector<std::string> candidates;
   // Whether Riposte can undo it: the catalog's word, unless the tenant's
   // adapter for it cannot (DecideInput::can_undo).
   bool reversible = false;
@@ -145,7 +166,8 @@ struct ProposedAction {
   std::string cap_action;
   int64_t budget_max = 0;
   absl::Duration budget_per = absl::ZeroDuration();
-  // The next rung of the driving rule's ladder, "" at the top.
+  // The first rung of the credited ladder above `rung` that is more
+  // aggressive than the action; "" at the top.
   std::string next_action;
   absl::Duration escalation_window = absl::ZeroDuration();
 };
@@ -162,7 +184,8 @@ struct Decision {
 Decision Decide(const DecideInput& input, const policies::Policy& policy);
 
 // The targets a rule acts on for this breach (its subject, or its related
-// emails), as the intake keys them.
+// emails), as the intake keys them. A rule that names no subject kind (it
+// only observes) acts on the subject, whatever its kind.
 std::vector<Target> TargetsOf(const v1::Breach& breach,
                               const policies::Rule& rule);
 

@@ -2,9 +2,10 @@
 // SimulateRequest (proto JSON); it is decided against policies/library (or
 // <case>.policy.yaml when present) and the rendered result must equal
 // <case>.expected. After an intended change, regenerate with
-//   bazel test //orchestrator/decide:decide_golden_test \
-//     --test_env=RIPOSTE_UPDATE_GOLDEN=$PWD
-// and review the diff like code.
+//   bazel test //orchestrator/decide:decide_golden_test
+//     --test_env=RIPOSTE_UPDATE_GOLDEN=$PWD --strategy=TestRunner=standalone
+// (the sandbox would keep the test from writing to the source tree) and
+// review the diff like code.
 
 #include <google/protobuf/util/json_util.h>
 

@@ -184,7 +184,12 @@ rules:
   // strip needs the payload, junk the message: quarantine holds both.
   EXPECT_EQ(d.actions[0].action, "quarantine_email");
   EXPECT_EQ(d.actions[0].requirements.size(), 2u);
-  EXPECT_THAT(d.narrative, HasSubstr("satisfies all of them"));
+  // Credited to the ladder that holds it; confirmed, as junk asks.
+  EXPECT_EQ(d.actions[0].rule, "junk");
+  EXPECT_THAT(d.actions[0].combined_rules, ElementsAre("strip", "junk"));
+  EXPECT_EQ(d.actions[0].state, RunState::kAwaitingApproval);
+  EXPECT_THAT(d.narrative, HasSubstr("It combines what rules strip "
+                                     "(strip_attachment) and junk (move_to_junk)"));
 }
 
 TEST(DecideTest, DifferentTargetsEachGetOneAction) {

@@ -21,6 +21,7 @@ void Simulator::Execute(SimRun& r, absl::Time at) {
     r.run.state = RunState::kActive;
     r.expires = r.duration > absl::ZeroDuration() ? at + r.duration
                                                   : absl::InfiniteFuture();
+    r.run.expires = r.expires;
   } else {
     r.run.state = RunState::kDone;
   }
@@ -187,6 +188,15 @@ std::string FormatSimulation(const v1::SimulateResponse& response) {
         absl::StrAppend(&out, ", gates ", absl::StrJoin(a.gates(), ","));
       }
       if (a.two_person()) absl::StrAppend(&out, ", two-person");
+      if (!a.combined_rules().empty()) {
+        absl::StrAppend(&out, ", combines ", absl::StrJoin(a.combined_rules(), "+"));
+      }
+      if (!a.unmet_rules().empty()) {
+        absl::StrAppend(&out, ", unmet ", absl::StrJoin(a.unmet_rules(), "+"));
+      }
+      if (a.mode_rule() != a.rule()) {
+        absl::StrAppend(&out, ", mode of ", a.mode_rule());
+      }
       absl::StrAppend(&out, ")\n");
     }
     absl::StrAppend(&out, d.narrative(), "\n\n");
