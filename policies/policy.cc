@@ -13,6 +13,10 @@ absl::string_view TargetKindName(TargetKind kind) {
       return "user";
     case TargetKind::kEmail:
       return "email";
+    case TargetKind::kDevice:
+      return "device";
+    case TargetKind::kIp:
+      return "ip";
   }
   return "unknown";
 }
@@ -48,7 +52,9 @@ std::map<std::string, ActionSpec> DefaultActionCatalog() {
     ActionSpec a;
     a.name = "observe";
     a.aggression = 0;
-    a.targets = {TargetKind::kUser, TargetKind::kEmail};
+    // Recording touches nothing, so it applies to every kind of entity.
+    a.targets = {TargetKind::kUser, TargetKind::kEmail, TargetKind::kDevice,
+                 TargetKind::kIp};
     a.records_only = true;
     add(a);
   }

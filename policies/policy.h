@@ -22,8 +22,8 @@
 
 namespace riposte::policies {
 
-// What an action can be aimed at.
-enum class TargetKind { kUser, kEmail };
+// What an action can be aimed at: the kinds of entity a breach names.
+enum class TargetKind { kUser, kEmail, kDevice, kIp };
 
 // How a decided action may proceed.
 enum class Mode {
@@ -35,7 +35,9 @@ enum class Mode {
 // What happens when an approval request's deadline passes.
 enum class OnApprovalExpiry { kReject, kEscalate, kApprove };
 
-absl::string_view TargetKindName(TargetKind kind);  // "user", "email"
+// "user", "email", "device", "ip": as entity::SubjectKind and the store
+// spell them.
+absl::string_view TargetKindName(TargetKind kind);
 absl::string_view ModeName(Mode mode);  // "autonomous", "confirm", "observe"
 absl::string_view OnApprovalExpiryName(OnApprovalExpiry e);  // "reject", ...
 
@@ -121,7 +123,9 @@ struct Rule {
   std::vector<std::string> groups_none;  // subject in none
 
   RuleTarget target = RuleTarget::kSubject;
-  TargetKind target_kind = TargetKind::kUser;
+  // The kind of entity the rule acts on; unset for a rule that only
+  // observes and names no subject kind: it acts on any subject.
+  std::optional<TargetKind> target_kind;
   // Action names, least aggressive first; never empty.
   std::vector<std::string> ladder;
   std::vector<ScoreBand> bands;  // may be empty: start at rung 0

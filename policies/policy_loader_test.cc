@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -307,13 +308,37 @@ TEST(PolicyLoaderTest, TargetKinds) {
       "    ladder: [observe, quarantine_email]\n"
       "  - name: watch-devices\n"
       "    match: {models: [m], subject: device}\n"
+      "    ladder: [observe]\n"
+      "  - name: watch-ips\n"
+      "    match: {models: [m], subject: ip}\n"
+      "    ladder: [observe]\n"
+      "  - name: watch-anything\n"
+      "    match: {models: [m]}\n"
       "    ladder: [observe]\n");
-  ASSERT_EQ(policy->rules.size(), 4u);
+  ASSERT_EQ(policy->rules.size(), 6u);
   EXPECT_EQ(policy->rules[0].target_kind, TargetKind::kUser);
   EXPECT_EQ(policy->rules[1].target_kind, TargetKind::kEmail);
   EXPECT_EQ(policy->rules[2].target, RuleTarget::kRelatedEmails);
   EXPECT_EQ(policy->rules[2].target_kind, TargetKind::kEmail);
   EXPECT_EQ(policy->rules[3].subject_kind, "device");
+  EXPECT_EQ(policy->rules[3].target_kind, TargetKind::kDevice);
+  EXPECT_EQ(policy->rules[4].target_kind, TargetKind::kIp);
+  // Observing without a subject kind: whatever the subject is.
+  EXPECT_FALSE(policy->rules[5].target_kind.has_value());
+}
+
+TEST(PolicyLoaderTest, ObserveActsOnEveryKindOfEntity) {
+  const auto catalog = DefaultActionCatalog();
+  EXPECT_EQ(catalog.at("observe").targets,
+            (std::set<TargetKind>{TargetKind::kUser, TargetKind::kEmail,
+                                  TargetKind::kDevice, TargetKind::kIp}));
+  for (const auto& [name, spec] : catalog) {
+    if (name == "observe") continue;
+    EXPECT_EQ(spec.targets.count(TargetKind::kDevice), 0u) << name;
+    EXPECT_EQ(spec.targets.count(TargetKind::kIp), 0u) << name;
+  }
+  EXPECT_EQ(TargetKindName(TargetKind::kDevice), "device");
+  EXPECT_EQ(TargetKindName(TargetKind::kIp), "ip");
 }
 
 TEST(PolicyLoaderTest, ReadsGuards) {

@@ -148,6 +148,10 @@ void CheckTarget(const RuleDraft& draft, bool target_ok,
                                                      : TargetKind::kEmail;
     why = absl::StrCat("match.subject: ", rule->subject_kind);
   } else {
+    // Devices and IP addresses can only be observed; without a subject kind
+    // the rule observes whatever the subject is (target_kind stays unset).
+    if (rule->subject_kind == "device") rule->target_kind = TargetKind::kDevice;
+    if (rule->subject_kind == "ip") rule->target_kind = TargetKind::kIp;
     bool acts = false;
     for (const ActionSpec* spec : KnownRungs(*rule)) {
       acts = acts || !spec->records_only;
@@ -173,7 +177,7 @@ void CheckTarget(const RuleDraft& draft, bool target_ok,
     if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
     seen.push_back(name);
     const ActionSpec& spec = it->second;
-    if (spec.targets.count(rule->target_kind) > 0) continue;
+    if (spec.targets.count(*rule->target_kind) > 0) continue;
     std::vector<std::string> kinds;
     for (TargetKind kind : spec.targets) {
       kinds.push_back(std::string(TargetKindName(kind)));

@@ -1,9 +1,11 @@
 #include "orchestrator/decide/decide.h"
 
 #include <algorithm>
-#include <set>
+#include <optional>
 
 #include "absl/strings/ascii.h"
+#include "orchestrator/decide/choose.h"
+#include "orchestrator/decide/match.h"
 #include "orchestrator/decide/narrative.h"
 #include "orchestrator/entity/subject_key.h"
 
@@ -15,42 +17,8 @@ using policies::Mode;
 using policies::Policy;
 using policies::Rule;
 
-bool HasTag(const v1::Breach& b, const std::string& tag) {
-  for (const auto& t : b.model_tags()) {
-    if (t == tag) return true;
-  }
-  return false;
-}
-
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-// Whether every condition of `rule` other than the model name holds.
-bool ConditionsHold(const Rule& rule, const v1::Breach& breach,
-                    const std::vector<std::string>& subject_groups) {
-  if (breach.score() < rule.min_score) return false;
-  if (!rule.subject_kind.empty() &&
-      rule.subject_kind != entity::SubjectKind(breach.subject())) {
-    return false;
-  }
-  if (!rule.tags_any.empty()) {
-    bool any = false;
-    for (const auto& t : rule.tags_any) any = any || HasTag(breach, t);
-    if (!any) return false;
-  }
-  for (const auto& t : rule.tags_all) {
-    if (!HasTag(breach, t)) return false;
-  }
-  if (!rule.groups_any.empty()) {
-    bool any = false;
-    for (const auto& g : rule.groups_any) any = any || Contains(subject_groups, g);
-    if (!any) return false;
-  }
-  for (const auto& g : rule.groups_none) {
-    if (Contains(subject_groups, g)) return false;
-  }
-  return true;
 }
 
 int IndexInLadder(const Rule& rule, const std::string& action) {
@@ -149,29 +117,35 @@ Requirement Require(const Rule& rule, const Target& target,
   return req;
 }
 
-int ModeCaution(Mode m) {
-  switch (m) {
-    case Mode::kAutonomous:
-      return 0;
-    case Mode::kConfirm:
-      return 1;
-    case Mode::kObserve:
-      return 2;
-  }
-  return 2;
-}
-
-bool Covers(const ActionSpec& a, const std::set<std::string>& need) {
-  return std::includes(a.contains.begin(), a.contains.end(), need.begin(),
-                       need.end());
-}
-
 struct PerTarget {
   Target target;
-  std::vector<std::pair<const Rule*, Requirement>> reqs;
+  std::vector<RuleRequirement> reqs;
 };
 
+// The kind of an entity, as actions see it.
+std::optional<policies::TargetKind> KindOf(const v1::Entity& e) {
+  switch (e.kind_case()) {
+    case v1::Entity::kUser:
+      return policies::TargetKind::kUser;
+    case v1::Entity::kEmail:
+      return policies::TargetKind::kEmail;
+    case v1::Entity::kDevice:
+      return policies::TargetKind::kDevice;
+    case v1::Entity::kIp:
+      return policies::TargetKind::kIp;
+    case v1::Entity::KIND_NOT_SET:
+      break;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+absl::Time ActivityTime(const DecideInput& in) {
+  return in.corroborates.has_value()
+             ? std::min(in.observed, in.corroborates->observed)
+             : in.observed;
+}
 
 std::optional<absl::Time> EffectTime(const PriorRun& run) {
   if (run.effect_at.has_value()) return run.effect_at;
@@ -210,11 +184,10 @@ std::vector<Target> TargetsOf(const v1::Breach& breach, const Rule& rule) {
   };
   if (rule.target == policies::RuleTarget::kSubject) {
     const auto& s = breach.subject();
-    if (rule.target_kind == policies::TargetKind::kUser && s.has_user()) {
-      add(s, policies::TargetKind::kUser);
-    } else if (rule.target_kind == policies::TargetKind::kEmail &&
-               s.has_email()) {
-      add(s, policies::TargetKind::kEmail);
+    const std::optional<policies::TargetKind> kind = KindOf(s);
+    if (kind.has_value() &&
+        (!rule.target_kind.has_value() || rule.target_kind == kind)) {
+      add(s, *kind);
     }
   } else {
     for (const auto& e : breach.related_entities()) {
@@ -233,7 +206,7 @@ Decision Decide(const DecideInput& in, const Policy& policy) {
 
   std::vector<const Rule*> matched;
   for (const Rule* rule : policy.CandidateRules(breach.model_name())) {
-    if (ConditionsHold(*rule, breach, subject_groups)) {
+    if (Mismatches(*rule, breach, subject_groups).empty()) {
       matched.push_back(rule);
       decision.matched_rules.push_back(rule->name);
     }
@@ -250,65 +223,45 @@ Decision Decide(const DecideInput& in, const Policy& policy) {
         targets.push_back(PerTarget{std::move(t), {}});
         it = targets.end() - 1;
       }
-      it->reqs.emplace_back(rule, Require(*rule, it->target, in, policy));
+      it->reqs.push_back({rule, Require(*rule, it->target, in, policy)});
     }
   }
 
   absl::flat_hash_map<std::string, int64_t> budget_used = in.budget_used;
   for (const PerTarget& pt : targets) {
-    // The strongest requirement: the union of what the required actions
-    // contain. The driving rule is the one asking for the most aggressive
-    // action (ties: the most cautious mode, then policy order).
-    std::set<std::string> need;
-    std::set<std::string> allowed;
-    const Rule* driving = nullptr;
-    const Requirement* driving_req = nullptr;
-    int driving_aggression = -1;
-    for (const auto& [rule, req] : pt.reqs) {
-      const ActionSpec* spec = policy.FindAction(req.action);
-      need.insert(spec->contains.begin(), spec->contains.end());
-      allowed.insert(rule->ladder.begin(), rule->ladder.end());
-      if (spec->aggression > driving_aggression ||
-          (spec->aggression == driving_aggression &&
-           ModeCaution(rule->mode) > ModeCaution(driving->mode))) {
-        driving = rule;
-        driving_req = &req;
-        driving_aggression = spec->aggression;
-      }
-    }
-    // The least aggressive action any matching rule allows that contains
-    // everything required; if none covers it all, the driving requirement.
-    const ActionSpec* chosen = nullptr;
-    for (const auto& name : allowed) {
-      const ActionSpec* spec = policy.FindAction(name);
-      if (spec == nullptr || spec->targets.count(pt.target.kind) == 0) continue;
-      if (!Covers(*spec, need)) continue;
-      if (chosen == nullptr || spec->aggression < chosen->aggression ||
-          (spec->aggression == chosen->aggression && spec->name < chosen->name)) {
-        chosen = spec;
-      }
-    }
-    if (chosen == nullptr) chosen = policy.FindAction(driving_req->action);
+    const Choice choice = Choose(pt.reqs, pt.target.kind, policy);
+    const ActionSpec* chosen = choice.action;
+    const Rule* credited = pt.reqs[choice.credited].rule;
+    const Rule* mode_rule = pt.reqs[choice.mode_from].rule;
 
     ProposedAction pa;
     pa.action = chosen->name;
     pa.target = pt.target;
-    pa.rule_mode = driving->mode;
-    pa.rule = driving->name;
-    pa.rung = std::max(0, IndexInLadder(*driving, chosen->name));
-    for (const auto& [rule, req] : pt.reqs) pa.requirements.push_back(req);
-    pa.escalation_window = driving->escalation_window;
-    if (pa.rung + 1 < static_cast<int>(driving->ladder.size())) {
-      pa.next_action = driving->ladder[pa.rung + 1];
+    pa.rule_mode = mode_rule->mode;
+    pa.mode_rule = mode_rule->name;
+    pa.rule = credited->name;
+    pa.rung = std::max(0, IndexInLadder(*credited, chosen->name));
+    for (int i : choice.credited_all) pa.credited_rules.push_back(pt.reqs[i].rule->name);
+    for (int i : choice.combined) pa.combined_rules.push_back(pt.reqs[i].rule->name);
+    for (int i : choice.unmet) pa.unmet_rules.push_back(pt.reqs[i].rule->name);
+    for (const auto& r : pt.reqs) pa.requirements.push_back(r.req);
+    for (const ActionSpec* c : choice.candidates) pa.candidates.push_back(c->name);
+    pa.escalation_window = credited->escalation_window;
+    for (size_t i = pa.rung + 1; i < credited->ladder.size(); ++i) {
+      const ActionSpec* above = policy.FindAction(credited->ladder[i]);
+      if (above != nullptr && above->aggression > chosen->aggression) {
+        pa.next_action = above->name;
+        break;
+      }
     }
     pa.reversible = chosen->reversible &&
                     (!in.can_undo ||
                      in.can_undo(breach.tenant_id(), chosen->name, pt.target.entity));
     if (pa.reversible) {
-      pa.duration = driving->duration.value_or(chosen->default_duration);
+      pa.duration = credited->duration.value_or(chosen->default_duration);
     }
-    pa.approval_deadline = driving->approval_deadline;
-    pa.on_approval_expiry = driving->on_approval_expiry;
+    pa.approval_deadline = credited->approval_deadline;
+    pa.on_approval_expiry = credited->on_approval_expiry;
     const std::vector<std::string> target_groups =
         policy.GroupsOf(pt.target.entity);
     for (const auto& tp : policy.two_person) {
@@ -337,7 +290,7 @@ Decision Decide(const DecideInput& in, const Policy& policy) {
         if (run.target_key != pt.target.key || !IsOpen(run.state)) continue;
         const ActionSpec* spec = policy.FindAction(run.action);
         if (spec == nullptr) continue;
-        if (Covers(*spec, chosen->contains) &&
+        if (Satisfies(*spec, *chosen) &&
             (blocking == nullptr || run.id < blocking->id)) {
           blocking = &run;
         }
@@ -353,16 +306,14 @@ Decision Decide(const DecideInput& in, const Policy& policy) {
       // A step that took effect after this activity already contained it
       // (a logout after the login, a disable after the spam): repeating it
       // would only end what the user did since.
-      const absl::Time activity =
-          in.corroborates.has_value() ? std::min(in.observed, in.corroborates->observed)
-                                      : in.observed;
+      const absl::Time activity = ActivityTime(in);
       const PriorRun* containing = nullptr;
       for (const auto& run : in.incident_runs) {
         if (run.target_key != pt.target.key || !CountsAsTried(run.state)) continue;
         const ActionSpec* spec = policy.FindAction(run.action);
         const std::optional<absl::Time> effect = EffectTime(run);
         if (spec == nullptr || spec->records_only || !effect.has_value() ||
-            activity > *effect || !Covers(*spec, chosen->contains)) {
+            activity > *effect || !Satisfies(*spec, *chosen)) {
           continue;
         }
         if (containing == nullptr || run.id > containing->id) containing = &run;
@@ -376,10 +327,10 @@ Decision Decide(const DecideInput& in, const Policy& policy) {
       }
     }
     if (pa.state != RunState::kSuppressed) {
-      if (chosen->records_only || driving->mode == Mode::kObserve) {
+      if (chosen->records_only || pa.rule_mode == Mode::kObserve) {
         pa.state = RunState::kObserved;
       } else {
-        bool autonomous = driving->mode == Mode::kAutonomous;
+        bool autonomous = pa.rule_mode == Mode::kAutonomous;
         for (const auto& cap : policy.caps) {
           if (!Contains(target_groups, cap.group)) continue;
           const ActionSpec* limit = policy.FindAction(cap.max_autonomous);

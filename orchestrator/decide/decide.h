@@ -51,6 +51,9 @@ struct PriorRun {
   absl::Time created;
   // When its effect was made (unset: not yet, or never).
   std::optional<absl::Time> effect_at;
+  // For an active run: when Riposte undoes it (InfiniteFuture: only an
+  // operator does); unset when not known or not active.
+  std::optional<absl::Time> expires;
 };
 
 // When a prior run took effect, the moment later activity is measured
@@ -58,6 +61,10 @@ struct PriorRun {
 // the moment it was decided. Unset while it has not taken effect (waiting,
 // queued, running, failed, turned down).
 std::optional<absl::Time> EffectTime(const PriorRun& run);
+
+// When the breach's activity happened: its observed time, or, when it
+// repeats an earlier report, that report's if earlier.
+absl::Time ActivityTime(const struct DecideInput& in);
 
 // The earlier report of the same activity that a breach repeats.
 struct Corroborated {
@@ -154,13 +161,30 @@ struct ProposedAction {
   // kProposed (will run autonomously), kAwaitingApproval, kObserved or
   // kSuppressed.
   RunState state = RunState::kProposed;
-  // The mode the driving rule asked for.
+  // The mode that applies: mode_rule's.
   policies::Mode rule_mode = policies::Mode::kConfirm;
-  // The rule whose requirement set the action (the strongest).
+  // The rule credited with the action (see choose.h): its ladder holds it,
+  // rung is its index there, and its duration, approval settings and ladder
+  // drive it.
   std::string rule;
   int rung = 0;
-  // Every rule that asked for something on this target.
+  // Every rule whose ladder holds the action: `rule` first, then policy
+  // order.
+  std::vector<std::string> credited_rules;
+  // When no rule asked for exactly this action: the rules whose
+  // requirements it combines, in policy order. Empty otherwise.
+  std::vector<std::string> combined_rules;
+  // When no action on the matching ladders satisfies every requirement:
+  // the rules whose requirement this one (the strongest required) misses.
+  std::vector<std::string> unmet_rules;
+  // The rule whose mode applies: `rule`, or when the action combines
+  // requirements, the most cautious of `rule` and the combined rules.
+  std::string mode_rule;
+  // Every rule that asked for something on this target, in policy order.
   std::vector<Requirement> requirements;
+  // What the choice was made among: the actions on those rules' ladders
+  // that apply to the target, least aggressive first.
+  std::vector<std::string> candidates;
   // Whether Riposte can undo it: the catalog's word, unless the tenant's
   // adapter for it cannot (DecideInput::can_undo).
   bool reversible = false;
@@ -184,7 +208,8 @@ struct ProposedAction {
   std::string cap_action;
   int64_t budget_max = 0;
   absl::Duration budget_per = absl::ZeroDuration();
-  // The next rung of the driving rule's ladder, "" at the top.
+  // The first rung of the credited ladder above `rung` that is more
+  // aggressive than the action; "" at the top.
   std::string next_action;
   absl::Duration escalation_window = absl::ZeroDuration();
 };
@@ -201,7 +226,8 @@ struct Decision {
 Decision Decide(const DecideInput& input, const policies::Policy& policy);
 
 // The targets a rule acts on for this breach (its subject, or its related
-// emails), as the intake keys them.
+// emails), as the intake keys them. A rule that names no subject kind (it
+// only observes) acts on the subject, whatever its kind.
 std::vector<Target> TargetsOf(const v1::Breach& breach,
                               const policies::Rule& rule);
 

@@ -40,6 +40,10 @@ v1::Decision ToProto(const Decision& decision, absl::Time now,
     }
     p->set_two_person(a.two_person);
     for (Gate g : a.gates) p->add_gates(std::string(GateName(g)));
+    for (const auto& r : a.credited_rules) p->add_credited_rules(r);
+    for (const auto& r : a.combined_rules) p->add_combined_rules(r);
+    for (const auto& r : a.unmet_rules) p->add_unmet_rules(r);
+    p->set_mode_rule(a.mode_rule);
   }
   return out;
 }

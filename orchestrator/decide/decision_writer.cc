@@ -26,6 +26,9 @@ PriorRun ToPrior(const store::ActionRunRow& row) {
   p.state = row.state;
   p.created = row.created_at;
   p.effect_at = row.effect_at;
+  if (row.state == RunState::kActive) {
+    p.expires = row.expires_at.value_or(absl::InfiniteFuture());
+  }
   return p;
 }
 
@@ -175,6 +178,14 @@ absl::StatusOr<v1::Decision> DecideAndRecord(store::IntakeTransaction& txn,
     d.Add("rule", a.rule);
     d.AddInt("rung", a.rung);
     d.Add("rule_mode", row.rule_mode);
+    // Only for an action no single rule asked for (docs/POLICY.md,
+    // "Several rules on one target").
+    if (!a.combined_rules.empty()) {
+      JsonArrayWriter combined;
+      for (const auto& r : a.combined_rules) combined.Add(r);
+      d.AddRaw("combines", combined.Finish());
+      d.Add("mode_rule", a.mode_rule);
+    }
     d.Add("gates", row.gates);
     d.AddInt("duration_s", absl::ToInt64Seconds(a.duration));
     if (a.state == RunState::kAwaitingApproval) {

@@ -119,6 +119,7 @@ TEST_F(DecisionWriterTest, BudgetAndOpenRunsOnSharedTargetsCountAcrossIncidents)
   // ...and the shared mailbox copy is already being quarantined by the first.
   EXPECT_EQ(second.actions(1).state(), "suppressed");
   EXPECT_THAT(second.actions(1).gates(), ::testing::ElementsAre("duplicate"));
+  EXPECT_THAT(second.narrative(), HasSubstr("quarantine_email (run 2) is already under way"));
   EXPECT_THAT(Events(), ::testing::Contains("guard.budget_exhausted"))
       << ::testing::PrintToString(Events());
 }

@@ -1,8 +1,9 @@
 #include "orchestrator/decide/narrative.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "orchestrator/decide/narrative_parts.h"
 #include "orchestrator/entity/subject_key.h"
 #include "policies/story.h"
 
@@ -10,36 +11,12 @@ namespace riposte::decide {
 namespace {
 
 using policies::ActionSpec;
-
-std::string Score(double score) { return absl::StrFormat("%g", score); }
-
-std::string When(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M UTC", t, absl::UTCTimeZone());
-}
-
-// To the second, where a sentence compares two moments.
-std::string At(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", t, absl::UTCTimeZone());
-}
-
-// "sign alice@contoso.com out of every session".
-std::string Phrase(const std::string& action, const std::string& target) {
-  if (action == "force_logout") {
-    return absl::StrCat("sign ", target, " out of every session");
-  }
-  if (action == "disable_user") {
-    return absl::StrCat("disable the account ", target);
-  }
-  if (action == "quarantine_email") return absl::StrCat("quarantine ", target);
-  if (action == "strip_attachment") {
-    return absl::StrCat("strip the attachments of ", target);
-  }
-  if (action == "move_to_junk") {
-    return absl::StrCat("move ", target, " to the Junk folder");
-  }
-  if (action == "observe") return absl::StrCat("watch ", target);
-  return absl::StrCat("run ", action, " on ", target);
-}
+using narrative::CreditedRequirement;
+using narrative::Phrase;
+using narrative::Score;
+using narrative::When;
+using narrative::Who;
+using narrative::At;
 
 std::string ExpiryVerb(policies::OnApprovalExpiry e) {
   switch (e) {
@@ -60,17 +37,11 @@ bool HasGate(const ProposedAction& a, Gate g) {
   return false;
 }
 
-const Requirement* DrivingRequirement(const ProposedAction& a) {
-  for (const auto& r : a.requirements) {
-    if (r.rule == a.rule) return &r;
-  }
-  return a.requirements.empty() ? nullptr : &a.requirements.front();
-}
-
 std::string WhyNotWeaker(const ProposedAction& a, const Requirement& r,
                          double score, absl::Time observed,
-                         const ActionSpec& chosen) {
-  std::string out;
+                         const policies::Policy& policy) {
+  std::string out = narrative::WeakerMisses(a, policy);
+  if (!out.empty()) return out;
   if (r.escalated && r.at_top && r.escalated_from_action == r.action) {
     out = absl::StrCat("Why not weaker: ", r.action, " (run ",
                        r.escalated_from_run, ") took effect on this target at ",
@@ -94,18 +65,9 @@ std::string WhyNotWeaker(const ProposedAction& a, const Requirement& r,
                        " reaches the band that starts at ", r.action,
                        " (score ", Score(r.band_min_score), " and above).");
   } else {
-    out = "Why not weaker: it is the least aggressive step rule " + r.rule +
-          " allows.";
-  }
-  if (a.requirements.size() > 1) {
-    std::vector<std::string> parts;
-    for (const auto& q : a.requirements) {
-      parts.push_back(absl::StrCat(q.rule, " asks for ", q.action));
-    }
-    absl::StrAppend(&out, " Several rules apply here (",
-                    absl::StrJoin(parts, "; "), "); ", chosen.name,
-                    " is the least aggressive action that satisfies all of "
-                    "them.");
+    out = absl::StrCat("Why not weaker: rule ", r.rule,
+                       " answers every matching breach with at least ",
+                       r.action, ", the bottom of its ladder.");
   }
   return out;
 }
@@ -143,29 +105,48 @@ std::string HeldBack(const DecideInput& in, const ProposedAction& a,
   return "";
 }
 
+// For a watched target: the lowest band of any rule here that starts
+// higher, if any.
+const Requirement* NearestBand(const ProposedAction& a) {
+  const Requirement* best = nullptr;
+  for (const auto& r : a.requirements) {
+    if (r.next_band_min_score >= 0 &&
+        (best == nullptr || r.next_band_min_score < best->next_band_min_score)) {
+      best = &r;
+    }
+  }
+  return best;
+}
+
 std::string WhyNotStronger(const ProposedAction& a, const Requirement& r,
-                           const ActionSpec& chosen, double score) {
+                           const ActionSpec& chosen, double score,
+                           const policies::Policy& policy) {
   if (chosen.records_only) {
-    if (r.next_band_min_score >= 0) {
+    if (const Requirement* band = NearestBand(a)) {
       return absl::StrCat("Why not stronger: a score of ", Score(score),
-                          " is below ", Score(r.next_band_min_score),
-                          ", where rule ", r.rule, " starts at ",
-                          r.next_band_action, ".");
+                          " is below ", Score(band->next_band_min_score),
+                          ", where rule ", band->rule, " starts acting, at ",
+                          band->next_band_action, ".");
+    }
+    if (a.next_action.empty()) {
+      return absl::StrCat("Why not stronger: rule ", r.rule,
+                          " only watches this model.");
     }
     return absl::StrCat("Why not stronger: rule ", r.rule,
-                        " only watches at this score.");
+                        " watches at any score; no band starts it higher.");
   }
+  std::string out = "Why not stronger: ";
+  const std::string also = narrative::AlsoCovers(a, policy);
+  if (!also.empty()) absl::StrAppend(&out, also, "; ");
   if (a.next_action.empty()) {
+    absl::StrAppend(&out, a.action, " is the strongest step rule ", a.rule,
+                    " allows");
     if (r.at_top) {
-      return absl::StrCat("Why not stronger: ", a.action,
-                          " is the strongest step rule ", a.rule,
-                          " allows, and the activity has gone on despite the "
-                          "earlier steps.");
+      out += ", and the activity has gone on despite the earlier steps";
     }
-    return absl::StrCat("Why not stronger: ", a.action,
-                        " is the strongest step rule ", a.rule, " allows.");
+    return out + ".";
   }
-  return absl::StrCat("Why not stronger: ", a.next_action,
+  return absl::StrCat(out, a.next_action,
                       " is held back until the activity goes on after this "
                       "step.");
 }
@@ -202,73 +183,70 @@ std::string Expiry(const ProposedAction& a, const ActionSpec& spec,
                       " unless an operator extends it or makes it permanent.");
 }
 
-std::string Next(const ProposedAction& a, const Requirement* r,
-                 const ActionSpec* chosen) {
-  if (chosen != nullptr && chosen->records_only) {
-    if (r != nullptr && r->next_band_min_score >= 0) {
+// For an action recorded in observe mode: what it would have done.
+std::string WouldHaveLasted(const ProposedAction& a, const ActionSpec& spec) {
+  if (!spec.reversible || !a.reversible) {
+    return "Had it run, it could not have been undone.";
+  }
+  if (a.duration <= absl::ZeroDuration()) {
+    return "Had it run, it would have lasted until an operator reverted it.";
+  }
+  return absl::StrCat("Had it run, it would have lasted ",
+                      HumanDuration(a.duration), "; then Riposte would ",
+                      spec.reverse_description, ".");
+}
+
+std::string Next(const DecideInput& in, const ProposedAction& a,
+                 const ActionSpec& chosen, const policies::Policy& policy) {
+  if (chosen.records_only) {
+    if (const Requirement* band = NearestBand(a)) {
       return absl::StrCat("Next: a matching breach scoring ",
-                          Score(r->next_band_min_score),
-                          " or more would start at ", r->next_band_action,
-                          "; other rules may act on what follows.");
+                          Score(band->next_band_min_score),
+                          " or more would start at ", band->next_band_action,
+                          ".");
     }
-    return "Next: Riposte keeps watching; other rules may act on what "
-           "follows.";
+    return narrative::WhoWouldAct(in, a, policy);
   }
   if (a.next_action.empty()) {
-    return "Next: this is the top of the ladder; further breaches are "
-           "recorded for the operators.";
+    // With several rules, say whose ladder.
+    return absl::StrCat("Next: this is the top of ",
+                        a.requirements.size() > 1
+                            ? absl::StrCat("rule ", a.rule, "'s ladder")
+                            : std::string("the ladder"),
+                        "; further breaches are recorded for the operators.");
   }
-  return absl::StrCat("Next: another matching breach within ",
+  return absl::StrCat("Next: matching activity observed within ",
                       HumanDuration(a.escalation_window),
-                      " would escalate to ", a.next_action, ".");
+                      " after this step takes effect would escalate to ",
+                      a.next_action, ".");
 }
 
 std::string ActionParagraph(const DecideInput& in, const ProposedAction& a,
-                            const policies::Policy& policy) {
-  const ActionSpec* spec = policy.FindAction(a.action);
-  const Requirement* req = DrivingRequirement(a);
-  const std::string& who = a.target.display;
-  std::vector<std::string> s;
-
+                            const policies::Policy& policy, const Who& who) {
   if (a.state == RunState::kSuppressed) {
-    if (HasGate(a, Gate::kExcluded)) {
-      s.push_back(absl::StrCat(
-          "Riposte does not act on ", who, ": it is in group ",
-          a.excluded_by_group, ", which is excluded",
-          a.exclusion_reason.empty() ? "" : " (" + a.exclusion_reason + ")",
-          ". Rule ", a.rule, " would otherwise ", Phrase(a.action, who), "."));
-    } else if (a.contained_at.has_value()) {
-      s.push_back(absl::StrCat(
-          "Nothing new for ", who, ": ", a.duplicate_of_action, " (run ",
-          a.duplicate_of_run, ") took effect at ", At(*a.contained_at),
-          ", after this activity was observed (", At(in.observed),
-          "), so it already contained it; repeating it would only end what "
-          "happened since."));
-    } else {
-      s.push_back(absl::StrCat(
-          "Nothing new for ", who, ": ", a.duplicate_of_action, " (run ",
-          a.duplicate_of_run, ") is already in effect or under way, and it "
-          "covers ", a.action, ", which rule ", a.rule, " asks for."));
-    }
-    if (req != nullptr && req->decayed) {
-      s.push_back("The incident had been quiet long enough that earlier "
-                  "steps no longer count.");
-    }
-    return absl::StrJoin(s, " ");
+    return narrative::SuppressedParagraph(in, a, who);
   }
+  const ActionSpec* spec = policy.FindAction(a.action);
+  const Requirement* req = CreditedRequirement(a);
+  if (spec == nullptr || req == nullptr) return "";
+  std::vector<std::string> s;
+  // Names the credited rule where another rule's mode applies.
+  const std::string credited =
+      a.mode_rule == a.rule ? "" : absl::StrCat(" (rule ", a.rule, ")");
 
   if (a.state == RunState::kObserved) {
-    if (spec != nullptr && spec->records_only) {
-      s.push_back(absl::StrCat("Riposte only observes ", who, " (rule ",
+    if (spec->records_only) {
+      s.push_back(absl::StrCat("Riposte only observes ", who.name, " (rule ",
                                a.rule, "): it records the breach and changes "
                                "nothing."));
     } else {
       s.push_back(absl::StrCat("Riposte records that it would ",
-                               Phrase(a.action, who), ", but rule ", a.rule,
+                               Phrase(a.action, who.name), credited, ", but rule ",
+                               a.mode_rule,
                                " is in observe mode, so nothing is touched."));
     }
   } else if (a.state == RunState::kProposed) {
-    s.push_back(absl::StrCat("Riposte will ", Phrase(a.action, who),
+    s.push_back(absl::StrCat("Riposte will ", Phrase(a.action, who.name),
                              " now, autonomously (rule ", a.rule, ")."));
   } else {
     std::string why;
@@ -279,14 +257,14 @@ std::string ActionParagraph(const DecideInput& in, const ProposedAction& a,
                          a.action, " per ", HumanDuration(a.budget_per),
                          " in this tenant is used up");
     } else if (HasGate(a, Gate::kCap)) {
-      why = absl::StrCat(who, " is in group ", a.capped_by_group,
+      why = absl::StrCat(who.name, " ", who.Is(), " in group ", a.capped_by_group,
                          ", where nothing stronger than ", a.cap_action,
                          " runs without confirmation");
     } else {
-      why = "the rule asks for confirmation";
+      why = absl::StrCat("rule ", a.mode_rule, " asks for confirmation");
     }
     s.push_back(absl::StrCat(
-        "Riposte proposes to ", Phrase(a.action, who), " (rule ", a.rule,
+        "Riposte proposes to ", Phrase(a.action, who.name), " (rule ", a.rule,
         ") and waits for an operator because ", why, ". If nobody decides "
         "within ", HumanDuration(a.approval_deadline), ", ",
         ExpiryVerb(a.on_approval_expiry), "."));
@@ -294,26 +272,52 @@ std::string ActionParagraph(const DecideInput& in, const ProposedAction& a,
       s.push_back("Two different operators must approve it.");
     }
   }
-  if (req != nullptr) {
-    if (req->decayed) {
-      s.push_back("The incident had been quiet long enough that earlier "
-                  "steps no longer count.");
-    }
-    std::string held = HeldBack(in, a, *req);
-    if (!held.empty()) s.push_back(std::move(held));
-    if (spec != nullptr) {
-      s.push_back(WhyNotWeaker(a, *req, in.breach->score(), in.observed, *spec));
-    }
-    if (spec != nullptr) {
-      s.push_back(WhyNotStronger(a, *req, *spec, in.breach->score()));
-    }
+  const std::string combination = narrative::Combination(a);
+  if (!combination.empty()) s.push_back(combination);
+  if (req->decayed) {
+    s.push_back("The incident had been quiet long enough that earlier "
+                "steps no longer count.");
   }
-  if (spec != nullptr && a.state != RunState::kObserved) {
+  std::string held = HeldBack(in, a, *req);
+  if (!held.empty()) s.push_back(std::move(held));
+  // Nothing is weaker than watching.
+  if (!spec->records_only) {
+    s.push_back(WhyNotWeaker(a, *req, in.breach->score(), in.observed, policy));
+  }
+  s.push_back(WhyNotStronger(a, *req, *spec, in.breach->score(), policy));
+  if (a.state == RunState::kObserved) {
+    if (!spec->records_only) s.push_back(WouldHaveLasted(a, *spec));
+  } else {
     std::string e = Expiry(a, *spec, in.now);
     if (!e.empty()) s.push_back(e);
   }
-  s.push_back(Next(a, req, spec));
+  s.push_back(Next(in, a, *spec, policy));
   return absl::StrJoin(s, " ");
+}
+
+// The actions of a decision in paragraphs: actions whose paragraphs read
+// the same but for their target (and the runs they defer to) share one,
+// placed where the first of them stands.
+std::vector<std::string> ActionParagraphs(const DecideInput& in,
+                                          const Decision& decision,
+                                          const policies::Policy& policy) {
+  // Rendered about placeholders, a paragraph is its outcome's key.
+  const Who placeholder{"\x01", false, "\x02"};
+  absl::flat_hash_map<std::string, size_t> group_of;
+  std::vector<std::vector<const ProposedAction*>> groups;
+  for (const ProposedAction& a : decision.actions) {
+    std::string key = absl::StrCat(policies::TargetKindName(a.target.kind), "\n",
+                                   ActionParagraph(in, a, policy, placeholder));
+    auto [it, fresh] = group_of.emplace(std::move(key), groups.size());
+    if (fresh) groups.emplace_back();
+    groups[it->second].push_back(&a);
+  }
+  std::vector<std::string> out;
+  for (const auto& group : groups) {
+    out.push_back(ActionParagraph(in, *group.front(), policy,
+                                  narrative::SeveralTargets(group)));
+  }
+  return out;
 }
 
 }  // namespace
@@ -344,14 +348,14 @@ std::string WriteNarrative(const DecideInput& in, const Decision& decision,
       "; breach ", in.prior_breaches + 1, " of incident ",
       in.incident_id, "."));
   if (decision.matched_rules.empty()) {
-    paragraphs.back() +=
-        " No policy rule matches this model, score and subject, so Riposte "
-        "takes no action and keeps the breach on record.";
+    absl::StrAppend(&paragraphs.back(),
+                    " No policy rule matches this model, score and subject, "
+                    "so Riposte takes no action and keeps the breach on "
+                    "record. ",
+                    narrative::NoRuleMatches(in, policy));
   } else if (decision.actions.empty()) {
-    absl::StrAppend(&paragraphs.back(), " Rule(s) ",
-                    absl::StrJoin(decision.matched_rules, ", "),
-                    " matched, but none of them can act on this breach's "
-                    "entities, so Riposte takes no action.");
+    absl::StrAppend(&paragraphs.back(), " ",
+                    narrative::NoTargets(in, decision, policy));
   }
   if (in.corroborates.has_value()) {
     const Corroborated& c = *in.corroborates;
@@ -363,8 +367,8 @@ std::string WriteNarrative(const DecideInput& in, const Decision& decision,
                                                      : HumanDuration(apart) + " apart",
         "): Riposte counts one event, and this report corroborates it."));
   }
-  for (const auto& a : decision.actions) {
-    paragraphs.push_back(ActionParagraph(in, a, policy));
+  for (std::string& p : ActionParagraphs(in, decision, policy)) {
+    paragraphs.push_back(std::move(p));
   }
   return absl::StrJoin(paragraphs, "\n\n");
 }

@@ -132,6 +132,15 @@ std::string FormatSimulation(const v1::SimulateResponse& response) {
         absl::StrAppend(&out, ", gates ", absl::StrJoin(a.gates(), ","));
       }
       if (a.two_person()) absl::StrAppend(&out, ", two-person");
+      if (!a.combined_rules().empty()) {
+        absl::StrAppend(&out, ", combines ", absl::StrJoin(a.combined_rules(), "+"));
+      }
+      if (!a.unmet_rules().empty()) {
+        absl::StrAppend(&out, ", unmet ", absl::StrJoin(a.unmet_rules(), "+"));
+      }
+      if (a.mode_rule() != a.rule()) {
+        absl::StrAppend(&out, ", mode of ", a.mode_rule());
+      }
       absl::StrAppend(&out, ")\n");
     }
     absl::StrAppend(&out, d.narrative(), "\n\n");
