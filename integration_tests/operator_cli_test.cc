@@ -133,7 +133,7 @@ TEST_F(OperatorCliTest, TheOperatorsDay) {
   ASSERT_EQ(pending.exit_code, 0) << pending.stderr_text;
   EXPECT_THAT(pending.stdout_text, HasSubstr("disable_user"));
   EXPECT_THAT(pending.stdout_text, HasSubstr("victim@contoso.com"));
-  EXPECT_THAT(pending.stdout_text, HasSubstr("the rule asks for confirmation"));
+  EXPECT_THAT(pending.stdout_text, HasSubstr("rule takeover-confirm asks for confirmation"));
   auto pending_json = Cli("alice", {"--json", "pending"});
   ASSERT_EQ(pending_json.exit_code, 0) << pending_json.stderr_text;
   const std::string run_id = JsonField(pending_json.stdout_text, "runId");
