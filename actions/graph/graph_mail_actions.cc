@@ -32,7 +32,8 @@ namespace {
 // were found and where each was recorded; until then a retry searches.
 // "from" is null for a copy that was already in the destination folder
 // when Riposte looked: Riposte did not put it there, so it does not take it
-// out. "moved":false marks a copy still to be moved, "gone":true one that
+// out. "moved":false marks a copy still to be moved ("sent":"maybe" once
+// its move was requested without a known outcome), "gone":true one that
 // disappeared before it could be; "revert":"pending" one that the release
 // found in the folder but could not move back yet, "revert":"done" one
 // moved back. Memos from before steps were recorded have neither
@@ -41,6 +42,7 @@ struct MovedMessage {
   std::string id;
   std::optional<std::string> from;
   bool moved = true;
+  bool maybe_sent = false;  // a move requested, its outcome unknown
   bool gone = false;
   std::string revert;  // "", "pending" or "done"
 };
@@ -74,6 +76,7 @@ std::string EncodeMemo(const MoveMemo& memo) {
       w.AddNull("from");
     }
     if (!m.moved) w.AddBool("moved", false);
+    if (m.maybe_sent) w.Add("sent", "maybe");
     if (m.gone) w.AddBool("gone", true);
     if (!m.revert.empty()) w.Add("revert", m.revert);
     messages.AddRaw(w.Finish());
@@ -104,6 +107,7 @@ absl::StatusOr<MoveMemo> DecodeMemo(absl::string_view text) {
     if (!id.has_value()) return bad;
     MovedMessage entry{*id, m.GetString("from")};
     entry.moved = m.GetBool("moved").value_or(true);
+    entry.maybe_sent = m.GetString("sent") == "maybe";
     entry.gone = m.GetBool("gone").value_or(false);
     entry.revert = m.GetString("revert").value_or("");
     memo.messages.push_back(std::move(entry));
@@ -329,6 +333,12 @@ absl::StatusOr<ActionResult> MoveEmail(GraphClient& client,
   int moved = 0, already = 0, vanished = 0;
   JsonArrayWriter moved_ids;
   std::optional<std::vector<MessageCopy>> in_folder;  // looked up on demand
+  auto load_folder = [&]() -> absl::Status {
+    if (in_folder.has_value()) return absl::OkStatus();
+    RIPOSTE_ASSIGN_OR_RETURN(in_folder,
+                             FindMessageCopiesInFolder(client, email, folder_id, &log));
+    return absl::OkStatus();
+  };
   for (MovedMessage& m : memo.messages) {
     if (m.gone) {
       ++vanished;
@@ -338,16 +348,40 @@ absl::StatusOr<ActionResult> MoveEmail(GraphClient& client,
       ++already;
       continue;
     }
-    RIPOSTE_ASSIGN_OR_RETURN(std::optional<std::string> new_id,
-                             Move(client, mailbox, m.id, destination_id, &log));
+    if (m.maybe_sent) {
+      // An earlier attempt requested this move and never learned the
+      // outcome (a crash, a timeout). With immutable ids the copy keeps its
+      // id in the folder, and moving it again would be a second effect:
+      // look first.
+      RIPOSTE_RETURN_IF_ERROR(load_folder());
+      const bool there = std::any_of(in_folder->begin(), in_folder->end(),
+                                     [&](const MessageCopy& c) { return c.id == m.id; });
+      if (there) {
+        m.moved = true;
+        m.maybe_sent = false;
+        ++already;
+        RIPOSTE_RETURN_IF_ERROR(save());
+        continue;
+      }
+    }
+    m.maybe_sent = true;
+    RIPOSTE_RETURN_IF_ERROR(save());
+    absl::StatusOr<std::optional<std::string>> sent =
+        Move(client, mailbox, m.id, destination_id, &log);
+    if (!sent.ok()) {
+      if (common::CertainlyNotProcessed(sent.status())) {
+        m.maybe_sent = false;
+        save().IgnoreError();
+      }
+      return sent.status();
+    }
+    m.maybe_sent = false;
+    const std::optional<std::string>& new_id = *sent;
     if (!new_id.has_value()) {
       // Deleted since the search, or already moved by an attempt whose
       // answer was lost, under an id that changed: adopt a copy in the
       // folder that no entry accounts for, if there is one.
-      if (!in_folder.has_value()) {
-        RIPOSTE_ASSIGN_OR_RETURN(in_folder, FindMessageCopiesInFolder(
-                                                client, email, folder_id, &log));
-      }
+      RIPOSTE_RETURN_IF_ERROR(load_folder());
       auto unclaimed = std::find_if(
           in_folder->begin(), in_folder->end(),
           [&](const MessageCopy& c) { return memo.Find(c.id) == nullptr; });
@@ -473,6 +507,11 @@ absl::StatusOr<ActionResult> MoveEmailBack(GraphClient& client,
         // It is in the folder and still there: the next attempt moves it
         // at once instead of looking again.
         m.revert = kRevertPending;
+        save().IgnoreError();
+      } else if (!common::CertainlyNotProcessed(back.status()) &&
+                 m.revert == kRevertPending) {
+        // It may have moved after all: the next attempt looks again.
+        m.revert.clear();
         save().IgnoreError();
       }
       return back.status();

@@ -366,8 +366,9 @@ TEST_F(GraphMailCheckpointTest, ACrashMidMoveStillReleasesToTheOriginalFolders) 
   ActionRequest request = WithCheckpoint(EmailRequest("quarantine_email", "<p@x>"));
   LoseAnswers("POST", "/messages/m1/move");
   EXPECT_EQ(Apply(request).status().code(), absl::StatusCode::kDeadlineExceeded);
-  // The folder, then the plan, each recorded before the next step.
-  ASSERT_EQ(checkpoints_.size(), 2);
+  // The folder, then the plan, then the move about to be sent, each
+  // recorded before the next step.
+  ASSERT_EQ(checkpoints_.size(), 3);
   EXPECT_EQ(checkpoints_[0],
             R"({"v":1,"action":"quarantine_email","mailbox":"bob@contoso.example",)"
             R"("folder_id":"folder-q","messages":[]})");
@@ -375,6 +376,11 @@ TEST_F(GraphMailCheckpointTest, ACrashMidMoveStillReleasesToTheOriginalFolders) 
             R"({"v":1,"action":"quarantine_email","mailbox":"bob@contoso.example",)"
             R"("folder_id":"folder-q","planned":true,"messages":[)"
             R"({"id":"m1","from":"inbox-bob@contoso.example","moved":false},)"
+            R"({"id":"m2","from":"folder-archive","moved":false}]})");
+  EXPECT_EQ(checkpoints_[2],
+            R"({"v":1,"action":"quarantine_email","mailbox":"bob@contoso.example",)"
+            R"("folder_id":"folder-q","planned":true,"messages":[)"
+            R"({"id":"m1","from":"inbox-bob@contoso.example","moved":false,"sent":"maybe"},)"
             R"({"id":"m2","from":"folder-archive","moved":false}]})");
 
   RestoreAnswers();
@@ -391,6 +397,69 @@ TEST_F(GraphMailCheckpointTest, ACrashMidMoveStillReleasesToTheOriginalFolders) 
   std::vector<std::string> folders;
   for (const auto& m : graph_.FindMessages(kMailbox, "<p@x>")) folders.push_back(m.folder_id);
   EXPECT_THAT(folders, ::testing::UnorderedElementsAre(inbox_, "folder-archive"));
+}
+
+TEST_F(GraphMailCheckpointTest, AMoveWhoseAnswerWasLostIsNotRepeated) {
+  // Immutable ids: the copy keeps its id in quarantine. The first move
+  // happened but its answer (and so its checkpoint) was lost, as when
+  // riposted is killed between the call and the checkpoint. The retry
+  // must see the copy is already there and not move it a second time.
+  ActionRequest request = WithCheckpoint(EmailRequest("quarantine_email", "<p@x>"));
+  LoseAnswers("POST", "/messages/m1/move");
+  EXPECT_EQ(Apply(request).status().code(), absl::StatusCode::kDeadlineExceeded);
+  ASSERT_EQ(graph_.GetMessage(kMailbox, "m1")->folder_id, "folder-q");
+
+  RestoreAnswers();
+  request.memo = checkpoints_.back();
+  absl::StatusOr<ActionResult> retried = Apply(request);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  int m1_moves = 0;
+  for (const std::string& call : GraphCalls()) {
+    if (call == "POST /users/bob@contoso.example/messages/m1/move") ++m1_moves;
+  }
+  EXPECT_EQ(m1_moves, 1);
+  for (const auto& m : graph_.FindMessages(kMailbox, "<p@x>")) EXPECT_EQ(m.folder_id, "folder-q");
+
+  // Revert still knows where m1 came from.
+  request.memo = retried->memo;
+  absl::StatusOr<ActionResult> reverted = Revert(request);
+  ASSERT_TRUE(reverted.ok()) << reverted.status();
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m1")->folder_id, inbox_);
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m2")->folder_id, "folder-archive");
+}
+
+TEST_F(GraphMailCheckpointTest, AReleaseWhoseAnswerWasLostAfterThrottlingIsNotRepeated) {
+  ActionRequest request = WithCheckpoint(EmailRequest("quarantine_email", "<p@x>"));
+  absl::StatusOr<ActionResult> applied = Apply(request);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  request.memo = applied->memo;
+  checkpoints_.clear();
+  // The move back of m1 is throttled once, then carried out with its
+  // answer lost, then answered normally.
+  int answers = 0;
+  int moved_back = 0;
+  http_.SetHandler([&](const http::HttpRequest& r) -> absl::StatusOr<http::HttpResponse> {
+    const bool release = r.method == "POST" && absl::StrContains(r.url, "/messages/m1/move");
+    if (release && answers++ == 0) {
+      http::HttpResponse throttled = GraphError(429, "TooManyRequests", "slow down");
+      throttled.headers["Retry-After"] = "1";
+      return throttled;
+    }
+    absl::StatusOr<http::HttpResponse> answer = graph_.Handle(r);
+    if (release && answer.ok() && answer->status == 201) ++moved_back;
+    if (release && answers == 2) return absl::DeadlineExceededError("no answer in time");
+    return answer;
+  });
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    absl::StatusOr<ActionResult> r = Revert(request);
+    if (r.ok()) break;
+    ASSERT_FALSE(checkpoints_.empty()) << r.status();
+    request.memo = checkpoints_.back();
+    clock_.Advance(absl::Minutes(5));
+  }
+  EXPECT_EQ(moved_back, 1);
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m1")->folder_id, inbox_);
+  EXPECT_EQ(graph_.GetMessage(kMailbox, "m2")->folder_id, "folder-archive");
 }
 
 // Every Nth Graph request fails (429 or 503, with or without Retry-After),
