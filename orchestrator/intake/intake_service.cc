@@ -7,6 +7,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/proto_wire.h"
 
 namespace riposte::intake {
 
@@ -30,50 +31,75 @@ std::optional<FieldError> IntakeService::Check(
                               request.breach().ByteSizeLong());
 }
 
+// What one unary call owns until its reply is written.
+struct IntakeService::UnaryCall {
+  v1::SubmitRequest request;
+  absl::Time start;
+};
+
 grpc::ServerUnaryReactor* IntakeService::Submit(
-    grpc::CallbackServerContext* context, const v1::SubmitRequest* request,
-    v1::SubmitResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw,
+    grpc::ByteBuffer* out) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<auth::Caller> caller;
   if (auth_ != nullptr) {
-    auto caller = auth_->AuthorizeCall(*context, "/riposte.v1.Intake/Submit");
-    if (!caller.ok()) {
-      reactor->Finish(ToGrpcStatus(caller.status()));
+    auto authorized =
+        auth_->AuthorizeCall(*context, "/riposte.v1.Intake/Submit");
+    if (!authorized.ok()) {
+      reactor->Finish(ToGrpcStatus(authorized.status()));
       return reactor;
     }
-    if (absl::Status own = OwnDetectorId(*caller, *request); !own.ok()) {
+    caller = *std::move(authorized);
+  }
+  auto call = std::make_unique<UnaryCall>();
+  {
+    std::string field;
+    if (absl::Status parsed = ParseRequest(*raw, &call->request, &field);
+        !parsed.ok()) {
+      metrics_->Invalid(field);
+      reactor->Finish(ToGrpcStatus(parsed));
+      return reactor;
+    }
+  }
+  const v1::SubmitRequest& request = call->request;
+  if (caller.has_value()) {
+    if (absl::Status own = OwnDetectorId(*caller, request); !own.ok()) {
       reactor->Finish(ToGrpcStatus(own));
       return reactor;
     }
   }
-  if (auto error = Check(*request)) {
+  if (auto error = Check(request)) {
     metrics_->Invalid(error->field);
     reactor->Finish(ToGrpcStatus(ToStatus(*error)));
     return reactor;
   }
-  const absl::Time start = clock_->Now();
+  call->start = clock_->Now();
+  UnaryCall* owned = call.release();
   recorder_->Record(
-      request->breach(),
-      [this, reactor, request, response,
-       start](absl::StatusOr<v1::SubmitResponse> r) {
+      owned->request.breach(),
+      [this, reactor, owned, out](absl::StatusOr<v1::SubmitResponse> r) {
+        std::unique_ptr<UnaryCall> call(owned);
         if (!r.ok()) {
           metrics_->Failed();
           reactor->Finish(ToGrpcStatus(r.status()));
           return;
         }
-        metrics_->Recorded(request->breach(), *r, clock_->Now() - start);
-        *response = std::move(*r);
-        reactor->Finish(grpc::Status::OK);
+        metrics_->Recorded(call->request.breach(), *r,
+                           clock_->Now() - call->start);
+        absl::Status serialized = SerializeReply(*r, out);
+        reactor->Finish(ToGrpcStatus(serialized));
       });
   return reactor;
 }
 
-// One bidirectional stream. Requests are validated as they arrive and
-// recorded concurrently; replies go out strictly in request order. At most
+// One bidirectional stream. Requests are parsed and validated as they
+// arrive and recorded concurrently; replies go out strictly in request
+// order. A message that cannot be parsed gets its own error reply, naming
+// its position on the stream, and the stream goes on. At most
 // `stream_max_in_flight` requests may await their reply; past that, reading
 // pauses, which pushes back on the client through flow control.
 class IntakeService::StreamReactor
-    : public grpc::ServerBidiReactor<v1::SubmitRequest,
-                                     v1::StreamSubmitResponse> {
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   StreamReactor(IntakeService* service, std::optional<auth::Caller> caller)
       : service_(service),
@@ -81,24 +107,35 @@ class IntakeService::StreamReactor
         max_in_flight_(service->validator_->limits().stream_max_in_flight) {
     absl::MutexLock lock(&mu_);
     read_outstanding_ = true;
-    StartRead(&request_);
+    StartRead(&read_buffer_);
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {
+      Finisher finish(this);
       absl::MutexLock lock(&mu_);
       read_outstanding_ = false;
       reads_done_ = true;
-      MaybeFinishLocked();
+      finish.status = MaybeFinishLocked();
       return;
     }
-    // Take the request before the next read can overwrite the buffer.
-    v1::SubmitRequest request = std::move(request_);
-    request_.Clear();
+    // Take the bytes before the next read can overwrite the buffer.
+    grpc::ByteBuffer raw;
+    raw.Swap(&read_buffer_);
+    const int64_t position = ++messages_read_;
+    v1::SubmitRequest request;
     auto slot = std::make_unique<Slot>();
-    Slot* raw = slot.get();
-    std::optional<FieldError> error = service_->Check(request);
+    Slot* const reply_slot = slot.get();
+    std::optional<FieldError> error;
     absl::StatusCode code = absl::StatusCode::kInvalidArgument;
+    std::string parse_field;
+    if (absl::Status parsed = ParseRequest(raw, &request, &parse_field);
+        !parsed.ok()) {
+      error = FieldError{parse_field,
+                         absl::StrCat("message ", position, " of the stream: ",
+                                      parsed.message())};
+    }
+    if (!error) error = service_->Check(request);
     if (!error && caller_.has_value()) {
       if (absl::Status own = OwnDetectorId(*caller_, request); !own.ok()) {
         error = FieldError{"breach.detector_id", std::string(own.message())};
@@ -107,22 +144,24 @@ class IntakeService::StreamReactor
     }
     if (error) {
       service_->metrics_->Invalid(error->field);
-      auto* e = raw->reply.mutable_error();
+      v1::StreamSubmitResponse reply;
+      auto* e = reply.mutable_error();
       e->set_detector_id(request.breach().detector_id());
       e->set_breach_id(request.breach().breach_id());
       e->set_code(static_cast<int>(code));
       e->set_message(error->message);
       e->set_field(error->field);
-      raw->ready = true;
+      reply_slot->Set(reply);
     }
     {
+      Finisher finish(this);
       absl::MutexLock lock(&mu_);
       read_outstanding_ = false;
       slots_.push_back(std::move(slot));
       if (!error) ++pending_records_;
       MaybeReadLocked();
       MaybeWriteLocked();
-      MaybeFinishLocked();
+      finish.status = MaybeFinishLocked();
     }
     if (error) return;
     const absl::Time start = service_->clock_->Now();
@@ -131,53 +170,81 @@ class IntakeService::StreamReactor
     source->set_model_name(request.breach().model_name());
     service_->recorder_->Record(
         std::move(*request.mutable_breach()),
-        [this, raw, start, source](absl::StatusOr<v1::SubmitResponse> r) {
+        [this, reply_slot, start, source](absl::StatusOr<v1::SubmitResponse> r) {
+          v1::StreamSubmitResponse reply;
           if (r.ok()) {
             service_->metrics_->Recorded(*source, *r,
                                          service_->clock_->Now() - start);
-            *raw->reply.mutable_accepted() = std::move(*r);
+            *reply.mutable_accepted() = std::move(*r);
           } else {
             service_->metrics_->Failed();
-            auto* e = raw->reply.mutable_error();
+            auto* e = reply.mutable_error();
             e->set_code(static_cast<int>(r.status().code()));
             e->set_message(std::string(r.status().message()));
           }
+          Finisher finish(this);
           absl::MutexLock lock(&mu_);
-          raw->ready = true;
+          reply_slot->Set(reply);
           --pending_records_;
           MaybeWriteLocked();
-          MaybeFinishLocked();
+          finish.status = MaybeFinishLocked();
         });
   }
 
   void OnWriteDone(bool ok) override {
+    Finisher finish(this);
     absl::MutexLock lock(&mu_);
     writing_ = false;
     if (!ok) broken_ = true;  // the client is gone; drain and finish
     MaybeReadLocked();
     MaybeWriteLocked();
-    MaybeFinishLocked();
+    finish.status = MaybeFinishLocked();
   }
 
   void OnCancel() override {
+    Finisher finish(this);
     absl::MutexLock lock(&mu_);
     broken_ = true;
-    MaybeFinishLocked();
+    finish.status = MaybeFinishLocked();
   }
 
   void OnDone() override { delete this; }
 
  private:
   struct Slot {
-    v1::StreamSubmitResponse reply;
+    // Sets the reply; it is then ready to be written.
+    void Set(const v1::StreamSubmitResponse& reply) {
+      ready = SerializeReply(reply, &bytes).ok();
+      if (!ready) {
+        v1::StreamSubmitResponse failed;
+        failed.mutable_error()->set_code(
+            static_cast<int>(absl::StatusCode::kInternal));
+        failed.mutable_error()->set_message("the reply could not be encoded");
+        ready = SerializeReply(failed, &bytes).ok();
+      }
+    }
+    grpc::ByteBuffer bytes;
     bool ready = false;
+  };
+
+  // Calls Finish, when a status was chosen under the lock, after the lock is
+  // released: once Finish is called, OnDone may delete this reactor on
+  // another thread, so nothing of it may be touched afterwards, including
+  // its mutex. Declare before the MutexLock so it runs after the unlock.
+  struct Finisher {
+    explicit Finisher(StreamReactor* r) : reactor(r) {}
+    ~Finisher() {
+      if (status.has_value()) reactor->Finish(*status);
+    }
+    StreamReactor* const reactor;
+    std::optional<grpc::Status> status;
   };
 
   void MaybeReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (read_outstanding_ || reads_done_ || broken_) return;
     if (static_cast<int64_t>(slots_.size()) >= max_in_flight_) return;
     read_outstanding_ = true;
-    StartRead(&request_);
+    StartRead(&read_buffer_);
   }
 
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -186,24 +253,25 @@ class IntakeService::StreamReactor
       slots_.pop_front();
       if (broken_) continue;  // nobody to write to; drop it
       writing_ = true;
-      StartWrite(&current_->reply);
+      StartWrite(&current_->bytes);
     }
   }
 
-  // Finishes once nothing is outstanding: no read, no write, no breach
-  // being recorded (its callback points at this reactor), and every reply
-  // sent, or the client gone.
-  void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // The status to finish with, once nothing is outstanding: no read, no
+  // write, no breach being recorded (its callback points at this reactor),
+  // and every reply sent, or the client gone. Returns it once only.
+  std::optional<grpc::Status> MaybeFinishLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_ || writing_ || read_outstanding_ || pending_records_ > 0) {
-      return;
+      return std::nullopt;
     }
     if (broken_) {
       slots_.clear();
     } else if (!reads_done_ || !slots_.empty()) {
-      return;
+      return std::nullopt;
     }
     finished_ = true;
-    Finish(broken_ ? grpc::Status::CANCELLED : grpc::Status::OK);
+    return broken_ ? grpc::Status::CANCELLED : grpc::Status::OK;
   }
 
   IntakeService* const service_;
@@ -211,7 +279,8 @@ class IntakeService::StreamReactor
   const int64_t max_in_flight_;
 
   absl::Mutex mu_;
-  v1::SubmitRequest request_;  // the read buffer; see OnReadDone
+  grpc::ByteBuffer read_buffer_;  // see OnReadDone
+  int64_t messages_read_ = 0;     // only OnReadDone touches it: one at a time
   std::deque<std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<Slot> current_ ABSL_GUARDED_BY(mu_);
   int64_t pending_records_ ABSL_GUARDED_BY(mu_) = 0;
@@ -222,14 +291,14 @@ class IntakeService::StreamReactor
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-grpc::ServerBidiReactor<v1::SubmitRequest, v1::StreamSubmitResponse>*
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 IntakeService::SubmitStream(grpc::CallbackServerContext* context) {
   if (auth_ != nullptr) {
     auto caller =
         auth_->AuthorizeCall(*context, "/riposte.v1.Intake/SubmitStream");
     if (!caller.ok()) {
-      class Refused : public grpc::ServerBidiReactor<v1::SubmitRequest,
-                                                     v1::StreamSubmitResponse> {
+      class Refused
+          : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
        public:
         explicit Refused(grpc::Status s) { Finish(s); }
         void OnDone() override { delete this; }

@@ -21,7 +21,15 @@ absl::Status OwnDetectorId(const auth::Caller& caller,
 // The detector-facing gRPC service. Thin: it validates, hands the breach to
 // the recorder, and replies when the recorder says the breach is durable.
 // Reactor threads never wait for the disk.
-class IntakeService final : public v1::Intake::CallbackService {
+//
+// Both methods take their requests as raw bytes and parse them here, so a
+// request that is not valid protobuf is answered INVALID_ARGUMENT naming the
+// field where reading stopped (gRPC's own handlers answer UNIMPLEMENTED with
+// no message, and end a stream with OK at the first unreadable message).
+using IntakeBase = v1::Intake::WithRawCallbackMethod_Submit<
+    v1::Intake::WithRawCallbackMethod_SubmitStream<v1::Intake::Service>>;
+
+class IntakeService final : public IntakeBase {
  public:
   // All pointers must outlive the service.
   // `auth` checks every call's caller; null only in tests that run without
@@ -36,14 +44,15 @@ class IntakeService final : public v1::Intake::CallbackService {
         auth_(auth) {}
 
   grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
-                                   const v1::SubmitRequest* request,
-                                   v1::SubmitResponse* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
 
-  grpc::ServerBidiReactor<v1::SubmitRequest, v1::StreamSubmitResponse>*
-  SubmitStream(grpc::CallbackServerContext* context) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* SubmitStream(
+      grpc::CallbackServerContext* context) override;
 
  private:
   class StreamReactor;
+  struct UnaryCall;
 
   // Validates one request; on success `breach` is the breach to record.
   std::optional<FieldError> Check(const v1::SubmitRequest& request) const;

@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/testing/malformed_proto.h"
+#include "common/testing/raw_grpc.h"
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -18,6 +20,7 @@ namespace riposte::intake {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 v1::Breach Breach(const std::string& id, double score = 80) {
   v1::Breach b;
@@ -56,9 +59,9 @@ class IntakeServiceTest : public ::testing::Test {
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(port, 0);
-    stub_ = v1::Intake::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port),
-        grpc::InsecureChannelCredentials()));
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::Intake::NewStub(channel_);
   }
 
   void TearDown() override {
@@ -81,6 +84,7 @@ class IntakeServiceTest : public ::testing::Test {
   std::unique_ptr<IntakeMetrics> metrics_;
   std::unique_ptr<IntakeService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Intake::Stub> stub_;
 };
 
@@ -162,6 +166,86 @@ TEST_F(IntakeServiceTest, ClientCancellingMidStreamLeavesServerHealthy) {
   }
   v1::SubmitResponse resp;
   EXPECT_TRUE(Submit(Breach("after"), &resp).ok());
+}
+
+std::string Encoded(const v1::Breach& b) {
+  v1::SubmitRequest req;
+  *req.mutable_breach() = b;
+  return req.SerializeAsString();
+}
+
+TEST_F(IntakeServiceTest, AnUnparseableSubmitIsInvalidArgumentAndCounted) {
+  StartServer();
+  int refused = 0;
+  for (const auto& m : testing::MalformedEncodings()) {
+    SCOPED_TRACE(m.name);
+    grpc::ClientContext ctx;
+    grpc::Status s = testing::RawUnaryCall(
+        channel_, "/riposte.v1.Intake/Submit", m.bytes, nullptr, &ctx);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(s.error_message(),
+                HasSubstr("could not be parsed as riposte.v1.SubmitRequest"));
+    ++refused;
+  }
+  // Invalid UTF-8 in a string field: the message names the field.
+  v1::Breach b = Breach("utf8");
+  b.set_model_name("SaaS / \xc3\x28 / X");
+  grpc::ClientContext ctx;
+  grpc::Status s = testing::RawUnaryCall(channel_, "/riposte.v1.Intake/Submit",
+                                         Encoded(b), nullptr, &ctx);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), StartsWith("breach.model_name: "));
+  ++refused;
+  EXPECT_EQ(metrics_->Count("invalid"), refused);
+  EXPECT_EQ(metrics_->InvalidCount("breach.model_name"), 1);
+  EXPECT_EQ(store_->Stats().value().breaches, 0);
+
+  // A well-formed request still works on the raw path.
+  std::string reply;
+  grpc::ClientContext ok_ctx;
+  ASSERT_TRUE(testing::RawUnaryCall(channel_, "/riposte.v1.Intake/Submit",
+                                    Encoded(Breach("fine")), &reply, &ok_ctx)
+                  .ok());
+  v1::SubmitResponse resp;
+  ASSERT_TRUE(resp.ParseFromString(reply));
+  EXPECT_EQ(resp.breach_id(), "fine");
+}
+
+TEST_F(IntakeServiceTest, AnUnparseableMessageMidStreamIsAnsweredAndTheRestGoOn) {
+  StartServer();
+  v1::Breach bad_utf8 = Breach("s-utf8");
+  bad_utf8.mutable_subject()->mutable_user()->set_user_principal_name(
+      "bob\xff@contoso.com");
+  std::vector<std::string> requests = {
+      Encoded(Breach("s1")),
+      testing::MalformedEncodings()[0].bytes,  // truncated varint
+      Encoded(Breach("s2")),
+      Encoded(bad_utf8),
+      Encoded(Breach("s3")),
+  };
+  grpc::ClientContext ctx;
+  testing::RawStreamResult r = testing::RawBidiStream(
+      channel_, "/riposte.v1.Intake/SubmitStream", requests, &ctx);
+  EXPECT_TRUE(r.status.ok()) << r.status.error_message();
+  ASSERT_EQ(r.replies.size(), requests.size());
+  std::vector<v1::StreamSubmitResponse> replies(r.replies.size());
+  for (size_t i = 0; i < r.replies.size(); ++i) {
+    ASSERT_TRUE(replies[i].ParseFromString(r.replies[i]));
+  }
+  EXPECT_EQ(replies[0].accepted().breach_id(), "s1");
+  ASSERT_TRUE(replies[1].has_error());
+  EXPECT_EQ(replies[1].error().code(),
+            static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(replies[1].error().message(), HasSubstr("message 2 of the stream"));
+  EXPECT_THAT(replies[1].error().message(), HasSubstr("could not be parsed"));
+  EXPECT_EQ(replies[2].accepted().breach_id(), "s2");
+  ASSERT_TRUE(replies[3].has_error());
+  EXPECT_EQ(replies[3].error().field(),
+            "breach.subject.user.user_principal_name");
+  EXPECT_THAT(replies[3].error().message(), HasSubstr("message 4 of the stream"));
+  EXPECT_EQ(replies[4].accepted().breach_id(), "s3");
+  EXPECT_EQ(store_->Stats().value().breaches, 3);
+  EXPECT_EQ(metrics_->Count("invalid"), 2);
 }
 
 TEST(FoldIndicesTest, FoldsEveryIndex) {
