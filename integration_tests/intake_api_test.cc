@@ -7,6 +7,8 @@
 
 #include <limits>
 
+#include "common/testing/malformed_proto.h"
+#include "common/testing/raw_grpc.h"
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -72,6 +74,49 @@ class IntakeApiTest : public ::testing::Test {
 testing::TempDir* IntakeApiTest::dir_ = nullptr;
 std::string IntakeApiTest::config_path_;
 RiposteServer* IntakeApiTest::server_ = nullptr;
+
+// Bytes that are not protobuf, as a broken or hostile client sends them:
+// INVALID_ARGUMENT saying so, on Intake and Operator alike, never
+// UNIMPLEMENTED, and the server keeps serving.
+TEST_F(IntakeApiTest, UnreadableRequestsAreInvalidArgumentOnEveryService) {
+  for (const char* method :
+       {"/riposte.v1.Intake/Submit", "/riposte.v1.Operator/ListIncidents",
+        "/riposte.v1.Operator/Approve", "/grpc.health.v1.Health/Check"}) {
+    for (const auto& m : testing::MalformedEncodings()) {
+      SCOPED_TRACE(std::string(method) + ": " + m.name);
+      grpc::ClientContext ctx;
+      grpc::Status s =
+          testing::RawUnaryCall(channel_, method, m.bytes, nullptr, &ctx);
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+      // gRPC's own health service says "could not parse request".
+      EXPECT_THAT(s.error_message(), ::testing::ContainsRegex("could not (be )?parse"));
+    }
+  }
+  v1::SubmitResponse resp;
+  EXPECT_TRUE(Submit(UserBreach("det-raw", "after-garbage", "eve@contoso.com"), &resp).ok());
+}
+
+TEST_F(IntakeApiTest, AnUnreadableMessageMidStreamDoesNotEndTheStreamOk) {
+  auto encoded = [](const v1::Breach& b) {
+    v1::SubmitRequest r;
+    *r.mutable_breach() = b;
+    return r.SerializeAsString();
+  };
+  std::vector<std::string> requests = {encoded(UserBreach("det-raw", "mid-1", "eve@contoso.com")),
+                                       "\x0a\x10\x01",  // length past the end
+                                       encoded(UserBreach("det-raw", "mid-2", "eve@contoso.com"))};
+  grpc::ClientContext ctx;
+  testing::RawStreamResult r = testing::RawBidiStream(
+      channel_, "/riposte.v1.Intake/SubmitStream", requests, &ctx);
+  ASSERT_EQ(r.replies.size(), 3u) << r.status.error_message();
+  v1::StreamSubmitResponse second;
+  ASSERT_TRUE(second.ParseFromString(r.replies[1]));
+  ASSERT_TRUE(second.has_error());
+  EXPECT_THAT(second.error().message(), HasSubstr("message 2 of the stream"));
+  v1::StreamSubmitResponse third;
+  ASSERT_TRUE(third.ParseFromString(r.replies[2]));
+  EXPECT_EQ(third.accepted().breach_id(), "mid-2");
+}
 
 TEST_F(IntakeApiTest, HealthCheckingReportsServing) {
   auto health = grpc::health::v1::Health::NewStub(channel_);

@@ -1,5 +1,8 @@
 #include "orchestrator/operator/operator_service.h"
 
+#include "common/status_macros.h"
+#include "orchestrator/operator/request_checks.h"
+
 #include <grpcpp/alarm.h>
 
 #include <deque>
@@ -55,11 +58,6 @@ class RefusedWriter : public grpc::ServerWriteReactor<T> {
   void OnDone() override { delete this; }
 };
 
-int PageSize(int32_t requested) {
-  if (requested <= 0) return 50;
-  return std::min<int>(requested, OperatorService::kMaxPageSize);
-}
-
 absl::StatusOr<int64_t> PageToken(const std::string& token) {
   if (token.empty()) return 0;
   int64_t id = 0;
@@ -67,10 +65,6 @@ absl::StatusOr<int64_t> PageToken(const std::string& token) {
     return absl::InvalidArgumentError("page_token: not one this server issued");
   }
   return id;
-}
-
-absl::Time TimeOr(const google::protobuf::Timestamp& ts, bool set, absl::Time def) {
-  return set ? FromProtoTime(ts) : def;
 }
 
 v1::Incident IncidentProto(const store::IncidentRow& r) {
@@ -210,6 +204,12 @@ absl::Status OperatorService::DoSimulate(const v1::SimulateRequest& request,
       return absl::InvalidArgumentError(Renamed(error->message, i));
     }
   }
+  for (int i = 0; i < request.received_times_size(); ++i) {
+    RIPOSTE_RETURN_IF_ERROR(
+        CheckedTime(request.received_times(i),
+                    absl::StrCat("received_times[", i, "]"))
+            .status());
+  }
   std::shared_ptr<const policies::Policy> policy;
   if (!request.policy().empty()) {
     auto sources = SuppliedSources(request.policy());
@@ -246,15 +246,21 @@ grpc::ServerUnaryReactor* OperatorService::ListIncidents(
     store::IncidentFilter f;
     f.tenant_id = req->tenant_id();
     f.subject_key = req->subject_key();
-    f.since = TimeOr(req->since(), req->has_since(), absl::InfinitePast());
-    f.until = TimeOr(req->until(), req->has_until(), absl::InfiniteFuture());
+    RIPOSTE_ASSIGN_OR_RETURN(
+        f.since, CheckedTimeOr(req->since(), req->has_since(), "since",
+                               absl::InfinitePast()));
+    RIPOSTE_ASSIGN_OR_RETURN(
+        f.until, CheckedTimeOr(req->until(), req->has_until(), "until",
+                               absl::InfiniteFuture()));
+    RIPOSTE_RETURN_IF_ERROR(CheckedRange(f.since, f.until));
+    RIPOSTE_ASSIGN_OR_RETURN(const size_t page,
+                             CheckedPageSize(req->page_size()));
     auto before = PageToken(req->page_token());
     if (!before.ok()) return before.status();
     f.before_id = *before;
-    f.limit = PageSize(req->page_size()) + 1;
+    f.limit = page + 1;
     auto rows = deps_.store->FindIncidents(f);
     if (!rows.ok()) return rows.status();
-    const size_t page = PageSize(req->page_size());
     for (size_t i = 0; i < rows->size() && i < page; ++i) {
       *resp->add_incidents() = IncidentProto((*rows)[i]);
     }
@@ -334,12 +340,18 @@ grpc::ServerUnaryReactor* OperatorService::ListRuns(
     f.target_key = req->target_key();
     f.action = req->action();
     f.incident_id = req->incident_id();
-    f.since = TimeOr(req->since(), req->has_since(), absl::InfinitePast());
-    f.until = TimeOr(req->until(), req->has_until(), absl::InfiniteFuture());
+    RIPOSTE_ASSIGN_OR_RETURN(
+        f.since, CheckedTimeOr(req->since(), req->has_since(), "since",
+                               absl::InfinitePast()));
+    RIPOSTE_ASSIGN_OR_RETURN(
+        f.until, CheckedTimeOr(req->until(), req->has_until(), "until",
+                               absl::InfiniteFuture()));
+    RIPOSTE_RETURN_IF_ERROR(CheckedRange(f.since, f.until));
+    RIPOSTE_ASSIGN_OR_RETURN(const size_t page,
+                             CheckedPageSize(req->page_size()));
     auto before = PageToken(req->page_token());
     if (!before.ok()) return before.status();
     f.before_id = *before;
-    const size_t page = PageSize(req->page_size());
     f.limit = page + 1;
     auto rows = deps_.store->FindRuns(f);
     if (!rows.ok()) return rows.status();
@@ -415,15 +427,18 @@ grpc::ServerUnaryReactor* OperatorService::Extend(grpc::CallbackServerContext* c
   return Unary(ctx, Need::kOperator, [&](const CallerInfo& c) -> absl::Status {
     ExpiryChange change;
     switch (req->change_case()) {
-      case v1::ExtendRequest::kExtendBy:
+      case v1::ExtendRequest::kExtendBy: {
         change.kind = ExpiryChange::Kind::kExtendBy;
-        change.by = absl::Seconds(req->extend_by().seconds()) +
-                    absl::Nanoseconds(req->extend_by().nanos());
+        RIPOSTE_ASSIGN_OR_RETURN(
+            change.by, CheckedDuration(req->extend_by(), "extend_by"));
         break;
-      case v1::ExtendRequest::kExpiresTime:
+      }
+      case v1::ExtendRequest::kExpiresTime: {
         change.kind = ExpiryChange::Kind::kSetTo;
-        change.to = FromProtoTime(req->expires_time());
+        RIPOSTE_ASSIGN_OR_RETURN(
+            change.to, CheckedTime(req->expires_time(), "expires_time"));
         break;
+      }
       case v1::ExtendRequest::kPermanent:
         if (!req->permanent()) {
           return absl::InvalidArgumentError("permanent: must be true when given");
@@ -647,6 +662,9 @@ grpc::ServerWriteReactor<v1::AuditEntry>* OperatorService::StreamAudit(
   if (!caller.ok()) {
     return new RefusedWriter<v1::AuditEntry>(ToGrpcStatus(caller.status()));
   }
+  if (absl::Status s = CheckedAfterSeq(req->after_seq(), "after_seq"); !s.ok()) {
+    return new RefusedWriter<v1::AuditEntry>(ToGrpcStatus(s));
+  }
   return new AuditStreamReactor(deps_.store, req->after_seq(), req->follow());
 }
 
@@ -695,6 +713,9 @@ grpc::ServerWriteReactor<v1::AuditExportChunk>* OperatorService::ExportAudit(
   absl::StatusOr<CallerInfo> caller = Authorize(ctx, Need::kOperator);
   if (!caller.ok()) {
     return new RefusedWriter<v1::AuditExportChunk>(ToGrpcStatus(caller.status()));
+  }
+  if (absl::Status s = CheckedAfterSeq(req->after_seq(), "after_seq"); !s.ok()) {
+    return new RefusedWriter<v1::AuditExportChunk>(ToGrpcStatus(s));
   }
   return new ExportReactor(deps_.store, req->after_seq());
 }

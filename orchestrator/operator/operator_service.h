@@ -59,7 +59,6 @@ class OperatorService final : public v1::Operator::CallbackService {
  public:
   static constexpr int kMaxSimulatedBreaches = 1000;
   static constexpr size_t kMaxPolicyBytes = 4 * 1024 * 1024;
-  static constexpr int kMaxPageSize = 500;
 
   explicit OperatorService(OperatorDeps deps) : deps_(std::move(deps)) {}
 

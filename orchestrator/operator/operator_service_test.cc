@@ -2,6 +2,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/clock.h"
@@ -108,6 +110,104 @@ class OperatorServiceTest : public ::testing::Test {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::Operator::Stub> stub_;
 };
+
+// Each request field a caller controls is checked, and the error names it.
+TEST_F(OperatorServiceTest, OutOfRangeRequestFieldsAreInvalidArgumentNamingTheField) {
+  auto expect_refused = [](const grpc::Status& s, const std::string& field) {
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << field << ": " << s.error_message();
+    EXPECT_THAT(s.error_message(), ::testing::StartsWith(field));
+  };
+  {
+    v1::ListRunsRequest req;
+    req.set_page_size(-1);
+    v1::ListRunsResponse resp;
+    expect_refused(stub_->ListRuns(As("op").get(), req, &resp), "page_size");
+  }
+  {
+    v1::ListIncidentsRequest req;
+    req.set_page_size(-50);
+    v1::ListIncidentsResponse resp;
+    expect_refused(stub_->ListIncidents(As("op").get(), req, &resp), "page_size");
+  }
+  {
+    v1::ListRunsRequest req;
+    req.add_states("running");
+    req.add_states("bogus");
+    v1::ListRunsResponse resp;
+    expect_refused(stub_->ListRuns(As("op").get(), req, &resp), "states[1]");
+  }
+  for (int64_t seconds : {int64_t{-62135596801}, int64_t{253402300800},
+                          std::numeric_limits<int64_t>::max()}) {
+    v1::ListIncidentsRequest req;
+    req.mutable_since()->set_seconds(seconds);
+    v1::ListIncidentsResponse resp;
+    expect_refused(stub_->ListIncidents(As("op").get(), req, &resp), "since");
+    v1::ListRunsRequest runs;
+    runs.mutable_until()->set_seconds(seconds);
+    v1::ListRunsResponse runs_resp;
+    expect_refused(stub_->ListRuns(As("op").get(), runs, &runs_resp), "until");
+  }
+  {
+    v1::ListIncidentsRequest req;
+    req.mutable_since()->set_seconds(1000);
+    req.mutable_since()->set_nanos(-1);
+    v1::ListIncidentsResponse resp;
+    expect_refused(stub_->ListIncidents(As("op").get(), req, &resp),
+                   "since.nanos");
+  }
+  {
+    v1::ListRunsRequest req;
+    req.mutable_since()->set_seconds(2000);
+    req.mutable_until()->set_seconds(1000);
+    v1::ListRunsResponse resp;
+    expect_refused(stub_->ListRuns(As("op").get(), req, &resp), "until");
+  }
+  {
+    v1::ExtendRequest req;
+    req.set_run_id(1);
+    req.set_reason("r");
+    req.mutable_expires_time()->set_seconds(std::numeric_limits<int64_t>::min());
+    v1::ActionRun resp;
+    expect_refused(stub_->Extend(As("op").get(), req, &resp), "expires_time");
+    req.mutable_extend_by()->set_seconds(3600);
+    req.mutable_extend_by()->set_nanos(-5);
+    expect_refused(stub_->Extend(As("op").get(), req, &resp), "extend_by.nanos");
+    req.mutable_extend_by()->set_seconds(std::numeric_limits<int64_t>::max());
+    req.mutable_extend_by()->set_nanos(0);
+    expect_refused(stub_->Extend(As("op").get(), req, &resp), "extend_by");
+  }
+  {
+    v1::SimulateRequest req;
+    v1::Breach* b = req.add_breaches();
+    b->set_detector_id("dt");
+    b->set_breach_id("x");
+    b->set_tenant_id("contoso");
+    b->set_model_name("Takeover");
+    b->set_score(90);
+    b->mutable_subject()->mutable_user()->set_user_principal_name("a@contoso.com");
+    req.add_received_times()->set_seconds(-99999999999999);
+    v1::SimulateResponse resp;
+    expect_refused(stub_->Simulate(As("op").get(), req, &resp),
+                   "received_times[0]");
+  }
+  {
+    v1::ExportAuditRequest req;
+    req.set_after_seq(-3);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-test-caller", "op");
+    auto reader = stub_->ExportAudit(&ctx, req);
+    v1::AuditExportChunk chunk;
+    while (reader->Read(&chunk)) {
+    }
+    expect_refused(reader->Finish(), "after_seq");
+  }
+  // 0 is unset in proto3: the default page, not an error.
+  v1::ListRunsRequest zero;
+  zero.set_page_size(0);
+  v1::ListRunsResponse resp;
+  EXPECT_TRUE(stub_->ListRuns(As("op").get(), zero, &resp).ok());
+}
 
 TEST_F(OperatorServiceTest, PendingRunsPageWithNarratives) {
   for (int i = 0; i < 5; ++i) Record(absl::StrCat("u", i, "@contoso.com"), absl::StrCat(i));

@@ -21,6 +21,7 @@
 #include "common/clock.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "google/protobuf/stubs/logging.h"
 #include "config/server_config.h"
 #include "metrics/exporter/build_info.h"
 #include "metrics/exporter/metrics_http_server.h"
@@ -276,4 +277,19 @@ int Run(int argc, char** argv) {
 }  // namespace
 }  // namespace riposte::server
 
-int main(int argc, char** argv) { return riposte::server::Run(argc, argv); }
+// protobuf's own complaints (e.g. invalid UTF-8 in a request gRPC parsed)
+// come out as our JSON log lines, not in protobuf's plain format.
+void RouteProtobufLog(google::protobuf::LogLevel level, const char* file,
+                      int line, const std::string& message) {
+  const riposte::log::Level ours =
+      level >= google::protobuf::LOGLEVEL_ERROR ? riposte::log::Level::kWarn
+                                                : riposte::log::Level::kDebug;
+  riposte::log::Log(ours, "protobuf",
+                    {{"message", message},
+                     {"source", absl::StrCat(file, ":", line)}});
+}
+
+int main(int argc, char** argv) {
+  google::protobuf::SetLogHandler(&RouteProtobufLog);
+  return riposte::server::Run(argc, argv);
+}

@@ -14,6 +14,7 @@
 #include "http/cpprest_http_client.h"
 #include "http/instrumented_http_client.h"
 #include "orchestrator/auth/server_credentials.h"
+#include "orchestrator/server/request_interceptor.h"
 #include "common/log.h"
 #include "policies/policy_loader.h"
 #include "common/status_macros.h"
@@ -191,6 +192,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       static_cast<int>(config.grpc_max_receive_message_bytes));
   builder.RegisterService(s->intake_service_.get());
   builder.RegisterService(s->operator_service_.get());
+  {
+    // Unparseable requests to the services gRPC parses for us are
+    // INVALID_ARGUMENT, not UNIMPLEMENTED; see request_interceptor.h.
+    RIPOSTE_ASSIGN_OR_RETURN(auto interceptors,
+                             RequestInterceptorFactory::Create(*s->metrics_));
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        creators;
+    creators.push_back(std::move(interceptors));
+    builder.experimental().SetInterceptorCreators(std::move(creators));
+  }
   s->grpc_server_ = builder.BuildAndStart();
   if (s->grpc_server_ == nullptr || port == 0) {
     s->store_->Close();
