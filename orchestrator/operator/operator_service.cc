@@ -58,6 +58,17 @@ class RefusedWriter : public grpc::ServerWriteReactor<T> {
   void OnDone() override { delete this; }
 };
 
+// A list request's [since, until), each end optional.
+template <typename Request>
+absl::Status CheckedWindow(const Request& req, absl::Time* since,
+                           absl::Time* until) {
+  RIPOSTE_ASSIGN_OR_RETURN(*since, CheckedTimeOr(req.since(), req.has_since(),
+                                                 "since", absl::InfinitePast()));
+  RIPOSTE_ASSIGN_OR_RETURN(*until, CheckedTimeOr(req.until(), req.has_until(),
+                                                 "until", absl::InfiniteFuture()));
+  return CheckedRange(*since, *until);
+}
+
 absl::StatusOr<int64_t> PageToken(const std::string& token) {
   if (token.empty()) return 0;
   int64_t id = 0;
@@ -246,13 +257,7 @@ grpc::ServerUnaryReactor* OperatorService::ListIncidents(
     store::IncidentFilter f;
     f.tenant_id = req->tenant_id();
     f.subject_key = req->subject_key();
-    RIPOSTE_ASSIGN_OR_RETURN(
-        f.since, CheckedTimeOr(req->since(), req->has_since(), "since",
-                               absl::InfinitePast()));
-    RIPOSTE_ASSIGN_OR_RETURN(
-        f.until, CheckedTimeOr(req->until(), req->has_until(), "until",
-                               absl::InfiniteFuture()));
-    RIPOSTE_RETURN_IF_ERROR(CheckedRange(f.since, f.until));
+    RIPOSTE_RETURN_IF_ERROR(CheckedWindow(*req, &f.since, &f.until));
     RIPOSTE_ASSIGN_OR_RETURN(const size_t page,
                              CheckedPageSize(req->page_size()));
     auto before = PageToken(req->page_token());
@@ -340,13 +345,7 @@ grpc::ServerUnaryReactor* OperatorService::ListRuns(
     f.target_key = req->target_key();
     f.action = req->action();
     f.incident_id = req->incident_id();
-    RIPOSTE_ASSIGN_OR_RETURN(
-        f.since, CheckedTimeOr(req->since(), req->has_since(), "since",
-                               absl::InfinitePast()));
-    RIPOSTE_ASSIGN_OR_RETURN(
-        f.until, CheckedTimeOr(req->until(), req->has_until(), "until",
-                               absl::InfiniteFuture()));
-    RIPOSTE_RETURN_IF_ERROR(CheckedRange(f.since, f.until));
+    RIPOSTE_RETURN_IF_ERROR(CheckedWindow(*req, &f.since, &f.until));
     RIPOSTE_ASSIGN_OR_RETURN(const size_t page,
                              CheckedPageSize(req->page_size()));
     auto before = PageToken(req->page_token());
