@@ -230,16 +230,18 @@ TEST_F(BreachValidatorTest, ObservedTime) {
   EXPECT_EQ(Field(b), "");  // defaults to the receive time
 }
 
-// Every identifier-like field of a breach, as a setter, with its path.
-struct IdentifierField {
+// The email GoodBreach relates to.
+v1::EmailEntity* Email(v1::Breach& b) {
+  return b.mutable_related_entities(0)->mutable_email();
+}
+
+// A string field of a breach, as a setter, with its path.
+struct StringField {
   std::string path;
   std::function<void(v1::Breach&, const std::string&)> set;
 };
 
-std::vector<IdentifierField> IdentifierFields() {
-  auto email = [](v1::Breach& b) {
-    return b.mutable_related_entities(0)->mutable_email();
-  };
+std::vector<StringField> StringFields() {
   return {
       {"breach.detector_id",
        [](v1::Breach& b, const std::string& v) { b.set_detector_id(v); }},
@@ -272,28 +274,28 @@ std::vector<IdentifierField> IdentifierFields() {
          b.mutable_subject()->mutable_device()->set_hostname(v);
        }},
       {"breach.related_entities[0].email.mailbox",
-       [=](v1::Breach& b, const std::string& v) { email(b)->set_mailbox(v); }},
+       [](v1::Breach& b, const std::string& v) { Email(b)->set_mailbox(v); }},
       {"breach.related_entities[0].email.internet_message_id",
-       [=](v1::Breach& b, const std::string& v) {
-         email(b)->set_internet_message_id(v);
+       [](v1::Breach& b, const std::string& v) {
+         Email(b)->set_internet_message_id(v);
        }},
       {"breach.related_entities[0].email.graph_message_id",
-       [=](v1::Breach& b, const std::string& v) {
-         email(b)->set_graph_message_id(v);
+       [](v1::Breach& b, const std::string& v) {
+         Email(b)->set_graph_message_id(v);
        }},
       {"breach.related_entities[0].email.sender",
-       [=](v1::Breach& b, const std::string& v) { email(b)->set_sender(v); }},
+       [](v1::Breach& b, const std::string& v) { Email(b)->set_sender(v); }},
       {"breach.related_entities[0].email.attachments[0].content_type",
-       [=](v1::Breach& b, const std::string& v) {
-         email(b)->mutable_attachments(0)->set_content_type(v);
+       [](v1::Breach& b, const std::string& v) {
+         Email(b)->mutable_attachments(0)->set_content_type(v);
        }},
       {"breach.related_entities[0].email.attachments[0].graph_attachment_id",
-       [=](v1::Breach& b, const std::string& v) {
-         email(b)->mutable_attachments(0)->set_graph_attachment_id(v);
+       [](v1::Breach& b, const std::string& v) {
+         Email(b)->mutable_attachments(0)->set_graph_attachment_id(v);
        }},
       {"breach.related_entities[0].email.attachments[0].sha256",
-       [=](v1::Breach& b, const std::string& v) {
-         email(b)->mutable_attachments(0)->set_sha256(v);
+       [](v1::Breach& b, const std::string& v) {
+         Email(b)->mutable_attachments(0)->set_sha256(v);
        }},
       {"breach.related_entities[1].ip.address",
        [](v1::Breach& b, const std::string& v) {
@@ -308,16 +310,13 @@ std::vector<IdentifierField> IdentifierFields() {
 
 // Text a detector reports as seen: printable text and bidi kept, NUL,
 // escapes and controls refused.
-std::vector<IdentifierField> ReportedTextFields() {
-  auto email = [](v1::Breach& b) {
-    return b.mutable_related_entities(0)->mutable_email();
-  };
+std::vector<StringField> ReportedTextFields() {
   return {
       {"breach.related_entities[0].email.subject",
-       [=](v1::Breach& b, const std::string& v) { email(b)->set_subject(v); }},
+       [](v1::Breach& b, const std::string& v) { Email(b)->set_subject(v); }},
       {"breach.related_entities[0].email.attachments[0].name",
-       [=](v1::Breach& b, const std::string& v) {
-         email(b)->mutable_attachments(0)->set_name(v);
+       [](v1::Breach& b, const std::string& v) {
+         Email(b)->mutable_attachments(0)->set_name(v);
        }},
       {"breach.subject.user.display_name",
        [](v1::Breach& b, const std::string& v) {
@@ -345,7 +344,7 @@ std::string ValidValue(const std::string& path) {
 std::string Nul() { return std::string(1, '\0'); }
 
 TEST_F(BreachValidatorTest, NulInEveryIdentifierIsRefused) {
-  for (const auto& f : IdentifierFields()) {
+  for (const auto& f : StringFields()) {
     const std::string good = ValidValue(f.path);
     auto b = GoodBreach();
     f.set(b, good);
@@ -372,7 +371,7 @@ TEST_F(BreachValidatorTest, IpAddressWithNulIsRefused) {
 }
 
 TEST_F(BreachValidatorTest, IdentifiersRefuseControlsEscapesBidiAndBadUtf8) {
-  for (const auto& f : IdentifierFields()) {
+  for (const auto& f : StringFields()) {
     const std::string good = ValidValue(f.path);
     for (const auto& [bad, why] : std::vector<std::pair<std::string, std::string>>{
              {"\x1b[2J" + good, "escape sequences"},
