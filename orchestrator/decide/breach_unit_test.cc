@@ -178,12 +178,22 @@ corroboration:
   EXPECT_EQ(outside.corroborates(), 0);
 }
 
-TEST(BreachUnitStoreTest, CorroborationIsRecordedOnTheIncidentAndTheBreach) {
-  riposte::testing::TempDir dir;
-  FakeClock clock(kT);
-  store::sqlite::SqliteStoreOptions options;
-  options.path = dir.File("riposte.db");
-  auto store = *store::sqlite::SqliteStore::Open(options, &clock);
+// The breach unit over a real SQLite store.
+class BreachUnitStoreTest : public ::testing::Test {
+ protected:
+  BreachUnitStoreTest() : clock_(kT) {
+    store::sqlite::SqliteStoreOptions options;
+    options.path = dir_.File("riposte.db");
+    store_ = *store::sqlite::SqliteStore::Open(options, &clock_);
+  }
+
+  riposte::testing::TempDir dir_;
+  FakeClock clock_;
+  std::unique_ptr<store::sqlite::SqliteStore> store_;
+};
+
+TEST_F(BreachUnitStoreTest, CorroborationIsRecordedOnTheIncidentAndTheBreach) {
+  auto& store = store_;
   auto policy = *policies::ParsePolicy({{"p.yaml", kPolicy}});
   BreachUnitOptions unit;
   unit.policy = policy.get();
@@ -204,12 +214,8 @@ TEST(BreachUnitStoreTest, CorroborationIsRecordedOnTheIncidentAndTheBreach) {
   EXPECT_EQ(breaches[1].corroborates, breaches[0].id);
 }
 
-TEST(BreachUnitStoreTest, AttachmentHashesAreStoredLowerCase) {
-  riposte::testing::TempDir dir;
-  FakeClock clock(kT);
-  store::sqlite::SqliteStoreOptions options;
-  options.path = dir.File("riposte.db");
-  auto store = *store::sqlite::SqliteStore::Open(options, &clock);
+TEST_F(BreachUnitStoreTest, AttachmentHashesAreStoredLowerCase) {
+  auto& store = store_;
   const std::string lower(64, 'e');
   auto with_hash = [&](const std::string& hash) {
     v1::Breach b = Login("d1", "b1", kT);
