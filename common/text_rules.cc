@@ -148,4 +148,12 @@ absl::Status CheckText(absl::string_view field, absl::string_view value,
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", *problem));
 }
 
+absl::Status CheckTexts(std::initializer_list<TextField> fields) {
+  for (const TextField& f : fields) {
+    absl::Status s = CheckText(f.field, f.value, f.text_class);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace riposte

@@ -1,6 +1,7 @@
 #ifndef RIPOSTE_COMMON_TEXT_RULES_H_
 #define RIPOSTE_COMMON_TEXT_RULES_H_
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 
@@ -40,6 +41,16 @@ std::optional<std::string> TextProblem(absl::string_view value,
 // OK, or InvalidArgument "<field>: <problem>".
 absl::Status CheckText(absl::string_view field, absl::string_view value,
                        TextClass text_class);
+
+// One string of a request, for CheckTexts.
+struct TextField {
+  absl::string_view field;
+  absl::string_view value;
+  TextClass text_class = TextClass::kIdentifier;
+};
+
+// The first of `fields` that CheckText refuses, or OK.
+absl::Status CheckTexts(std::initializer_list<TextField> fields);
 
 }  // namespace riposte
 

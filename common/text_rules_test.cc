@@ -133,5 +133,17 @@ TEST(TextRulesTest, CheckTextNamesTheField) {
             "breach.subject.ip.address: must not contain NUL (at byte 8)");
 }
 
+TEST(TextRulesTest, CheckTextsNamesTheFirstBadField) {
+  EXPECT_TRUE(CheckTexts({{"tenant_id", "contoso"}, {"action", ""}}).ok());
+  absl::Status s = CheckTexts(
+      {{"tenant_id", "contoso"},
+       {"reason", "two\nlines", TextClass::kOperatorText},
+       {"subject_key", "user:\x1b[31m"},
+       {"action", std::string(1, '\0')}});
+  EXPECT_EQ(s.message(),
+            "subject_key: must not contain escape sequences (ESC U+001B at "
+            "byte 5)");
+}
+
 }  // namespace
 }  // namespace riposte

@@ -226,6 +226,85 @@ TEST_F(OperatorServiceTest, AuditStreamsVerifiesAndExports) {
   EXPECT_THAT(jsonl, HasSubstr("\"prev_hash\":"));
 }
 
+TEST_F(OperatorServiceTest, HostileStringsAreRefusedNamingTheField) {
+  Record("alice@contoso.com", "b1");
+  const std::string nul_ip = std::string("10.0.0.1\0evil", 13);
+  auto expect_invalid = [](const grpc::Status& s, const std::string& prefix) {
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << prefix;
+    EXPECT_THAT(s.error_message(), ::testing::StartsWith(prefix));
+  };
+  {
+    v1::ListIncidentsRequest req;
+    req.set_subject_key("user:alice@contoso.com\x1b[2J");
+    v1::ListIncidentsResponse resp;
+    auto ctx = As("alice");
+    expect_invalid(stub_->ListIncidents(ctx.get(), req, &resp),
+                   "subject_key: must not contain escape sequences");
+    req.set_subject_key("");
+    req.set_tenant_id(std::string("contoso\0", 8));
+    auto ctx2 = As("alice");
+    expect_invalid(stub_->ListIncidents(ctx2.get(), req, &resp),
+                   "tenant_id: must not contain NUL");
+  }
+  {
+    v1::ListRunsRequest req;
+    req.set_target_key("ip:" + nul_ip);
+    v1::ListRunsResponse resp;
+    auto ctx = As("alice");
+    expect_invalid(stub_->ListRuns(ctx.get(), req, &resp),
+                   "target_key: must not contain NUL");
+    req.clear_target_key();
+    req.set_action("disable_user\xE2\x80\xAE");
+    auto ctx2 = As("alice");
+    expect_invalid(stub_->ListRuns(ctx2.get(), req, &resp),
+                   "action: must not contain bidirectional");
+  }
+  {
+    v1::SimulateRequest req;
+    auto* b = req.add_breaches();
+    b->set_detector_id("dt");
+    b->set_breach_id("s1");
+    b->set_tenant_id("contoso");
+    b->set_model_name("Takeover");
+    b->set_score(90);
+    b->mutable_subject()->mutable_ip()->set_address(nul_ip);
+    v1::SimulateResponse resp;
+    auto ctx = As("alice");
+    expect_invalid(stub_->Simulate(ctx.get(), req, &resp),
+                   "breaches[0].subject.ip.address: must not contain NUL");
+    b->mutable_subject()->mutable_user()->set_user_principal_name(
+        "alice@contoso.com");
+    auto* p = req.add_policy();
+    p->set_name("p.yaml\x1b]0;owned\x07");
+    p->set_yaml(kPolicy);
+    auto ctx2 = As("alice");
+    expect_invalid(stub_->Simulate(ctx2.get(), req, &resp),
+                   "policy[0].name: must not contain escape sequences");
+  }
+  {
+    v1::ReloadPolicyRequest req;
+    req.set_reason("routine\x1b[1A\x1b[2Kapproved by CISO");
+    v1::PolicyInfo resp;
+    auto ctx = As("admin");
+    expect_invalid(stub_->ReloadPolicy(ctx.get(), req, &resp),
+                   "reason: must not contain escape sequences");
+  }
+  {
+    v1::RunCommand cmd;
+    cmd.set_run_id(1);
+    cmd.set_reason(std::string("ok\0hidden", 9));
+    v1::ActionRun run;
+    auto ctx = As("alice");
+    expect_invalid(stub_->Approve(ctx.get(), cmd, &run),
+                   "reason: must not contain NUL");
+  }
+  // None of it reached the audit trail: the breach's four records only.
+  v1::VerifyAuditResponse v;
+  auto ctx = As("alice");
+  ASSERT_TRUE(stub_->VerifyAudit(ctx.get(), v1::VerifyAuditRequest(), &v).ok());
+  EXPECT_EQ(v.records(), 4);
+}
+
 TEST_F(OperatorServiceTest, PolicyShowAndValidate) {
   v1::PolicyInfo info;
   auto c1 = As("alice");
