@@ -874,6 +874,15 @@ TEST(AdapterConfigTest, RequiredKeysOfEnabledSections) {
                      "      directory_tenant: contoso.com\n"
                      "      client_id: c\n"
                      "      client_secret_env: S\n"
+                     "      quarantine_folder: \"Riposte\\0\\e[8m\"\n"),
+            "riposted.yaml:7: tenants[0].graph.quarantine_folder: must not "
+            "contain NUL (at byte 7)");
+  EXPECT_EQ(ErrorsOf("tenants:\n"
+                     "  - id: t\n"
+                     "    graph:\n"
+                     "      directory_tenant: contoso.com\n"
+                     "      client_id: c\n"
+                     "      client_secret_env: S\n"
                      "      max_batch_requests: 21\n"
                      "      mailbox_concurrency: 0\n"),
             "riposted.yaml:7: tenants[0].graph.max_batch_requests: must be between 1 "
