@@ -868,21 +868,17 @@ TEST(AdapterConfigTest, RequiredKeysOfEnabledSections) {
             "riposted.yaml:5: tenants[0].graph.client_id: must not be empty\n"
             "riposted.yaml:7: tenants[0].graph.quarantine_folder: must not be "
             "empty");
-  EXPECT_EQ(ErrorsOf("tenants:\n"
-                     "  - id: t\n"
-                     "    graph:\n"
-                     "      directory_tenant: contoso.com\n"
-                     "      client_id: c\n"
-                     "      client_secret_env: S\n"
-                     "      quarantine_folder: \"Riposte\\0\\e[8m\"\n"),
+  const std::string graph =
+      "tenants:\n"
+      "  - id: t\n"
+      "    graph:\n"
+      "      directory_tenant: contoso.com\n"
+      "      client_id: c\n"
+      "      client_secret_env: S\n";
+  EXPECT_EQ(ErrorsOf(graph + "      quarantine_folder: \"Riposte\\0\\e[8m\"\n"),
             "riposted.yaml:7: tenants[0].graph.quarantine_folder: must not "
             "contain NUL (at byte 7)");
-  EXPECT_EQ(ErrorsOf("tenants:\n"
-                     "  - id: t\n"
-                     "    graph:\n"
-                     "      directory_tenant: contoso.com\n"
-                     "      client_id: c\n"
-                     "      client_secret_env: S\n"
+  EXPECT_EQ(ErrorsOf(graph +
                      "      max_batch_requests: 21\n"
                      "      mailbox_concurrency: 0\n"),
             "riposted.yaml:7: tenants[0].graph.max_batch_requests: must be between 1 "
