@@ -1576,7 +1576,7 @@ TEST(AuthConfigTest, ClientCertRolesProblems) {
       "missing\n"
       "riposted.yaml:14: auth.client_cert_roles[4].identity: duplicate "
       "identity \"b\" (first defined at line 13)\n"
-      "riposted.yaml:15: auth.client_cert_roles[5].identity: must not begin "
+      "riposted.yaml:15: auth.client_cert_roles[5].identity: must not start "
       "or end with a space\n"
       "riposted.yaml:16: unknown key 'x' in 'auth.client_cert_roles[6]' "
       "(allowed: identity, role)\n"
