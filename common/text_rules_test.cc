@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -122,6 +124,67 @@ TEST(TextRulesTest, IdentifiersRefuseInvisibleCharactersAndOuterSpaces) {
                 Optional(std::string("must not start or end with a space")));
   }
   EXPECT_EQ(TextProblem(" Re: hello ", TextClass::kReportedText), std::nullopt);
+}
+
+// The UTF-8 encoding of scalar value `c`.
+std::string Utf8(char32_t c) {
+  std::string out;
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+  return out;
+}
+
+bool SaysNotUtf8(const std::optional<std::string>& problem) {
+  return problem.has_value() && absl::StartsWith(*problem, "is not valid UTF-8");
+}
+
+TEST(TextRulesTest, EveryScalarValueIsUtf8AndPrintableOnesAreKept) {
+  for (char32_t c = 0; c <= 0x10FFFF; ++c) {
+    if (c >= 0xD800 && c <= 0xDFFF) continue;  // surrogates: no scalar value
+    const std::string text = "x" + Utf8(c) + "x";
+    const auto problem = TextProblem(text, TextClass::kReportedText);
+    ASSERT_FALSE(SaysNotUtf8(problem)) << std::hex << c;
+    const bool printable = (c >= 0x20 && c < 0x7F) || c == '\t' ||
+                           (c >= 0xA0 && c != 0x2028 && c != 0x2029);
+    ASSERT_EQ(problem.has_value(), !printable) << std::hex << c;
+  }
+}
+
+TEST(TextRulesTest, EveryTwoByteStringIsJudgedAsUtf8Says) {
+  const auto printable_ascii = [](unsigned b) {
+    return (b >= 0x20 && b < 0x7F) || b == '\t';
+  };
+  for (unsigned b0 = 0; b0 < 256; ++b0) {
+    for (unsigned b1 = 0; b1 < 256; ++b1) {
+      const std::string text = {static_cast<char>(b0), static_cast<char>(b1)};
+      const bool two_byte_form =
+          b0 >= 0xC2 && b0 <= 0xDF && b1 >= 0x80 && b1 <= 0xBF;
+      const bool acceptable =
+          (printable_ascii(b0) && printable_ascii(b1)) ||
+          (two_byte_form && (((b0 & 0x1F) << 6) | (b1 & 0x3F)) >= 0xA0);
+      const auto problem = TextProblem(text, TextClass::kReportedText);
+      ASSERT_EQ(problem.has_value(), !acceptable)
+          << std::hex << b0 << " " << b1;
+      // Bytes that are not UTF-8 are named as such, unless a control
+      // character before them was found first.
+      if (b0 >= 0x80 && !two_byte_form) {
+        ASSERT_TRUE(SaysNotUtf8(problem)) << std::hex << b0 << " " << b1;
+      }
+    }
+  }
 }
 
 TEST(TextRulesTest, CheckTextNamesTheField) {
