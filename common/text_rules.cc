@@ -118,7 +118,21 @@ std::optional<std::string> CodePointProblem(char32_t c, size_t offset,
   return std::nullopt;
 }
 
+std::string NotUtf8At(size_t offset) {
+  return absl::StrCat("is not valid UTF-8 (at byte ", offset, ")");
+}
+
 }  // namespace
+
+std::optional<std::string> Utf8Problem(absl::string_view value) {
+  for (size_t i = 0; i < value.size();) {
+    char32_t c;
+    const int len = DecodeUtf8(value, i, &c);
+    if (len == 0) return NotUtf8At(i);
+    i += len;
+  }
+  return std::nullopt;
+}
 
 std::optional<std::string> TextProblem(absl::string_view value,
                                        TextClass text_class) {
@@ -127,7 +141,7 @@ std::optional<std::string> TextProblem(absl::string_view value,
     char32_t c;
     const int len = DecodeUtf8(value, i, &c);
     if (len == 0) {
-      return absl::StrCat("is not valid UTF-8 (at byte ", i, ")");
+      return NotUtf8At(i);
     }
     if (auto problem = CodePointProblem(c, i, text_class)) return problem;
     if (i == 0) first = c;

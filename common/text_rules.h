@@ -38,6 +38,10 @@ enum class TextClass {
 std::optional<std::string> TextProblem(absl::string_view value,
                                        TextClass text_class);
 
+// nullopt when `value` is valid UTF-8, else "is not valid UTF-8 (at byte
+// N)": the one check every class starts with.
+std::optional<std::string> Utf8Problem(absl::string_view value);
+
 // OK, or InvalidArgument "<field>: <problem>".
 absl::Status CheckText(absl::string_view field, absl::string_view value,
                        TextClass text_class);

@@ -85,6 +85,8 @@ TEST(TextRulesTest, RefusesInvalidUtf8) {
       EXPECT_THAT(TextProblem("ab" + bad, c),
                   Optional(std::string("is not valid UTF-8 (at byte 2)")))
           << bad;
+      EXPECT_THAT(Utf8Problem("\x1b" "b" + bad),
+                  Optional(std::string("is not valid UTF-8 (at byte 2)")));
     }
   }
 }

@@ -7,6 +7,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "orchestrator/intake/request_parser.h"
 
 namespace riposte::intake {
 
@@ -30,22 +31,44 @@ std::optional<FieldError> IntakeService::Check(
                               request.breach().ByteSizeLong());
 }
 
+namespace {
+
+void Serialize(const google::protobuf::Message& message, grpc::ByteBuffer* out) {
+  bool own_buffer = false;
+  // Serializing a message in memory fails only past 2 GiB.
+  grpc::SerializationTraits<google::protobuf::Message>::Serialize(
+      message, out, &own_buffer)
+      .IgnoreError();
+}
+
+}  // namespace
+
+// Bytes in, so that a request protobuf cannot parse (a string that is not
+// UTF-8) is refused naming its field, as every other bad input is.
 grpc::ServerUnaryReactor* IntakeService::Submit(
-    grpc::CallbackServerContext* context, const v1::SubmitRequest* request,
-    v1::SubmitResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* wire,
+    grpc::ByteBuffer* wire_response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<auth::Caller> caller;
   if (auth_ != nullptr) {
-    auto caller = auth_->AuthorizeCall(*context, "/riposte.v1.Intake/Submit");
-    if (!caller.ok()) {
-      reactor->Finish(ToGrpcStatus(caller.status()));
+    auto authorized =
+        auth_->AuthorizeCall(*context, "/riposte.v1.Intake/Submit");
+    if (!authorized.ok()) {
+      reactor->Finish(ToGrpcStatus(authorized.status()));
       return reactor;
     }
+    caller = *std::move(authorized);
+  }
+  auto request = std::make_shared<v1::SubmitRequest>();
+  std::optional<FieldError> error = ParseSubmitRequest(*wire, request.get());
+  if (!error && caller.has_value()) {
     if (absl::Status own = OwnDetectorId(*caller, *request); !own.ok()) {
       reactor->Finish(ToGrpcStatus(own));
       return reactor;
     }
   }
-  if (auto error = Check(*request)) {
+  if (!error) error = Check(*request);
+  if (error) {
     metrics_->Invalid(error->field);
     reactor->Finish(ToGrpcStatus(ToStatus(*error)));
     return reactor;
@@ -53,7 +76,7 @@ grpc::ServerUnaryReactor* IntakeService::Submit(
   const absl::Time start = clock_->Now();
   recorder_->Record(
       request->breach(),
-      [this, reactor, request, response,
+      [this, reactor, request, wire_response,
        start](absl::StatusOr<v1::SubmitResponse> r) {
         if (!r.ok()) {
           metrics_->Failed();
@@ -61,7 +84,7 @@ grpc::ServerUnaryReactor* IntakeService::Submit(
           return;
         }
         metrics_->Recorded(request->breach(), *r, clock_->Now() - start);
-        *response = std::move(*r);
+        Serialize(*r, wire_response);
         reactor->Finish(grpc::Status::OK);
       });
   return reactor;
@@ -72,8 +95,7 @@ grpc::ServerUnaryReactor* IntakeService::Submit(
 // `stream_max_in_flight` requests may await their reply; past that, reading
 // pauses, which pushes back on the client through flow control.
 class IntakeService::StreamReactor
-    : public grpc::ServerBidiReactor<v1::SubmitRequest,
-                                     v1::StreamSubmitResponse> {
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   StreamReactor(IntakeService* service, std::optional<auth::Caller> caller)
       : service_(service),
@@ -92,12 +114,13 @@ class IntakeService::StreamReactor
       MaybeFinishLocked();
       return;
     }
-    // Take the request before the next read can overwrite the buffer.
-    v1::SubmitRequest request = std::move(request_);
+    // Parse the request before the next read can overwrite the buffer.
+    v1::SubmitRequest request;
+    std::optional<FieldError> error = ParseSubmitRequest(request_, &request);
     request_.Clear();
     auto slot = std::make_unique<Slot>();
     Slot* raw = slot.get();
-    std::optional<FieldError> error = service_->Check(request);
+    if (!error) error = service_->Check(request);
     absl::StatusCode code = absl::StatusCode::kInvalidArgument;
     if (!error && caller_.has_value()) {
       if (absl::Status own = OwnDetectorId(*caller_, request); !own.ok()) {
@@ -170,6 +193,7 @@ class IntakeService::StreamReactor
  private:
   struct Slot {
     v1::StreamSubmitResponse reply;
+    grpc::ByteBuffer wire;  // `reply` as written
     bool ready = false;
   };
 
@@ -186,7 +210,8 @@ class IntakeService::StreamReactor
       slots_.pop_front();
       if (broken_) continue;  // nobody to write to; drop it
       writing_ = true;
-      StartWrite(&current_->reply);
+      Serialize(current_->reply, &current_->wire);
+      StartWrite(&current_->wire);
     }
   }
 
@@ -211,7 +236,7 @@ class IntakeService::StreamReactor
   const int64_t max_in_flight_;
 
   absl::Mutex mu_;
-  v1::SubmitRequest request_;  // the read buffer; see OnReadDone
+  grpc::ByteBuffer request_;  // the read buffer; see OnReadDone
   std::deque<std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<Slot> current_ ABSL_GUARDED_BY(mu_);
   int64_t pending_records_ ABSL_GUARDED_BY(mu_) = 0;
@@ -222,14 +247,14 @@ class IntakeService::StreamReactor
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-grpc::ServerBidiReactor<v1::SubmitRequest, v1::StreamSubmitResponse>*
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 IntakeService::SubmitStream(grpc::CallbackServerContext* context) {
   if (auth_ != nullptr) {
     auto caller =
         auth_->AuthorizeCall(*context, "/riposte.v1.Intake/SubmitStream");
     if (!caller.ok()) {
-      class Refused : public grpc::ServerBidiReactor<v1::SubmitRequest,
-                                                     v1::StreamSubmitResponse> {
+      class Refused
+          : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
        public:
         explicit Refused(grpc::Status s) { Finish(s); }
         void OnDone() override { delete this; }

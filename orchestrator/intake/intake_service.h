@@ -20,8 +20,12 @@ absl::Status OwnDetectorId(const auth::Caller& caller,
 
 // The detector-facing gRPC service. Thin: it validates, hands the breach to
 // the recorder, and replies when the recorder says the breach is durable.
-// Reactor threads never wait for the disk.
-class IntakeService final : public v1::Intake::CallbackService {
+// Reactor threads never wait for the disk. Requests arrive as bytes and are
+// parsed here, so that one protobuf would refuse (a string that is not
+// UTF-8) gets INVALID_ARGUMENT naming the field, and a stream goes on.
+class IntakeService final
+    : public v1::Intake::WithRawCallbackMethod_Submit<
+          v1::Intake::WithRawCallbackMethod_SubmitStream<v1::Intake::Service>> {
  public:
   // All pointers must outlive the service.
   // `auth` checks every call's caller; null only in tests that run without
@@ -35,12 +39,14 @@ class IntakeService final : public v1::Intake::CallbackService {
         metrics_(metrics),
         auth_(auth) {}
 
+  // A SubmitRequest in, a SubmitResponse out.
   grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
-                                   const v1::SubmitRequest* request,
-                                   v1::SubmitResponse* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
 
-  grpc::ServerBidiReactor<v1::SubmitRequest, v1::StreamSubmitResponse>*
-  SubmitStream(grpc::CallbackServerContext* context) override;
+  // SubmitRequests in, StreamSubmitResponses out.
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* SubmitStream(
+      grpc::CallbackServerContext* context) override;
 
  private:
   class StreamReactor;
