@@ -149,6 +149,14 @@ TEST(UsageTest, ReasonIsRequired) {
   EXPECT_THAT(cli.fake().calls, IsEmpty());
 }
 
+TEST(UsageTest, AReasonThatIsNotUtf8IsRefusedBeforeSending) {
+  CliRunner cli;
+  EXPECT_EQ(cli.Run({"approve", "1", "--reason", "gepr\xfcft"}), 2);
+  EXPECT_THAT(cli.err(), HasSubstr("riposte approve: --reason is not valid "
+                                   "UTF-8 (at byte 4)"));
+  EXPECT_THAT(cli.fake().calls, IsEmpty());
+}
+
 TEST(UsageTest, TokenFlagIsRefused) {
   CliRunner cli;
   EXPECT_EQ(cli.Run({"--token", "secret", "whoami"}), 2);

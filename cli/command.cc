@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/cli_status.h"
 #include "cli/json_output.h"
+#include "common/text_rules.h"
 
 namespace riposte::cli {
 
@@ -35,6 +36,12 @@ absl::StatusOr<std::string> RequireReason(const CommandContext& ctx) {
     return UsageError(absl::StrCat(
         "riposte ", ctx.command,
         ": --reason is required: say why (it is audited with your identity)"));
+  }
+  // The server checks the rest of what a reason may hold and names it;
+  // bytes that are not UTF-8 protobuf would refuse without a word.
+  if (std::optional<std::string> problem = Utf8Problem(*reason)) {
+    return UsageError(
+        absl::StrCat("riposte ", ctx.command, ": --reason ", *problem));
   }
   return std::string(absl::StripAsciiWhitespace(*reason));
 }

@@ -197,7 +197,7 @@ std::optional<WireError> FindWireError(const Descriptor& type,
 
 absl::Status ParseRequest(const grpc::ByteBuffer& buffer,
                           google::protobuf::Message* message,
-                          std::string* field) {
+                          std::string* field, absl::string_view what) {
   {
     // Deserialize consumes its buffer; the copy shares the slices.
     grpc::ByteBuffer copy(buffer);
@@ -218,7 +218,7 @@ absl::Status ParseRequest(const grpc::ByteBuffer& buffer,
   }
   if (field != nullptr) *field = where;
   return absl::InvalidArgumentError(absl::StrCat(
-      where, ": the request could not be parsed as ", type, ": ", why));
+      where, ": ", what, " could not be parsed as ", type, ": ", why));
 }
 
 std::string BufferBytes(const grpc::ByteBuffer& buffer) {

@@ -37,9 +37,11 @@ std::optional<WireError> FindWireError(const google::protobuf::Descriptor& type,
 // is INVALID_ARGUMENT: "<field>: the request could not be parsed as
 // riposte.v1.X: <reason> (byte N)", and `*field` (when given) is set to the
 // field's path, or "request" when no field is known.
+// `what` names the request in the message, e.g. "message 3 of the stream".
 absl::Status ParseRequest(const grpc::ByteBuffer& buffer,
                           google::protobuf::Message* message,
-                          std::string* field = nullptr);
+                          std::string* field = nullptr,
+                          absl::string_view what = "the request");
 
 // Serializes a reply for the wire.
 absl::Status SerializeReply(const google::protobuf::Message& message,

@@ -868,12 +868,17 @@ TEST(AdapterConfigTest, RequiredKeysOfEnabledSections) {
             "riposted.yaml:5: tenants[0].graph.client_id: must not be empty\n"
             "riposted.yaml:7: tenants[0].graph.quarantine_folder: must not be "
             "empty");
-  EXPECT_EQ(ErrorsOf("tenants:\n"
-                     "  - id: t\n"
-                     "    graph:\n"
-                     "      directory_tenant: contoso.com\n"
-                     "      client_id: c\n"
-                     "      client_secret_env: S\n"
+  const std::string graph =
+      "tenants:\n"
+      "  - id: t\n"
+      "    graph:\n"
+      "      directory_tenant: contoso.com\n"
+      "      client_id: c\n"
+      "      client_secret_env: S\n";
+  EXPECT_EQ(ErrorsOf(graph + "      quarantine_folder: \"Riposte\\0\\e[8m\"\n"),
+            "riposted.yaml:7: tenants[0].graph.quarantine_folder: must not "
+            "contain NUL (at byte 7)");
+  EXPECT_EQ(ErrorsOf(graph +
                      "      max_batch_requests: 21\n"
                      "      mailbox_concurrency: 0\n"),
             "riposted.yaml:7: tenants[0].graph.max_batch_requests: must be between 1 "
@@ -1571,7 +1576,7 @@ TEST(AuthConfigTest, ClientCertRolesProblems) {
       "missing\n"
       "riposted.yaml:14: auth.client_cert_roles[4].identity: duplicate "
       "identity \"b\" (first defined at line 13)\n"
-      "riposted.yaml:15: auth.client_cert_roles[5].identity: must not begin "
+      "riposted.yaml:15: auth.client_cert_roles[5].identity: must not start "
       "or end with a space\n"
       "riposted.yaml:16: unknown key 'x' in 'auth.client_cert_roles[6]' "
       "(allowed: identity, role)\n"

@@ -18,6 +18,7 @@
 #include "actions/graph/graph_options.h"
 #include "actions/webhook/body_template.h"
 #include "common/status_macros.h"
+#include "common/text_rules.h"
 #include "yaml/error_list.h"
 #include "yaml/map_reader.h"
 #include "yaml/scalar.h"
@@ -75,7 +76,14 @@ void ReadGraph(MapReader& reader, GraphConfig* graph) {
       reader.AddError("scope", problem);
     }
   }
-  ReadText(reader, "quarantine_folder", false, &graph->quarantine_folder);
+  if (ReadText(reader, "quarantine_folder", false,
+               &graph->quarantine_folder)) {
+    // A folder's displayName at Graph: an identifier (common/text_rules.h).
+    if (auto problem = TextProblem(graph->quarantine_folder,
+                                   TextClass::kIdentifier)) {
+      reader.AddError("quarantine_folder", *problem);
+    }
+  }
   reader.OptionalDuration("batch_window", &graph->batch_window,
                           DurationBounds{true, absl::Seconds(1)});
   reader.OptionalInt64("max_batch_requests", &graph->max_batch_requests,

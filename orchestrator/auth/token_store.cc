@@ -11,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/text_rules.h"
 #include "yaml/error_list.h"
 #include "yaml/map_reader.h"
 #include "yaml/scalar.h"
@@ -33,14 +34,7 @@ std::string CheckIdentity(absl::string_view identity) {
     return absl::StrCat("is ", identity.size(), " bytes, more than ",
                         kMaxIdentityBytes);
   }
-  for (char c : identity) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return "must not contain control characters";
-  }
-  if (identity.front() == ' ' || identity.back() == ' ') {
-    return "must not begin or end with a space";
-  }
-  return "";
+  return TextProblem(identity, TextClass::kIdentifier).value_or("");
 }
 
 // Decodes 64 hex digits (either case) into `out`.

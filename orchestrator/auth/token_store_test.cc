@@ -149,6 +149,28 @@ TEST(TokenStoreTest, BadHashesAreNeverEchoed) {
             "token");
 }
 
+TEST(TokenStoreTest, IdentitiesAreIdentifiersAndHashesMayBeUpperCase) {
+  EXPECT_EQ(ErrorsOf(absl::StrCat(
+                "tokens:\n",
+                Entry("\"soc-alice\\e[8m\"", "admin",
+                      TokenStore::HashToken(kAliceToken)),
+                Entry("\"soc-\\u202Ebob\"", "admin",
+                      TokenStore::HashToken(kDetectorToken)))),
+            "tokens.yaml:2: tokens[0].identity: must not contain escape "
+            "sequences (ESC U+001B at byte 9)\n"
+            "tokens.yaml:5: tokens[1].identity: must not contain "
+            "bidirectional control characters (U+202E at byte 4)");
+  absl::StatusOr<TokenStore> store = TokenStore::Parse(
+      absl::StrCat("tokens:\n",
+                   Entry("soc-alice", "operator",
+                         absl::AsciiStrToUpper(
+                             TokenStore::HashToken(kAliceToken)))),
+      "tokens.yaml");
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE(store->Lookup(kAliceToken).has_value());
+  EXPECT_EQ(store->Lookup(kAliceToken)->identity, "soc-alice");
+}
+
 TEST(TokenStoreTest, TheTokenItselfIsRefusedWithoutEchoingIt) {
   const std::string token = "plain-token-value-9d8c7b";
   std::string errors = ErrorsOf(absl::StrCat("tokens:\n"

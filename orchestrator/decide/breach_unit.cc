@@ -12,6 +12,7 @@
 #include "common/sha256.h"
 #include "common/status_macros.h"
 #include "orchestrator/decide/decision_writer.h"
+#include "orchestrator/entity/normal_form.h"
 #include "orchestrator/entity/subject_key.h"
 
 namespace riposte::decide {
@@ -97,9 +98,14 @@ absl::StatusOr<std::optional<Corroborated>> FindCorroborated(
 }
 
 absl::StatusOr<v1::SubmitResponse> RecordBreach(store::IntakeTransaction& txn,
-                                                const v1::Breach& b,
+                                                const v1::Breach& sent,
                                                 absl::Time received,
                                                 const BreachUnitOptions& options) {
+  // From here on, the breach as stored, keyed, decided and audited: hashes
+  // lower-case whatever case the detector sent, so a resend in other case
+  // is the same breach.
+  const std::optional<v1::Breach> normal = entity::NormalForm(sent);
+  const v1::Breach& b = normal.has_value() ? *normal : sent;
   v1::SubmitResponse resp;
   std::string payload;
   if (!b.SerializeToString(&payload)) {

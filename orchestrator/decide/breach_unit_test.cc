@@ -178,12 +178,22 @@ corroboration:
   EXPECT_EQ(outside.corroborates(), 0);
 }
 
-TEST(BreachUnitStoreTest, CorroborationIsRecordedOnTheIncidentAndTheBreach) {
-  riposte::testing::TempDir dir;
-  FakeClock clock(kT);
-  store::sqlite::SqliteStoreOptions options;
-  options.path = dir.File("riposte.db");
-  auto store = *store::sqlite::SqliteStore::Open(options, &clock);
+// The breach unit over a real SQLite store.
+class BreachUnitStoreTest : public ::testing::Test {
+ protected:
+  BreachUnitStoreTest() : clock_(kT) {
+    store::sqlite::SqliteStoreOptions options;
+    options.path = dir_.File("riposte.db");
+    store_ = *store::sqlite::SqliteStore::Open(options, &clock_);
+  }
+
+  riposte::testing::TempDir dir_;
+  FakeClock clock_;
+  std::unique_ptr<store::sqlite::SqliteStore> store_;
+};
+
+TEST_F(BreachUnitStoreTest, CorroborationIsRecordedOnTheIncidentAndTheBreach) {
+  auto& store = store_;
   auto policy = *policies::ParsePolicy({{"p.yaml", kPolicy}});
   BreachUnitOptions unit;
   unit.policy = policy.get();
@@ -202,6 +212,40 @@ TEST(BreachUnitStoreTest, CorroborationIsRecordedOnTheIncidentAndTheBreach) {
   ASSERT_EQ(breaches.size(), 2u);
   EXPECT_EQ(breaches[0].corroborates, 0);
   EXPECT_EQ(breaches[1].corroborates, breaches[0].id);
+}
+
+TEST_F(BreachUnitStoreTest, AttachmentHashesAreStoredLowerCase) {
+  auto& store = store_;
+  const std::string lower(64, 'e');
+  auto with_hash = [&](const std::string& hash) {
+    v1::Breach b = Login("d1", "b1", kT);
+    auto* email = b.add_related_entities()->mutable_email();
+    email->set_mailbox("bob@contoso.com");
+    email->set_internet_message_id("<m1@contoso.com>");
+    email->add_attachments()->set_sha256(hash);
+    return b;
+  };
+  auto record = [&](const v1::Breach& b) {
+    v1::SubmitResponse resp;
+    EXPECT_TRUE(store
+                    ->ExecuteAndWait([&](store::Transaction& txn) {
+                      auto r = RecordBreach(txn, b, kT + absl::Minutes(1), {});
+                      if (r.ok()) resp = *r;
+                      return r.status();
+                    })
+                    .ok());
+    return resp;
+  };
+  record(with_hash(std::string(64, 'E')));
+  auto breaches = *store->IncidentBreaches(1);
+  ASSERT_EQ(breaches.size(), 1u);
+  v1::Breach stored;
+  ASSERT_TRUE(stored.ParseFromString(breaches[0].payload));
+  EXPECT_EQ(stored.related_entities(0).email().attachments(0).sha256(), lower);
+  // The same breach with the hash in lower case is the same breach.
+  v1::SubmitResponse again = record(with_hash(lower));
+  EXPECT_TRUE(again.duplicate());
+  EXPECT_FALSE(again.duplicate_differs());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/text_rules.h"
 
 namespace riposte::intake {
 namespace {
@@ -20,17 +21,12 @@ FieldError Err(const std::string& field, absl::string_view what) {
   return FieldError{field, absl::StrCat(field, ": ", what)};
 }
 
-bool HasControlChars(absl::string_view s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
-
-// An identifier: required or optional, bounded, printable.
-std::optional<FieldError> CheckText(const std::string& field,
-                                    absl::string_view value, int64_t max_bytes,
-                                    bool required) {
+// A bounded string of `text_class` (see common/text_rules.h); required or
+// optional.
+std::optional<FieldError> CheckString(const std::string& field,
+                                      absl::string_view value,
+                                      int64_t max_bytes, bool required,
+                                      TextClass text_class) {
   if (value.empty()) {
     if (required) return Err(field, "must not be empty");
     return std::nullopt;
@@ -40,10 +36,23 @@ std::optional<FieldError> CheckText(const std::string& field,
                                    " bytes, more than the limit of ",
                                    max_bytes));
   }
-  if (HasControlChars(value)) {
-    return Err(field, "must not contain control characters");
-  }
+  if (auto problem = TextProblem(value, text_class)) return Err(field, *problem);
   return std::nullopt;
+}
+
+// An id, address, name or hash.
+std::optional<FieldError> CheckText(const std::string& field,
+                                    absl::string_view value, int64_t max_bytes,
+                                    bool required) {
+  return CheckString(field, value, max_bytes, required,
+                     TextClass::kIdentifier);
+}
+
+// Text the detector reports as it saw it (a subject, a file name).
+std::optional<FieldError> CheckReported(const std::string& field,
+                                        absl::string_view value,
+                                        int64_t max_bytes) {
+  return CheckString(field, value, max_bytes, false, TextClass::kReportedText);
 }
 
 bool IsHex(absl::string_view s) {
@@ -157,11 +166,9 @@ std::optional<FieldError> BreachValidator::Validate(const v1::Breach& breach,
     if (auto e = CheckText(path + ".key", ev.key(), L.max_id_bytes, true)) {
       return e;
     }
-    if (static_cast<int64_t>(ev.value().size()) > L.max_evidence_value_bytes) {
-      return Err(path + ".value",
-                 absl::StrCat("is ", ev.value().size(),
-                              " bytes, more than the limit of ",
-                              L.max_evidence_value_bytes));
+    if (auto e = CheckReported(path + ".value", ev.value(),
+                               L.max_evidence_value_bytes)) {
+      return e;
     }
   }
   return std::nullopt;
@@ -190,8 +197,8 @@ std::optional<FieldError> BreachValidator::ValidateEntity(
         return Err(p + ".user_principal_name",
                    "must look like name@domain");
       }
-      if (auto e = CheckText(p + ".display_name", u.display_name(),
-                             L.max_string_bytes, false)) {
+      if (auto e = CheckReported(p + ".display_name", u.display_name(),
+                                 L.max_string_bytes)) {
         return e;
       }
       return std::nullopt;
@@ -216,11 +223,9 @@ std::optional<FieldError> BreachValidator::ValidateEntity(
                              false)) {
         return e;
       }
-      if (static_cast<int64_t>(m.subject().size()) > L.max_string_bytes) {
-        return Err(p + ".subject",
-                   absl::StrCat("is ", m.subject().size(),
-                                " bytes, more than the limit of ",
-                                L.max_string_bytes));
+      if (auto e = CheckReported(p + ".subject", m.subject(),
+                                 L.max_string_bytes)) {
+        return e;
       }
       if (m.attachments_size() > L.max_attachments) {
         return Err(p + ".attachments",
@@ -231,8 +236,8 @@ std::optional<FieldError> BreachValidator::ValidateEntity(
       for (int i = 0; i < m.attachments_size(); ++i) {
         const auto& a = m.attachments(i);
         const std::string ap = absl::StrCat(p, ".attachments[", i, "]");
-        if (auto e = CheckText(ap + ".name", a.name(), L.max_string_bytes,
-                               false)) {
+        if (auto e = CheckReported(ap + ".name", a.name(),
+                                   L.max_string_bytes)) {
           return e;
         }
         if (auto e = CheckText(ap + ".content_type", a.content_type(),
@@ -242,7 +247,13 @@ std::optional<FieldError> BreachValidator::ValidateEntity(
         if (a.size_bytes() < 0) {
           return Err(ap + ".size_bytes", "must not be negative");
         }
-        if (!a.sha256().empty() && (a.sha256().size() != 64 || !IsHex(a.sha256()))) {
+        // Either case; stored lower-case (entity::ToNormalForm).
+        if (auto e = CheckText(ap + ".sha256", a.sha256(), L.max_id_bytes,
+                               false)) {
+          return e;
+        }
+        if (!a.sha256().empty() &&
+            (a.sha256().size() != 64 || !IsHex(a.sha256()))) {
           return Err(ap + ".sha256", "must be 64 hex digits");
         }
         if (auto e = CheckText(ap + ".graph_attachment_id",
@@ -268,10 +279,12 @@ std::optional<FieldError> BreachValidator::ValidateEntity(
     case v1::Entity::kIp: {
       const std::string p = path + ".ip.address";
       const std::string& a = entity.ip().address();
+      if (auto e = CheckText(p, a, 64, true)) return e;
+      // inet_pton reads a C string: the text check above has made sure
+      // there is no NUL in `a` for it to stop at.
       unsigned char buf[16];
-      if (a.empty()) return Err(p, "must not be empty");
-      if (a.size() > 64 || (inet_pton(AF_INET, a.c_str(), buf) != 1 &&
-                            inet_pton(AF_INET6, a.c_str(), buf) != 1)) {
+      if (inet_pton(AF_INET, a.c_str(), buf) != 1 &&
+          inet_pton(AF_INET6, a.c_str(), buf) != 1) {
         return Err(p, "must be an IPv4 or IPv6 address");
       }
       return std::nullopt;

@@ -2,9 +2,14 @@
 #include "orchestrator/entity/subject_key.h"
 
 #include <cmath>
+#include <functional>
+#include <utility>
+#include <vector>
 #include <limits>
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -223,6 +228,215 @@ TEST_F(BreachValidatorTest, ObservedTime) {
   EXPECT_EQ(Field(b), "breach.observed_time");
   b.clear_observed_time();
   EXPECT_EQ(Field(b), "");  // defaults to the receive time
+}
+
+// The email GoodBreach relates to.
+v1::EmailEntity* Email(v1::Breach& b) {
+  return b.mutable_related_entities(0)->mutable_email();
+}
+
+// A string field of a breach, as a setter, with its path.
+struct StringField {
+  std::string path;
+  std::function<void(v1::Breach&, const std::string&)> set;
+};
+
+std::vector<StringField> StringFields() {
+  return {
+      {"breach.detector_id",
+       [](v1::Breach& b, const std::string& v) { b.set_detector_id(v); }},
+      {"breach.breach_id",
+       [](v1::Breach& b, const std::string& v) { b.set_breach_id(v); }},
+      {"breach.tenant_id",
+       [](v1::Breach& b, const std::string& v) { b.set_tenant_id(v); }},
+      {"breach.model_name",
+       [](v1::Breach& b, const std::string& v) { b.set_model_name(v); }},
+      {"breach.model_tags[0]",
+       [](v1::Breach& b, const std::string& v) { b.set_model_tags(0, v); }},
+      {"breach.subject.user.user_principal_name",
+       [](v1::Breach& b, const std::string& v) {
+         b.mutable_subject()->mutable_user()->set_user_principal_name(v);
+       }},
+      {"breach.subject.user.id",
+       [](v1::Breach& b, const std::string& v) {
+         b.mutable_subject()->mutable_user()->set_id(v);
+       }},
+      {"breach.subject.ip.address",
+       [](v1::Breach& b, const std::string& v) {
+         b.mutable_subject()->mutable_ip()->set_address(v);
+       }},
+      {"breach.subject.device.id",
+       [](v1::Breach& b, const std::string& v) {
+         b.mutable_subject()->mutable_device()->set_id(v);
+       }},
+      {"breach.subject.device.hostname",
+       [](v1::Breach& b, const std::string& v) {
+         b.mutable_subject()->mutable_device()->set_hostname(v);
+       }},
+      {"breach.related_entities[0].email.mailbox",
+       [](v1::Breach& b, const std::string& v) { Email(b)->set_mailbox(v); }},
+      {"breach.related_entities[0].email.internet_message_id",
+       [](v1::Breach& b, const std::string& v) {
+         Email(b)->set_internet_message_id(v);
+       }},
+      {"breach.related_entities[0].email.graph_message_id",
+       [](v1::Breach& b, const std::string& v) {
+         Email(b)->set_graph_message_id(v);
+       }},
+      {"breach.related_entities[0].email.sender",
+       [](v1::Breach& b, const std::string& v) { Email(b)->set_sender(v); }},
+      {"breach.related_entities[0].email.attachments[0].content_type",
+       [](v1::Breach& b, const std::string& v) {
+         Email(b)->mutable_attachments(0)->set_content_type(v);
+       }},
+      {"breach.related_entities[0].email.attachments[0].graph_attachment_id",
+       [](v1::Breach& b, const std::string& v) {
+         Email(b)->mutable_attachments(0)->set_graph_attachment_id(v);
+       }},
+      {"breach.related_entities[0].email.attachments[0].sha256",
+       [](v1::Breach& b, const std::string& v) {
+         Email(b)->mutable_attachments(0)->set_sha256(v);
+       }},
+      {"breach.related_entities[1].ip.address",
+       [](v1::Breach& b, const std::string& v) {
+         b.mutable_related_entities(1)->mutable_ip()->set_address(v);
+       }},
+      {"breach.evidence[0].key",
+       [](v1::Breach& b, const std::string& v) {
+         b.mutable_evidence(0)->set_key(v);
+       }},
+  };
+}
+
+// Text a detector reports as seen: printable text and bidi kept, NUL,
+// escapes and controls refused.
+std::vector<StringField> ReportedTextFields() {
+  return {
+      {"breach.related_entities[0].email.subject",
+       [](v1::Breach& b, const std::string& v) { Email(b)->set_subject(v); }},
+      {"breach.related_entities[0].email.attachments[0].name",
+       [](v1::Breach& b, const std::string& v) {
+         Email(b)->mutable_attachments(0)->set_name(v);
+       }},
+      {"breach.subject.user.display_name",
+       [](v1::Breach& b, const std::string& v) {
+         b.mutable_subject()->mutable_user()->set_display_name(v);
+       }},
+      {"breach.evidence[0].value",
+       [](v1::Breach& b, const std::string& v) {
+         b.mutable_evidence(0)->set_value(v);
+       }},
+  };
+}
+
+// A valid value for the field, for building hostile variants of it.
+std::string ValidValue(const std::string& path) {
+  if (absl::EndsWith(path, ".address")) return "10.0.0.1";
+  if (absl::EndsWith(path, ".sha256")) return std::string(64, 'a');
+  if (absl::EndsWith(path, "user_principal_name") ||
+      absl::EndsWith(path, ".mailbox")) {
+    return "alice@contoso.com";
+  }
+  if (path == "breach.tenant_id") return "contoso";
+  return "abc";
+}
+
+std::string Nul() { return std::string(1, '\0'); }
+
+TEST_F(BreachValidatorTest, NulInEveryIdentifierIsRefused) {
+  for (const auto& f : StringFields()) {
+    const std::string good = ValidValue(f.path);
+    auto b = GoodBreach();
+    f.set(b, good);
+    ASSERT_EQ(Field(b), "") << f.path << ": " << last_message_;
+    // At the end, in the middle and alone; the check must not stop at it.
+    for (const std::string& bad :
+         {good + Nul(), good.substr(0, 1) + Nul() + good.substr(1), Nul(),
+          good + Nul() + "\x1b[31mevil"}) {
+      b = GoodBreach();
+      f.set(b, bad);
+      EXPECT_EQ(Field(b), f.path) << last_message_;
+      EXPECT_THAT(last_message_, HasSubstr("must not contain NUL")) << f.path;
+    }
+  }
+}
+
+TEST_F(BreachValidatorTest, IpAddressWithNulIsRefused) {
+  auto b = GoodBreach();
+  b.mutable_subject()->mutable_ip()->set_address("10.0.0.1" + Nul() +
+                                                 "\x1b]0;owned\x07");
+  EXPECT_EQ(Field(b), "breach.subject.ip.address");
+  EXPECT_EQ(last_message_,
+            "breach.subject.ip.address: must not contain NUL (at byte 8)");
+}
+
+TEST_F(BreachValidatorTest, IdentifiersRefuseControlsEscapesBidiAndBadUtf8) {
+  for (const auto& f : StringFields()) {
+    const std::string good = ValidValue(f.path);
+    for (const auto& [bad, why] : std::vector<std::pair<std::string, std::string>>{
+             {"\x1b[2J" + good, "escape sequences"},
+             {good + "\xC2\x9B" "31m", "escape sequences"},
+             {good + "\t", "control characters"},
+             {good + "\r\n", "control characters"},
+             {good + "\x7f", "control characters"},
+             {good + "\xC2\x85", "control characters"},
+             {"\xE2\x80\xAE" + good, "bidirectional control characters"},
+             {good + "\xE2\x81\xA6", "bidirectional control characters"},
+             {good + "\xE2\x80\x8B", "invisible format characters"},
+             {good + "\xff", "not valid UTF-8"},
+             {good + "\xC0\xAF", "not valid UTF-8"},
+         }) {
+      auto b = GoodBreach();
+      f.set(b, bad);
+      EXPECT_EQ(Field(b), f.path) << why;
+      EXPECT_THAT(last_message_, HasSubstr(why)) << f.path;
+    }
+  }
+}
+
+TEST_F(BreachValidatorTest, ReportedTextRefusesNulAndEscapesButKeepsText) {
+  for (const auto& f : ReportedTextFields()) {
+    for (const std::string& good :
+         {std::string("Credit Transfer Copy.html"),
+          std::string("Zahlung f\xC3\xBCr Rechnung\t#42"),
+          // RIGHT-TO-LEFT OVERRIDE: the spoofed name is the evidence.
+          std::string("invoice\xE2\x80\xAElmth.exe")}) {
+      auto b = GoodBreach();
+      f.set(b, good);
+      EXPECT_EQ(Field(b), "") << f.path << ": " << last_message_;
+    }
+    for (const auto& [bad, why] : std::vector<std::pair<std::string, std::string>>{
+             {"Re: hi" + Nul() + "hidden", "must not contain NUL"},
+             {"Re: \x1b[8mhidden", "escape sequences"},
+             {"Re: hi\r\nBcc: all@contoso.com", "control characters"},
+             {"Re: hi\xC2\x80", "control characters"},
+             {"Re: hi\xe9t\xe9", "not valid UTF-8"},
+         }) {
+      auto b = GoodBreach();
+      f.set(b, bad);
+      EXPECT_EQ(Field(b), f.path) << why;
+      EXPECT_THAT(last_message_, HasSubstr(why)) << f.path;
+    }
+  }
+}
+
+TEST_F(BreachValidatorTest, IdentifiersRefuseOuterSpaces) {
+  auto b = GoodBreach();
+  b.set_breach_id("b-1 ");
+  EXPECT_EQ(Field(b), "breach.breach_id");
+  EXPECT_THAT(last_message_, HasSubstr("must not start or end with a space"));
+}
+
+TEST_F(BreachValidatorTest, Sha256InEitherCaseIsAccepted) {
+  auto b = GoodBreach();
+  auto* att =
+      b.mutable_related_entities(0)->mutable_email()->mutable_attachments(0);
+  att->set_sha256(std::string(32, 'A') + std::string(32, 'f'));
+  EXPECT_EQ(Field(b), "");
+  att->set_sha256(std::string(63, 'A') + "g");
+  EXPECT_EQ(Field(b),
+            "breach.related_entities[0].email.attachments[0].sha256");
+  EXPECT_THAT(last_message_, HasSubstr("must be 64 hex digits"));
 }
 
 TEST(SubjectKeyTest, UsersCorrelateCaseInsensitivelyByUpn) {

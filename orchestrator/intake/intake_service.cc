@@ -129,11 +129,11 @@ class IntakeService::StreamReactor
     std::optional<FieldError> error;
     absl::StatusCode code = absl::StatusCode::kInvalidArgument;
     std::string parse_field;
-    if (absl::Status parsed = ParseRequest(raw, &request, &parse_field);
+    if (absl::Status parsed = ParseRequest(
+            raw, &request, &parse_field,
+            absl::StrCat("message ", position, " of the stream"));
         !parsed.ok()) {
-      error = FieldError{parse_field,
-                         absl::StrCat("message ", position, " of the stream: ",
-                                      parsed.message())};
+      error = FieldError{parse_field, std::string(parsed.message())};
     }
     if (!error) error = service_->Check(request);
     if (!error && caller_.has_value()) {

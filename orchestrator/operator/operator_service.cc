@@ -17,6 +17,7 @@
 #include "common/grpc_status.h"
 #include "common/json_value.h"
 #include "common/proto_time.h"
+#include "common/text_rules.h"
 #include "orchestrator/decide/simulator.h"
 #include "policies/policy_loader.h"
 #include "runs/lifecycle.h"
@@ -38,6 +39,11 @@ absl::StatusOr<std::vector<policies::PolicySource>> SuppliedSources(
   std::vector<policies::PolicySource> sources;
   for (int i = 0; i < files.size(); ++i) {
     const auto& f = files.Get(i);
+    const std::string field = absl::StrCat("policy[", i, "].name");
+    if (absl::Status s = CheckText(field, f.name(), TextClass::kIdentifier);
+        !s.ok()) {
+      return s;
+    }
     bytes += f.yaml().size();
     sources.push_back(
         {f.name().empty() ? absl::StrCat("policy[", i, "]") : f.name(), f.yaml()});
@@ -254,6 +260,11 @@ grpc::ServerUnaryReactor* OperatorService::ListIncidents(
     grpc::CallbackServerContext* ctx, const v1::ListIncidentsRequest* req,
     v1::ListIncidentsResponse* resp) {
   return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+    if (absl::Status s = CheckTexts({{"tenant_id", req->tenant_id()},
+                                     {"subject_key", req->subject_key()}});
+        !s.ok()) {
+      return s;
+    }
     store::IncidentFilter f;
     f.tenant_id = req->tenant_id();
     f.subject_key = req->subject_key();
@@ -331,6 +342,12 @@ grpc::ServerUnaryReactor* OperatorService::ListRuns(
     grpc::CallbackServerContext* ctx, const v1::ListRunsRequest* req,
     v1::ListRunsResponse* resp) {
   return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+    if (absl::Status s = CheckTexts({{"tenant_id", req->tenant_id()},
+                                     {"target_key", req->target_key()},
+                                     {"action", req->action()}});
+        !s.ok()) {
+      return s;
+    }
     store::RunFilter f;
     for (int i = 0; i < req->states_size(); ++i) {
       std::optional<runs::RunState> state = runs::ParseRunState(req->states(i));
@@ -535,9 +552,7 @@ grpc::ServerUnaryReactor* OperatorService::ReloadPolicy(
     grpc::CallbackServerContext* ctx, const v1::ReloadPolicyRequest* req,
     v1::PolicyInfo* resp) {
   return Unary(ctx, Need::kAdmin, [&](const CallerInfo& c) -> absl::Status {
-    if (req->reason().empty()) {
-      return absl::InvalidArgumentError("reason: required");
-    }
+    if (absl::Status s = CheckReason(req->reason()); !s.ok()) return s;
     auto version = deps_.reload_policy(absl::StrCat("operator:", c.identity),
                                        req->reason());
     if (!version.ok()) return version.status();

@@ -29,6 +29,13 @@ rules:
     approval: {deadline: 30m, on_expiry: reject}
 )";
 
+// INVALID_ARGUMENT with a message that starts with `prefix` (the field).
+void ExpectInvalid(const grpc::Status& s, const std::string& prefix) {
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << prefix << ": " << s.error_message();
+  EXPECT_THAT(s.error_message(), ::testing::StartsWith(prefix));
+}
+
 class OperatorServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -113,47 +120,42 @@ class OperatorServiceTest : public ::testing::Test {
 
 // Each request field a caller controls is checked, and the error names it.
 TEST_F(OperatorServiceTest, OutOfRangeRequestFieldsAreInvalidArgumentNamingTheField) {
-  auto expect_refused = [](const grpc::Status& s, const std::string& field) {
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
-        << field << ": " << s.error_message();
-    EXPECT_THAT(s.error_message(), ::testing::StartsWith(field));
-  };
   {
     v1::ListRunsRequest req;
     req.set_page_size(-1);
     v1::ListRunsResponse resp;
-    expect_refused(stub_->ListRuns(As("op").get(), req, &resp), "page_size");
+    ExpectInvalid(stub_->ListRuns(As("op").get(), req, &resp), "page_size");
   }
   {
     v1::ListIncidentsRequest req;
     req.set_page_size(-50);
     v1::ListIncidentsResponse resp;
-    expect_refused(stub_->ListIncidents(As("op").get(), req, &resp), "page_size");
+    ExpectInvalid(stub_->ListIncidents(As("op").get(), req, &resp), "page_size");
   }
   {
     v1::ListRunsRequest req;
     req.add_states("running");
     req.add_states("bogus");
     v1::ListRunsResponse resp;
-    expect_refused(stub_->ListRuns(As("op").get(), req, &resp), "states[1]");
+    ExpectInvalid(stub_->ListRuns(As("op").get(), req, &resp), "states[1]");
   }
   for (int64_t seconds : {int64_t{-62135596801}, int64_t{253402300800},
                           std::numeric_limits<int64_t>::max()}) {
     v1::ListIncidentsRequest req;
     req.mutable_since()->set_seconds(seconds);
     v1::ListIncidentsResponse resp;
-    expect_refused(stub_->ListIncidents(As("op").get(), req, &resp), "since");
+    ExpectInvalid(stub_->ListIncidents(As("op").get(), req, &resp), "since");
     v1::ListRunsRequest runs;
     runs.mutable_until()->set_seconds(seconds);
     v1::ListRunsResponse runs_resp;
-    expect_refused(stub_->ListRuns(As("op").get(), runs, &runs_resp), "until");
+    ExpectInvalid(stub_->ListRuns(As("op").get(), runs, &runs_resp), "until");
   }
   {
     v1::ListIncidentsRequest req;
     req.mutable_since()->set_seconds(1000);
     req.mutable_since()->set_nanos(-1);
     v1::ListIncidentsResponse resp;
-    expect_refused(stub_->ListIncidents(As("op").get(), req, &resp),
+    ExpectInvalid(stub_->ListIncidents(As("op").get(), req, &resp),
                    "since.nanos");
   }
   {
@@ -161,7 +163,7 @@ TEST_F(OperatorServiceTest, OutOfRangeRequestFieldsAreInvalidArgumentNamingTheFi
     req.mutable_since()->set_seconds(2000);
     req.mutable_until()->set_seconds(1000);
     v1::ListRunsResponse resp;
-    expect_refused(stub_->ListRuns(As("op").get(), req, &resp), "until");
+    ExpectInvalid(stub_->ListRuns(As("op").get(), req, &resp), "until");
   }
   {
     v1::ExtendRequest req;
@@ -169,13 +171,13 @@ TEST_F(OperatorServiceTest, OutOfRangeRequestFieldsAreInvalidArgumentNamingTheFi
     req.set_reason("r");
     req.mutable_expires_time()->set_seconds(std::numeric_limits<int64_t>::min());
     v1::ActionRun resp;
-    expect_refused(stub_->Extend(As("op").get(), req, &resp), "expires_time");
+    ExpectInvalid(stub_->Extend(As("op").get(), req, &resp), "expires_time");
     req.mutable_extend_by()->set_seconds(3600);
     req.mutable_extend_by()->set_nanos(-5);
-    expect_refused(stub_->Extend(As("op").get(), req, &resp), "extend_by.nanos");
+    ExpectInvalid(stub_->Extend(As("op").get(), req, &resp), "extend_by.nanos");
     req.mutable_extend_by()->set_seconds(std::numeric_limits<int64_t>::max());
     req.mutable_extend_by()->set_nanos(0);
-    expect_refused(stub_->Extend(As("op").get(), req, &resp), "extend_by");
+    ExpectInvalid(stub_->Extend(As("op").get(), req, &resp), "extend_by");
   }
   {
     v1::SimulateRequest req;
@@ -188,7 +190,7 @@ TEST_F(OperatorServiceTest, OutOfRangeRequestFieldsAreInvalidArgumentNamingTheFi
     b->mutable_subject()->mutable_user()->set_user_principal_name("a@contoso.com");
     req.add_received_times()->set_seconds(-99999999999999);
     v1::SimulateResponse resp;
-    expect_refused(stub_->Simulate(As("op").get(), req, &resp),
+    ExpectInvalid(stub_->Simulate(As("op").get(), req, &resp),
                    "received_times[0]");
   }
   {
@@ -200,7 +202,7 @@ TEST_F(OperatorServiceTest, OutOfRangeRequestFieldsAreInvalidArgumentNamingTheFi
     v1::AuditExportChunk chunk;
     while (reader->Read(&chunk)) {
     }
-    expect_refused(reader->Finish(), "after_seq");
+    ExpectInvalid(reader->Finish(), "after_seq");
   }
   // 0 is unset in proto3: the default page, not an error.
   v1::ListRunsRequest zero;
@@ -324,6 +326,81 @@ TEST_F(OperatorServiceTest, AuditStreamsVerifiesAndExports) {
   EXPECT_EQ(std::count(jsonl.begin(), jsonl.end(), '\n'), 8);
   EXPECT_THAT(jsonl, HasSubstr("\"event\":\"decision.made\""));
   EXPECT_THAT(jsonl, HasSubstr("\"prev_hash\":"));
+}
+
+TEST_F(OperatorServiceTest, HostileStringsAreRefusedNamingTheField) {
+  Record("alice@contoso.com", "b1");
+  const std::string nul_ip = std::string("10.0.0.1\0evil", 13);
+  {
+    v1::ListIncidentsRequest req;
+    req.set_subject_key("user:alice@contoso.com\x1b[2J");
+    v1::ListIncidentsResponse resp;
+    auto ctx = As("alice");
+    ExpectInvalid(stub_->ListIncidents(ctx.get(), req, &resp),
+                   "subject_key: must not contain escape sequences");
+    req.set_subject_key("");
+    req.set_tenant_id(std::string("contoso\0", 8));
+    auto ctx2 = As("alice");
+    ExpectInvalid(stub_->ListIncidents(ctx2.get(), req, &resp),
+                   "tenant_id: must not contain NUL");
+  }
+  {
+    v1::ListRunsRequest req;
+    req.set_target_key("ip:" + nul_ip);
+    v1::ListRunsResponse resp;
+    auto ctx = As("alice");
+    ExpectInvalid(stub_->ListRuns(ctx.get(), req, &resp),
+                   "target_key: must not contain NUL");
+    req.clear_target_key();
+    req.set_action("disable_user\xE2\x80\xAE");
+    auto ctx2 = As("alice");
+    ExpectInvalid(stub_->ListRuns(ctx2.get(), req, &resp),
+                   "action: must not contain bidirectional");
+  }
+  {
+    v1::SimulateRequest req;
+    auto* b = req.add_breaches();
+    b->set_detector_id("dt");
+    b->set_breach_id("s1");
+    b->set_tenant_id("contoso");
+    b->set_model_name("Takeover");
+    b->set_score(90);
+    b->mutable_subject()->mutable_ip()->set_address(nul_ip);
+    v1::SimulateResponse resp;
+    auto ctx = As("alice");
+    ExpectInvalid(stub_->Simulate(ctx.get(), req, &resp),
+                   "breaches[0].subject.ip.address: must not contain NUL");
+    b->mutable_subject()->mutable_user()->set_user_principal_name(
+        "alice@contoso.com");
+    auto* p = req.add_policy();
+    p->set_name("p.yaml\x1b]0;owned\x07");
+    p->set_yaml(kPolicy);
+    auto ctx2 = As("alice");
+    ExpectInvalid(stub_->Simulate(ctx2.get(), req, &resp),
+                   "policy[0].name: must not contain escape sequences");
+  }
+  {
+    v1::ReloadPolicyRequest req;
+    req.set_reason("routine\x1b[1A\x1b[2Kapproved by CISO");
+    v1::PolicyInfo resp;
+    auto ctx = As("admin");
+    ExpectInvalid(stub_->ReloadPolicy(ctx.get(), req, &resp),
+                   "reason: must not contain escape sequences");
+  }
+  {
+    v1::RunCommand cmd;
+    cmd.set_run_id(1);
+    cmd.set_reason(std::string("ok\0hidden", 9));
+    v1::ActionRun run;
+    auto ctx = As("alice");
+    ExpectInvalid(stub_->Approve(ctx.get(), cmd, &run),
+                   "reason: must not contain NUL");
+  }
+  // None of it reached the audit trail: the breach's four records only.
+  v1::VerifyAuditResponse v;
+  auto ctx = As("alice");
+  ASSERT_TRUE(stub_->VerifyAudit(ctx.get(), v1::VerifyAuditRequest(), &v).ok());
+  EXPECT_EQ(v.records(), 4);
 }
 
 TEST_F(OperatorServiceTest, PolicyShowAndValidate) {

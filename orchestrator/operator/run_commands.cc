@@ -9,6 +9,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "common/text_rules.h"
 #include "orchestrator/decide/decision_writer.h"
 #include "runs/lifecycle.h"
 
@@ -37,16 +38,6 @@ std::string ApproversJson(const std::vector<std::string>& approvers) {
   return w.Finish();
 }
 
-absl::Status NeedReason(const std::string& reason) {
-  if (absl::StripAsciiWhitespace(reason).empty()) {
-    return absl::InvalidArgumentError(
-        "reason: required; say why, it goes into the audit trail");
-  }
-  if (reason.size() > 2000) {
-    return absl::InvalidArgumentError("reason: at most 2000 bytes");
-  }
-  return absl::OkStatus();
-}
 
 absl::Status WrongState(const store::ActionRunRow& run, absl::string_view want) {
   return absl::FailedPreconditionError(absl::StrCat(
@@ -91,10 +82,21 @@ void Apply(const store::OperatorRunUpdate& u, store::ActionRunRow& run) {
 
 }  // namespace
 
+absl::Status CheckReason(absl::string_view reason) {
+  if (absl::StripAsciiWhitespace(reason).empty()) {
+    return absl::InvalidArgumentError(
+        "reason: required; say why, it goes into the audit trail");
+  }
+  if (reason.size() > 2000) {
+    return absl::InvalidArgumentError("reason: at most 2000 bytes");
+  }
+  return CheckText("reason", reason, TextClass::kOperatorText);
+}
+
 absl::StatusOr<store::ActionRunRow> RunCommands::Command(
     int64_t run_id, const std::string& identity, const std::string& reason,
     const Mutation& mutate) {
-  RIPOSTE_RETURN_IF_ERROR(NeedReason(reason));
+  RIPOSTE_RETURN_IF_ERROR(CheckReason(reason));
   store::ActionRunRow result;
   absl::Status s = store_->ExecuteAndWait(
       [&](store::Transaction& txn) -> absl::Status {
@@ -346,7 +348,7 @@ absl::StatusOr<int> RunCommands::SweepApprovals() {
 absl::StatusOr<PauseState> RunCommands::SetPaused(bool paused,
                                                   const std::string& identity,
                                                   const std::string& reason) {
-  RIPOSTE_RETURN_IF_ERROR(NeedReason(reason));
+  RIPOSTE_RETURN_IF_ERROR(CheckReason(reason));
   const absl::Time now = clock_->Now();
   RIPOSTE_RETURN_IF_ERROR(store_->ExecuteAndWait(
       [&](store::Transaction& txn) -> absl::Status {

@@ -29,6 +29,12 @@ struct PauseState {
   std::string reason;
 };
 
+// OK, or InvalidArgument naming "reason": an operator's reason is required,
+// at most 2000 bytes, and operator text (common/text_rules.h: no NUL,
+// escape sequences, other controls but tab and newline, or bidi controls),
+// since it goes into the audit trail as written.
+absl::Status CheckReason(absl::string_view reason);
+
 // What operators do to action runs, each a single unit of work in the store
 // that re-reads the run, checks it is still in the state the command needs
 // (else FailedPrecondition explaining what it is now), changes it and audits

@@ -96,6 +96,37 @@ TEST_F(RunCommandsTest, ApproveNeedsAReasonAndIsAuditedWithTheIdentity) {
   EXPECT_THAT(again.status().message(), HasSubstr("is approved, not awaiting approval"));
 }
 
+TEST_F(RunCommandsTest, ReasonsRefuseNulEscapesAndBidiButKeepText) {
+  const int64_t id = AddRun("awaiting_approval", "force_logout");
+  const size_t audited = Audit().size();
+  for (const auto& [reason, why] : std::vector<std::pair<std::string, std::string>>{
+           {std::string("ok\0hidden", 9), "must not contain NUL"},
+           {"ok \x1b[2K\x1b[1Gapproved by the CISO", "escape sequences"},
+           {"ok\r forged", "control characters"},
+           {"ok \xE2\x80\xAE" "desrever", "bidirectional control characters"},
+           {"ok \xff", "not valid UTF-8"},
+       }) {
+    for (auto status :
+         {commands_->Approve(id, "alice", reason).status(),
+          commands_->Reject(id, "alice", reason).status(),
+          commands_->Revert(id, "alice", reason).status(),
+          commands_->Retry(id, "alice", reason).status(),
+          commands_->Extend(id, "alice", reason, ExpiryChange()).status(),
+          commands_->SetPaused(true, "alice", reason).status()}) {
+      EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << why;
+      EXPECT_THAT(std::string(status.message()),
+                  ::testing::StartsWith("reason: "));
+      EXPECT_THAT(std::string(status.message()), HasSubstr(why));
+    }
+  }
+  EXPECT_EQ(Audit().size(), audited);  // nothing reached the audit trail
+  // Printable text, in any script and over several lines, is kept.
+  const std::string reason = "Bestätigt vom Vorgesetzten\n\tTicket #42 ✓";
+  ASSERT_TRUE(commands_->Approve(id, "alice", reason).ok());
+  EXPECT_THAT(store_->ReadAudit(0, 1000).value().back().event.details,
+              HasSubstr("Ticket #42"));
+}
+
 TEST_F(RunCommandsTest, TwoPersonRuleNeedsTwoDistinctOperators) {
   const int64_t id = AddRun("awaiting_approval", "disable_user", true);
   auto first = commands_->Approve(id, "alice", "looks like a takeover");
