@@ -1,25 +1,52 @@
 #include "orchestrator/entity/normal_form.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <string>
 
 #include "absl/strings/ascii.h"
 
 namespace riposte::entity {
 namespace {
 
-// True when some attachment hash of `entity` has an upper-case digit.
-bool HasUpperCaseHash(const v1::Entity& entity) {
+bool HasUpperCase(const std::string& s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    return absl::ascii_isupper(static_cast<unsigned char>(c));
+  });
+}
+
+// The address in RFC 5952's canonical text (IPv6 lower-case, the longest
+// run of zero groups compressed) and IPv4 dotted quad; the address as given
+// when it does not parse (validation refuses those before this runs).
+std::string CanonicalIp(const std::string& address) {
+  const bool v6 = address.find(':') != std::string::npos;
+  unsigned char bytes[16];
+  char text[INET6_ADDRSTRLEN];
+  const int family = v6 ? AF_INET6 : AF_INET;
+  if (inet_pton(family, address.c_str(), bytes) != 1 ||
+      inet_ntop(family, bytes, text, sizeof(text)) == nullptr) {
+    return address;
+  }
+  return text;
+}
+
+// True when NormalizeEntity would change `entity`.
+bool NeedsNormalizing(const v1::Entity& entity) {
+  if (entity.has_ip() &&
+      CanonicalIp(entity.ip().address()) != entity.ip().address()) {
+    return true;
+  }
   for (const auto& a : entity.email().attachments()) {
-    if (std::any_of(a.sha256().begin(), a.sha256().end(), [](char c) {
-          return absl::ascii_isupper(static_cast<unsigned char>(c));
-        })) {
-      return true;
-    }
+    if (HasUpperCase(a.sha256())) return true;
   }
   return false;
 }
 
-void LowerCaseHashes(v1::Entity& entity) {
+void NormalizeEntity(v1::Entity& entity) {
+  if (entity.has_ip()) {
+    entity.mutable_ip()->set_address(CanonicalIp(entity.ip().address()));
+  }
   if (!entity.has_email()) return;
   for (auto& a : *entity.mutable_email()->mutable_attachments()) {
     absl::AsciiStrToLower(a.mutable_sha256());
@@ -29,14 +56,14 @@ void LowerCaseHashes(v1::Entity& entity) {
 }  // namespace
 
 std::optional<v1::Breach> NormalForm(const v1::Breach& breach) {
-  if (!HasUpperCaseHash(breach.subject()) &&
+  if (!NeedsNormalizing(breach.subject()) &&
       std::none_of(breach.related_entities().begin(),
-                   breach.related_entities().end(), HasUpperCaseHash)) {
+                   breach.related_entities().end(), NeedsNormalizing)) {
     return std::nullopt;
   }
   v1::Breach out = breach;
-  if (out.has_subject()) LowerCaseHashes(*out.mutable_subject());
-  for (auto& e : *out.mutable_related_entities()) LowerCaseHashes(e);
+  if (out.has_subject()) NormalizeEntity(*out.mutable_subject());
+  for (auto& e : *out.mutable_related_entities()) NormalizeEntity(e);
   return out;
 }
 

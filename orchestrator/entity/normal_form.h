@@ -9,7 +9,8 @@ namespace riposte::entity {
 
 // The form in which Riposte stores, keys, decides, dedups and audits a
 // validated breach: attachment SHA-256 values in lower-case hex, whatever
-// case the detector sent. nullopt when `breach` is in normal form already
+// case the detector sent, and IP addresses in canonical text (RFC 5952 for
+// IPv6: "2001:DB8:0:0::1" is "2001:db8::1"), so one address is one subject. nullopt when `breach` is in normal form already
 // (the usual case, so the intake copies nothing). Pure and thread-safe.
 std::optional<v1::Breach> NormalForm(const v1::Breach& breach);
 

@@ -41,5 +41,27 @@ TEST(NormalFormTest, HashesInAnyCaseBecomeLowerCase) {
   }
 }
 
+v1::Breach AboutIp(const std::string& address) {
+  v1::Breach b;
+  b.mutable_subject()->mutable_ip()->set_address(address);
+  b.add_related_entities()->mutable_ip()->set_address(address);
+  return b;
+}
+
+TEST(NormalFormTest, OneAddressIsOneSubjectWhateverItsSpelling) {
+  for (const char* spelling :
+       {"2001:DB8::1", "2001:db8:0:0:0:0:0:1", "2001:0db8::0001",
+        "2001:db8:0::1"}) {
+    auto normal = NormalForm(AboutIp(spelling));
+    ASSERT_TRUE(normal.has_value()) << spelling;
+    EXPECT_EQ(normal->subject().ip().address(), "2001:db8::1") << spelling;
+    EXPECT_EQ(normal->related_entities(0).ip().address(), "2001:db8::1");
+  }
+  EXPECT_FALSE(NormalForm(AboutIp("2001:db8::1")).has_value());
+  EXPECT_FALSE(NormalForm(AboutIp("203.0.113.7")).has_value());
+  EXPECT_EQ(NormalForm(AboutIp("::FFFF:203.0.113.7"))->subject().ip().address(),
+            "::ffff:203.0.113.7");
+}
+
 }  // namespace
 }  // namespace riposte::entity
