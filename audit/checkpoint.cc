@@ -80,6 +80,25 @@ Pkey RawPublicKey(absl::string_view raw) {
       reinterpret_cast<const unsigned char*>(raw.data()), raw.size()));
 }
 
+// The raw 32 bytes of an Ed25519 key's public half; InvalidArgument when
+// `pkey` is another kind of key (`which` says "private" or "public").
+absl::StatusOr<std::string> Ed25519PublicKey(EVP_PKEY* pkey,
+                                             absl::string_view which) {
+  if (EVP_PKEY_id(pkey) != EVP_PKEY_ED25519) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the ", which, " key is not an Ed25519 key"));
+  }
+  std::string raw(kEd25519KeyBytes, '\0');
+  size_t len = raw.size();
+  if (EVP_PKEY_get_raw_public_key(
+          pkey, reinterpret_cast<unsigned char*>(raw.data()), &len) != 1 ||
+      len != kEd25519KeyBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read the Ed25519 ", which, " key"));
+  }
+  return raw;
+}
+
 }  // namespace
 
 struct CheckpointSigner::Key {
@@ -129,21 +148,12 @@ absl::StatusOr<std::unique_ptr<CheckpointSigner>> CheckpointSigner::Create(
         "not a PEM private key (an unencrypted PKCS#8 Ed25519 key, as "
         "'openssl genpkey -algorithm ed25519' writes)");
   }
-  if (EVP_PKEY_id(pkey.get()) != EVP_PKEY_ED25519) {
-    return absl::InvalidArgumentError(
-        "the private key is not an Ed25519 key");
-  }
-  std::string raw(kEd25519KeyBytes, '\0');
-  size_t len = raw.size();
-  if (EVP_PKEY_get_raw_public_key(
-          pkey.get(), reinterpret_cast<unsigned char*>(raw.data()), &len) != 1 ||
-      len != kEd25519KeyBytes) {
-    return absl::InternalError("cannot derive the Ed25519 public key");
-  }
+  absl::StatusOr<std::string> raw = Ed25519PublicKey(pkey.get(), "private");
+  if (!raw.ok()) return raw.status();
   auto key = std::make_unique<Key>();
   key->pkey = std::move(pkey);
   return std::unique_ptr<CheckpointSigner>(
-      new CheckpointSigner(std::move(key), std::move(key_name), std::move(raw)));
+      new CheckpointSigner(std::move(key), std::move(key_name), *std::move(raw)));
 }
 
 absl::StatusOr<std::string> CheckpointSigner::Sign(
@@ -184,17 +194,9 @@ absl::StatusOr<CheckpointVerifier> CheckpointVerifier::FromPublicKeyPem(
     return absl::InvalidArgumentError(
         "not a PEM public key (as 'openssl pkey -pubout' writes)");
   }
-  if (EVP_PKEY_id(pkey.get()) != EVP_PKEY_ED25519) {
-    return absl::InvalidArgumentError("the public key is not an Ed25519 key");
-  }
-  std::string raw(kEd25519KeyBytes, '\0');
-  size_t len = raw.size();
-  if (EVP_PKEY_get_raw_public_key(
-          pkey.get(), reinterpret_cast<unsigned char*>(raw.data()), &len) != 1 ||
-      len != kEd25519KeyBytes) {
-    return absl::InvalidArgumentError("cannot read the Ed25519 public key");
-  }
-  return CheckpointVerifier(std::move(raw));
+  absl::StatusOr<std::string> raw = Ed25519PublicKey(pkey.get(), "public");
+  if (!raw.ok()) return raw.status();
+  return CheckpointVerifier(*std::move(raw));
 }
 
 absl::StatusOr<CheckpointVerifier> CheckpointVerifier::FromRawPublicKey(

@@ -10,6 +10,7 @@
 #include "audit/anchor_check.h"
 #include "audit/audit_record.h"
 #include "audit/chain_verifier.h"
+#include "audit/testing/test_chain.h"
 #include "audit/testing/test_keys.h"
 #include "common/sha256.h"
 #include "gmock/gmock.h"
@@ -19,24 +20,6 @@ namespace riposte::audit {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::vector<AuditRecord> MakeChain(int n) {
-  std::vector<AuditRecord> chain;
-  int64_t seq = 0;
-  std::string prev(kGenesisHash);
-  for (int i = 0; i < n; ++i) {
-    AuditRecord r;
-    r.time = absl::FromUnixMicros(1'700'000'000'000'000 + i);
-    r.event.actor = "detector:d1";
-    r.event.event = "breach.received";
-    r.event.details = absl::StrCat("{\"n\":", i, "}");
-    Seal(seq, prev, r);
-    seq = r.seq;
-    prev = r.hash;
-    chain.push_back(r);
-  }
-  return chain;
-}
 
 class CheckpointTest : public ::testing::Test {
  protected:
@@ -108,7 +91,7 @@ TEST_F(CheckpointTest, NoteIsATlogCheckpointInASignedNote) {
 }
 
 TEST_F(CheckpointTest, RoundTripsThroughAFileOfSeveralNotes) {
-  auto chain = MakeChain(3);
+  auto chain = testing::MakeTestChain(3);
   const std::string file = FileOf(chain, {1, 3});
   auto notes = ReadVerifiedCheckpoints("cp", file, *verifier_);
   ASSERT_TRUE(notes.ok()) << notes.status();
@@ -125,7 +108,7 @@ TEST_F(CheckpointTest, RoundTripsThroughAFileOfSeveralNotes) {
 }
 
 TEST_F(CheckpointTest, TamperedBodyIsRejectedNamingTheCheckpoint) {
-  auto chain = MakeChain(5);
+  auto chain = testing::MakeTestChain(5);
   std::string file = FileOf(chain, {2, 5});
   // Lower the second checkpoint's count so that a shortened chain passes.
   file = absl::StrReplaceAll(file, {{"\n5\n", "\n4\n"}});
@@ -150,7 +133,7 @@ TEST_F(CheckpointTest, NoteByAnotherKeyIsRejected) {
 }
 
 TEST_F(CheckpointTest, MalformedFilesNameTheLine) {
-  auto chain = MakeChain(2);
+  auto chain = testing::MakeTestChain(2);
   const std::string good = FileOf(chain, {2});
   struct Case {
     std::string text;
@@ -185,15 +168,15 @@ TEST_F(CheckpointTest, SignerRejectsWhatIsNotAnEd25519Key) {
 }
 
 TEST_F(CheckpointTest, IntactChainPassesEveryCheckpoint) {
-  auto chain = MakeChain(6);
-  chain.push_back(MakeChain(7).back());  // grown since the last checkpoint
+  auto chain = testing::MakeTestChain(6);
+  chain.push_back(testing::MakeTestChain(7).back());  // grown since the last checkpoint
   AnchorResult r = Anchor(chain, FileOf(chain, {0, 2, 6}));
   EXPECT_TRUE(r.ok) << r.checkpoint << ": " << r.reason;
   EXPECT_EQ(r.checkpoints, 3);
 }
 
 TEST_F(CheckpointTest, RecordsCutFromTheEndFailNamingTheCheckpoint) {
-  auto chain = MakeChain(6);
+  auto chain = testing::MakeTestChain(6);
   const std::string file = FileOf(chain, {2, 6});
   chain.resize(4);  // still a valid chain on its own
   AnchorResult r = Anchor(chain, file);
@@ -204,14 +187,14 @@ TEST_F(CheckpointTest, RecordsCutFromTheEndFailNamingTheCheckpoint) {
 }
 
 TEST_F(CheckpointTest, EveryRecordDeletedFails) {
-  auto chain = MakeChain(3);
+  auto chain = testing::MakeTestChain(3);
   AnchorResult r = Anchor({}, FileOf(chain, {3}));
   EXPECT_FALSE(r.ok);
   EXPECT_THAT(r.reason, HasSubstr("0 intact records"));
 }
 
 TEST_F(CheckpointTest, ReChainedHashesAfterAnEditFail) {
-  auto chain = MakeChain(5);
+  auto chain = testing::MakeTestChain(5);
   const std::string file = FileOf(chain, {5});
   // Edit record 2 and recompute every hash from there: the chain verifies.
   chain[1].event.actor = "operator:mallory";
