@@ -3,29 +3,11 @@
 #include <vector>
 
 #include "audit/chain_verifier.h"
+#include "audit/testing/test_chain.h"
 #include "gtest/gtest.h"
 
 namespace riposte::audit {
 namespace {
-
-std::vector<AuditRecord> MakeChain(int n) {
-  std::vector<AuditRecord> chain;
-  int64_t seq = 0;
-  std::string prev(kGenesisHash);
-  for (int i = 0; i < n; ++i) {
-    AuditRecord r;
-    r.time = absl::FromUnixMicros(1'700'000'000'000'000 + i);
-    r.event.actor = "detector:d1";
-    r.event.event = "breach.received";
-    r.event.subject = "contoso/user:alice@contoso.com";
-    r.event.details = "{\"n\":" + std::to_string(i) + "}";
-    Seal(seq, prev, r);
-    seq = r.seq;
-    prev = r.hash;
-    chain.push_back(r);
-  }
-  return chain;
-}
 
 TEST(AuditRecordTest, EncodingIsLengthPrefixedSoFieldsCannotBleed) {
   AuditRecord a;
@@ -64,14 +46,14 @@ TEST(AuditRecordTest, HashIsStableAcrossReleases) {
 
 TEST(ChainVerifierTest, AcceptsIntactChain) {
   ChainVerifier v;
-  for (const auto& r : MakeChain(5)) EXPECT_TRUE(v.Add(r));
+  for (const auto& r : testing::MakeTestChain(5)) EXPECT_TRUE(v.Add(r));
   EXPECT_TRUE(v.result().ok);
   EXPECT_EQ(v.result().records, 5);
   EXPECT_EQ(v.result().head_seq, 5);
 }
 
 TEST(ChainVerifierTest, NamesEditedRecord) {
-  auto chain = MakeChain(5);
+  auto chain = testing::MakeTestChain(5);
   chain[2].event.details = "{\"n\":99}";
   ChainVerifier v;
   for (const auto& r : chain) v.Add(r);
@@ -82,7 +64,7 @@ TEST(ChainVerifierTest, NamesEditedRecord) {
 }
 
 TEST(ChainVerifierTest, NamesRecordAfterDeletedOne) {
-  auto chain = MakeChain(5);
+  auto chain = testing::MakeTestChain(5);
   chain.erase(chain.begin() + 1);
   ChainVerifier v;
   for (const auto& r : chain) v.Add(r);
@@ -93,7 +75,7 @@ TEST(ChainVerifierTest, NamesRecordAfterDeletedOne) {
 TEST(ChainVerifierTest, RehashedRecordStillBreaksTheLink) {
   // An attacker who edits a record and recomputes its hash breaks the next
   // record's prev_hash.
-  auto chain = MakeChain(4);
+  auto chain = testing::MakeTestChain(4);
   chain[1].event.actor = "operator:mallory";
   chain[1].hash = ComputeHash(chain[1]);
   ChainVerifier v;

@@ -9,6 +9,10 @@
 
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "audit/audit_record.h"
+#include "audit/checkpoint.h"
+#include "audit/testing/test_chain.h"
+#include "audit/testing/test_keys.h"
 #include "cli/app_test_util.h"
 #include "cli/time_format.h"
 #include "cli/watch.h"
@@ -243,6 +247,58 @@ TEST(AuditTest, VerifyExitCodes) {
   EXPECT_THAT(cli.err(), IsEmpty());
   EXPECT_EQ(cli.Run({"audit", "verify", "--json"}), 5);
   EXPECT_EQ(ParseJsonAs<v1::VerifyAuditResponse>(cli.out()).first_broken_seq(), 57);
+}
+
+// The entries riposted would stream for `chain`.
+std::vector<v1::AuditEntry> EntriesOf(const std::vector<audit::AuditRecord>& chain) {
+  std::vector<v1::AuditEntry> entries;
+  for (const audit::AuditRecord& r : chain) {
+    v1::AuditEntry e;
+    e.set_seq(r.seq);
+    SetTimestamp(r.time, e.mutable_time());
+    e.set_actor(r.event.actor);
+    e.set_event(r.event.event);
+    e.set_subject(r.event.subject);
+    e.set_details(r.event.details);
+    e.set_policy_version(r.event.policy_version);
+    e.set_prev_hash(r.prev_hash);
+    e.set_hash(r.hash);
+    entries.push_back(e);
+  }
+  return entries;
+}
+
+TEST(AuditTest, VerifyAgainstCheckpointsChecksTheStreamedChainHere) {
+  CliRunner cli;
+  const audit::testing::TestKeyPair keys = audit::testing::GenerateEd25519KeyPair();
+  auto signer = audit::CheckpointSigner::Create(keys.private_pem, "riposte/contoso");
+  ASSERT_TRUE(signer.ok());
+  const std::vector<audit::AuditRecord> chain = audit::testing::MakeTestChain(5);
+  auto note = (*signer)->Sign({"riposte/contoso", 5, chain[4].hash});
+  ASSERT_TRUE(note.ok());
+  const std::string cp = WriteFile(cli, "audit.checkpoints", absl::StrCat(*note, "\n"));
+  const std::string pub = WriteFile(cli, "audit.pub", keys.public_pem);
+
+  cli.fake().audit_entries = EntriesOf(chain);
+  EXPECT_EQ(cli.Run({"audit", "verify", "--checkpoint", cp, "--public-key", pub}), 0)
+      << cli.err();
+  EXPECT_THAT(cli.out(), HasSubstr("intact: 5 records"));
+  EXPECT_THAT(cli.out(), HasSubstr("matches all 1 checkpoints"));
+  EXPECT_THAT(cli.fake().calls, ::testing::Not(::testing::Contains("VerifyAudit")));
+  EXPECT_FALSE(cli.fake().stream_audit_requests.back().follow());
+
+  // The last two records gone: a valid chain, but shorter than the checkpoint.
+  cli.fake().audit_entries.resize(3);
+  EXPECT_EQ(cli.Run({"audit", "verify", "--checkpoint", cp, "--public-key", pub}), 5);
+  EXPECT_THAT(cli.out(), HasSubstr("does NOT MATCH"));
+  EXPECT_THAT(cli.out(), HasSubstr("checkpoint 1 (line 1: count 5"));
+  EXPECT_EQ(cli.Run({"audit", "verify", "--json", "--checkpoint", cp,
+                     "--public-key", pub}),
+            5);
+  EXPECT_THAT(cli.out(), HasSubstr("\"failing_checkpoint\":\"checkpoint 1 (line 1"));
+
+  EXPECT_EQ(cli.Run({"audit", "verify", "--checkpoint", cp}), 2);
+  EXPECT_THAT(cli.err(), HasSubstr("--checkpoint and --public-key go together"));
 }
 
 TEST(AuditTest, ExportToStdoutAndFile) {

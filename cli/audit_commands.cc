@@ -12,11 +12,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "audit/anchor_check.h"
+#include "audit/audit_record.h"
+#include "audit/chain_verifier.h"
+#include "audit/checkpoint.h"
 #include "cli/cli_status.h"
 #include "cli/command.h"
+#include "cli/input_file.h"
 #include "cli/json_output.h"
 #include "cli/text.h"
 #include "cli/time_format.h"
+#include "common/json.h"
 
 namespace riposte::cli {
 namespace {
@@ -47,7 +53,104 @@ absl::Status Tail(CommandContext& ctx) {
   });
 }
 
+// The record as riposted stored it, from what it streamed.
+audit::AuditRecord ToRecord(const v1::AuditEntry& e) {
+  audit::AuditRecord r;
+  r.seq = e.seq();
+  r.time = absl::FromUnixMicros(e.time().seconds() * 1'000'000 +
+                                e.time().nanos() / 1000);
+  r.event.actor = e.actor();
+  r.event.event = e.event();
+  r.event.subject = e.subject();
+  r.event.details = e.details();
+  r.event.policy_version = e.policy_version();
+  r.prev_hash = e.prev_hash();
+  r.hash = e.hash();
+  return r;
+}
+
+// Recomputes the chain here, from the records riposted streams, and
+// compares it with signed checkpoints kept elsewhere: neither the server
+// nor its store has to be trusted.
+absl::Status VerifyAgainstCheckpoints(CommandContext& ctx,
+                                      const std::string& checkpoint_path,
+                                      const std::string& key_path) {
+  absl::StatusOr<std::string> pem = ReadInput(key_path, *ctx.in);
+  if (!pem.ok()) return pem.status();
+  absl::StatusOr<audit::CheckpointVerifier> verifier =
+      audit::CheckpointVerifier::FromPublicKeyPem(*pem);
+  if (!verifier.ok()) {
+    return UsageError(absl::StrCat("--public-key ", key_path, ": ",
+                                   verifier.status().message()));
+  }
+  absl::StatusOr<std::string> text = ReadInput(checkpoint_path, *ctx.in);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<std::vector<audit::CheckpointNote>> notes =
+      audit::ReadVerifiedCheckpoints(checkpoint_path, *text, *verifier);
+  std::string checkpoint_error;
+  if (!notes.ok()) checkpoint_error = std::string(notes.status().message());
+  audit::ChainVerifier chain;
+  audit::AnchorCheck anchors(notes.ok() ? *notes
+                                        : std::vector<audit::CheckpointNote>{});
+  v1::StreamAuditRequest request;
+  request.set_follow(false);
+  absl::Status streamed =
+      ctx.client->StreamAudit(request, [&](const v1::AuditEntry& entry) {
+        const audit::AuditRecord record = ToRecord(entry);
+        if (!chain.Add(record)) return false;
+        anchors.Add(record);
+        return true;
+      });
+  if (!streamed.ok()) return streamed;
+  const audit::VerifyResult& c = chain.result();
+  const audit::AnchorResult a = anchors.Finish(c.records);
+  const bool ok = c.ok && a.ok && checkpoint_error.empty();
+  if (ctx.json) {
+    JsonObjectWriter w;
+    w.AddBool("ok", ok);
+    w.AddInt("records", c.records);
+    w.AddInt("head_seq", c.head_seq);
+    w.Add("head_hash", c.head_hash);
+    if (!c.ok) {
+      w.AddInt("first_broken_seq", c.first_broken_seq);
+      w.Add("reason", c.reason);
+    }
+    w.Add("checkpoint_file", checkpoint_path);
+    w.AddInt("checkpoints", a.checkpoints);
+    if (!checkpoint_error.empty()) w.Add("checkpoint_error", checkpoint_error);
+    if (!a.ok) {
+      w.Add("failing_checkpoint", a.checkpoint);
+      w.Add("checkpoint_reason", a.reason);
+    }
+    *ctx.out << std::move(w).Finish() << "\n";
+  } else if (!c.ok) {
+    *ctx.out << "The audit chain is BROKEN at record " << c.first_broken_seq
+             << ": " << SanitizeForTerminal(c.reason, false) << " ("
+             << c.records << " intact records).\n";
+  } else if (!checkpoint_error.empty()) {
+    *ctx.out << "The checkpoints cannot be trusted: "
+             << SanitizeForTerminal(checkpoint_error, false) << "\n";
+  } else if (!a.ok) {
+    *ctx.out << "The audit chain does NOT MATCH " << checkpoint_path << ", "
+             << a.checkpoint << ": " << a.reason << ".\n";
+  } else {
+    *ctx.out << "The audit chain is intact: " << c.records << " records, head "
+             << c.head_seq << " " << c.head_hash << "; it matches all "
+             << a.checkpoints << " checkpoints in " << checkpoint_path
+             << ".\n";
+  }
+  return ok ? absl::OkStatus() : SilentExit(kExitAuditBroken);
+}
+
 absl::Status Verify(CommandContext& ctx) {
+  const std::optional<std::string> checkpoint = ctx.args->Get("checkpoint");
+  const std::optional<std::string> key = ctx.args->Get("public-key");
+  if (checkpoint.has_value() != key.has_value()) {
+    return UsageError("--checkpoint and --public-key go together");
+  }
+  if (checkpoint.has_value()) {
+    return VerifyAgainstCheckpoints(ctx, *checkpoint, *key);
+  }
   absl::StatusOr<v1::VerifyAuditResponse> r = ctx.client->VerifyAudit({});
   if (!r.ok()) return r.status();
   if (ctx.json) {
@@ -169,10 +272,19 @@ std::vector<CommandSpec> AuditCommands() {
        {"follow", 'F', FlagSpec::Kind::kBool, "", "Keep printing new records."}},
       0, 0, Tail});
   commands.push_back(CommandSpec{
-      "audit verify", "", "Recompute the audit hash chain",
+      "audit verify", "[--checkpoint FILE --public-key FILE]",
+      "Recompute the audit hash chain",
       "Has riposted recompute the audit trail's SHA-256 hash chain. Exits 0\n"
-      "if it is intact, 5 if it is broken (naming the first broken record).",
-      {}, 0, 0, Verify});
+      "if it is intact, 5 if it is broken (naming the first broken record).\n"
+      "With --checkpoint, the chain is recomputed here from the streamed\n"
+      "records instead and compared with the signed checkpoints in FILE\n"
+      "(kept off riposted's host): exits 5, naming the checkpoint, when the\n"
+      "chain is shorter than one or hashes differently at its position.",
+      {{"checkpoint", 0, FlagSpec::Kind::kValue, "FILE",
+        "Signed checkpoints to compare the chain with."},
+       {"public-key", 0, FlagSpec::Kind::kValue, "FILE",
+        "PEM Ed25519 public key the checkpoints are signed with."}},
+      0, 0, Verify});
   commands.push_back(CommandSpec{
       "audit export", "[--after SEQ] [-o FILE]", "Export audit records as JSON lines",
       "Writes the audit records after SEQ (default: all) as JSON lines, as\n"

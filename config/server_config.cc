@@ -36,6 +36,7 @@ using yaml::QuoteForMessage;
 using internal::CheckListenAddress;
 using internal::CheckTransportSecurity;
 using internal::IsLoopbackHost;
+using internal::ReadAudit;
 using internal::ReadAuth;
 using internal::ReadLimit;
 using internal::ReadTenant;
@@ -289,6 +290,14 @@ absl::StatusOr<ServerConfig> FromDocument(const Node& doc,
   root.OptionalMap("auth", [&](MapReader& auth) {
     ReadAuth(auth, &config.auth, &cert_roles_line, &cert_roles_given);
   });
+
+  const std::string default_origin = absl::StrCat(
+      "riposte/", config.tenants.empty() ? "riposted" : config.tenants[0].id);
+  config.audit.origin = default_origin;
+  internal::OptionalMapRefusingInlineSecrets(
+      root, "audit", {"signing_key"}, [&](MapReader& audit) {
+        ReadAudit(audit, default_origin, &config.audit);
+      });
 
   root.Finish();
 

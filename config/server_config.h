@@ -179,6 +179,26 @@ struct AuthConfig {
   std::vector<ClientCertRole> client_cert_roles;
 };
 
+// Signed checkpoints of the audit chain (docs/AUDIT.md, "Checkpoints").
+// Either both checkpoint_file and signing_key are set, or neither (then no
+// checkpoints are written).
+struct AuditConfig {
+  // Append-only file the checkpoints are added to; relative to data_dir
+  // unless absolute. Ship it off the host.
+  std::string checkpoint_file;
+  // The PEM Ed25519 private key that signs them (a secret: a file or an
+  // environment variable, read at start-up, never logged).
+  SecretRef signing_key;
+  // How often a checkpoint is written when the chain grew; one is also
+  // written at start and at shutdown. At least 1s.
+  absl::Duration checkpoint_interval = absl::Minutes(5);
+  // The checkpoint's first line and its key name: printable, no spaces, no
+  // '+'. Default "riposte/<id of the first tenant>".
+  std::string origin;
+
+  bool checkpoints_enabled() const { return !checkpoint_file.empty(); }
+};
+
 // A validated server configuration. Plain data; copy freely.
 struct ServerConfig {
   std::string grpc_listen = "127.0.0.1:50051";  // host:port, [v6]:port
@@ -200,6 +220,7 @@ struct ServerConfig {
   std::string metrics_listen;
   absl::Duration shutdown_grace = absl::Seconds(10);
   ExecutionConfig execution;
+  AuditConfig audit;
   std::string source;  // file name it came from, or "<embedded defaults>"
 
   // The tenant with this id, or nullptr.
@@ -241,7 +262,9 @@ inline constexpr absl::string_view kEmbeddedDefaultsSource =
 // that are not https (plain http is allowed for loopback hosts only), bad or
 // duplicate webhook names, routes to unknown or unconfigured adapters; in
 // execution: out-of-range values, lease below 3 * call_timeout, backoff
-// initial above max.
+// initial above max; in audit: checkpoint_file without signing_key_file or
+// signing_key_env (or the reverse), checkpoint_interval below 1s, an origin
+// with spaces, '+' or control characters.
 //
 // Secret files are not read here (see ReadSecret in config/secret.h).
 absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view yaml_text,

@@ -81,6 +81,8 @@ void ExpectSameSettings(const ServerConfig& a, const ServerConfig& b) {
   EXPECT_EQ(a.execution.breaker_open_for, b.execution.breaker_open_for);
   EXPECT_EQ(a.execution.expiry_scan_interval,
             b.execution.expiry_scan_interval);
+  EXPECT_EQ(a.audit.checkpoint_file, b.audit.checkpoint_file);
+  EXPECT_EQ(a.audit.checkpoint_interval, b.audit.checkpoint_interval);
 }
 
 TEST(DefaultServerConfigTest, EmbeddedFileEqualsCompiledDefaults) {
@@ -218,7 +220,7 @@ TEST(ParseServerConfigTest, UnknownKeysAnywhere) {
             "file)\n"
             "riposted.yaml:6: unknown key 'grcp' at the top level (allowed: "
             "grpc, data_dir, store, tenants, correlation, intake, log, "
-            "policy, metrics, shutdown, execution, auth)");
+            "policy, metrics, shutdown, execution, auth, audit)");
   EXPECT_EQ(ErrorsOf("tenants:\n  - id: a\n    name: A\n"),
             "riposted.yaml:3: unknown key 'name' in 'tenants[0]' (allowed: "
             "id, display_name, graph, gateway, webhooks, routes)");
@@ -321,6 +323,55 @@ TEST(ParseServerConfigTest, StoreEngine) {
   EXPECT_EQ(
       ErrorsOf(absl::StrCat(kMinimal, "store:\n  sqlite:\n    file: \"\"\n")),
       "riposted.yaml:5: store.sqlite.file: must not be empty");
+}
+
+TEST(ParseServerConfigTest, AuditCheckpointsAreOffUnlessConfigured) {
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(kMinimal, "m.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->audit.checkpoints_enabled());
+  EXPECT_EQ(config->audit.origin, "riposte/contoso");
+  EXPECT_EQ(config->audit.checkpoint_interval, absl::Minutes(5));
+}
+
+TEST(ParseServerConfigTest, ReadsAuditCheckpoints) {
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      absl::StrCat(kMinimal,
+                   "audit:\n"
+                   "  checkpoint_file: /var/lib/riposte/audit.checkpoints\n"
+                   "  signing_key_file: /run/secrets/audit-key\n"
+                   "  checkpoint_interval: 30s\n"
+                   "  origin: soc.example/riposte\n"),
+      "m.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->audit.checkpoints_enabled());
+  EXPECT_EQ(config->audit.checkpoint_file, "/var/lib/riposte/audit.checkpoints");
+  EXPECT_EQ(config->audit.signing_key.file, "/run/secrets/audit-key");
+  EXPECT_EQ(config->audit.checkpoint_interval, absl::Seconds(30));
+  EXPECT_EQ(config->audit.origin, "soc.example/riposte");
+}
+
+TEST(ParseServerConfigTest, AuditProblemsNameTheField) {
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "audit:\n  checkpoint_file: cp\n")),
+            "riposted.yaml:4: audit.checkpoint_file: needs signing_key_file "
+            "(a PEM Ed25519 private key) or signing_key_env to sign the "
+            "checkpoints");
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "audit:\n  signing_key_env: K\n")),
+            "riposted.yaml:4: audit.signing_key_env: needs checkpoint_file: "
+            "where the signed checkpoints go");
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal,
+                                  "audit:\n  checkpoint_file: cp\n"
+                                  "  signing_key_file: k\n"
+                                  "  checkpoint_interval: 10ms\n"
+                                  "  origin: riposte contoso\n")),
+            "riposted.yaml:6: audit.checkpoint_interval: must be at least 1s, "
+            "got 10ms\n"
+            "riposted.yaml:7: audit.origin: \"riposte contoso\" must be "
+            "printable, without spaces or '+' (e.g. riposte/contoso)");
+  const std::string inline_key =
+      ErrorsOf(absl::StrCat(kMinimal, "audit:\n  signing_key: s3cr3t\n"));
+  EXPECT_THAT(inline_key, HasSubstr("'signing_key' in 'audit': secrets come from "
+                                     "signing_key_file or signing_key_env"));
+  EXPECT_THAT(inline_key, ::testing::Not(HasSubstr("s3cr3t")));
 }
 
 TEST(ParseServerConfigTest, LogLevelAndDataDir) {
@@ -440,7 +491,7 @@ TEST(ParseServerConfigTest, ReportsAllErrorsAtOnce) {
             "30s, 5m, 24h)\n"
             "riposted.yaml:9: unknown key 'extra' at the top level (allowed: "
             "grpc, data_dir, store, tenants, correlation, intake, log, "
-            "policy, metrics, shutdown, execution, auth)");
+            "policy, metrics, shutdown, execution, auth, audit)");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "audit/audit_record.h"
 #include "audit/chain_verifier.h"
+#include "audit/coverage_check.h"
 #include "runs/lifecycle.h"
 
 namespace riposte::store {
@@ -331,6 +332,11 @@ class Store {
 
   // Recomputes the whole audit chain.
   virtual absl::StatusOr<audit::VerifyResult> VerifyAudit() = 0;
+
+  // The id of every stored breach and decision and the id and state of
+  // every action run, in id order: what each must have an audit record for
+  // (see audit::CoverageCheck).
+  virtual absl::StatusOr<audit::AuditedRows> ListAuditedRows() = 0;
 
   virtual absl::StatusOr<std::optional<BreachRow>> GetBreach(
       absl::string_view detector_id, absl::string_view breach_id) = 0;

@@ -119,6 +119,10 @@ bool ReadTenant(MapReader& reader, TenantConfig* tenant, Site* id_site);
 
 void ReadTls(MapReader& reader, TlsConfig* tls);
 
+// The audit: section; `default_origin` is used when origin is left out.
+void ReadAudit(MapReader& reader, const std::string& default_origin,
+               AuditConfig* audit);
+
 std::string CheckIdentity(absl::string_view identity);
 
 bool IsRoleName(absl::string_view role);

@@ -2,7 +2,7 @@
 //
 //   riposted [--config FILE] [--ready-file FILE]
 //   riposted --check-config [--config FILE]
-//   riposted --verify-audit [--config FILE]
+//   riposted --verify-audit [--config FILE] [--checkpoint FILE --public-key FILE]
 //
 // Without --config it runs on the embedded defaults (config/riposted.yaml).
 
@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -26,6 +28,8 @@
 #include "metrics/exporter/build_info.h"
 #include "metrics/exporter/metrics_http_server.h"
 #include "orchestrator/execute/config_router.h"
+#include "audit/checkpoint.h"
+#include "orchestrator/server/audit_verification.h"
 #include "orchestrator/server/server.h"
 #include "policies/policy_loader.h"
 #include "store/sqlite/sqlite_store.h"
@@ -39,7 +43,7 @@ constexpr char kUsage[] =
 Usage:
   riposted [--config FILE] [--ready-file FILE]
   riposted --check-config [--config FILE]
-  riposted --verify-audit [--config FILE]
+  riposted --verify-audit [--config FILE] [--checkpoint FILE --public-key FILE]
 
 Options:
   --config FILE      server configuration (YAML); default: the embedded
@@ -48,7 +52,13 @@ Options:
   --check-config     validate the configuration, print a summary, exit
                      (0 valid, 2 invalid)
   --verify-audit     recompute the audit hash chain of the configured store
-                     offline and print the result (exit 0 intact, 1 broken)
+                     offline, check that every stored breach, decision and
+                     action run has its record, and print the result as one
+                     JSON line (exit 0 intact, 1 broken, 2 unreadable)
+  --checkpoint FILE  with --verify-audit: also compare the chain with the
+                     signed checkpoints in FILE (needs --public-key)
+  --public-key FILE  the PEM Ed25519 public key the checkpoints are signed
+                     with
   --help             this text
 
 Signals: SIGTERM/SIGINT stop accepting, finish in-flight submits, close the
@@ -62,6 +72,8 @@ struct Flags {
   std::string ready_file;
   bool check_config = false;
   bool verify_audit = false;
+  std::string checkpoint;
+  std::string public_key;
 };
 
 // Accepts --name=value and --name value. Exit code 2 on a bad command line.
@@ -94,6 +106,10 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
       if (!take_value(flags.config)) return false;
     } else if (arg == "--ready-file") {
       if (!take_value(flags.ready_file)) return false;
+    } else if (arg == "--checkpoint") {
+      if (!take_value(flags.checkpoint)) return false;
+    } else if (arg == "--public-key") {
+      if (!take_value(flags.public_key)) return false;
     } else if (arg == "--check-config" && !has_value) {
       flags.check_config = true;
     } else if (arg == "--verify-audit" && !has_value) {
@@ -123,7 +139,34 @@ bool WriteReadyFile(const std::string& path, const std::string& grpc_address,
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
-int VerifyAudit(const config::ServerConfig& config) {
+// Exit codes as docs/AUDIT.md says: 0 intact, 1 broken, 2 unreadable.
+int VerifyAudit(const config::ServerConfig& config, const Flags& flags) {
+  std::optional<CheckpointSource> checkpoints;
+  if (!flags.checkpoint.empty()) {
+    std::ifstream in(flags.public_key, std::ios::binary);
+    std::string pem((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) pem.clear();
+    if (pem.empty()) {
+      std::cerr << "riposted: --public-key " << flags.public_key
+                << ": cannot read the file\n";
+      return 2;
+    }
+    auto verifier = audit::CheckpointVerifier::FromPublicKeyPem(pem);
+    if (!verifier.ok()) {
+      std::cerr << "riposted: --public-key " << flags.public_key << ": "
+                << verifier.status().message() << "\n";
+      return 2;
+    }
+    auto loaded = LoadCheckpoints(flags.checkpoint, *verifier,
+                                  /*missing_ok=*/false);
+    if (!loaded.ok()) {
+      std::cerr << "riposted: --checkpoint: " << loaded.status().message()
+                << "\n";
+      return 2;
+    }
+    checkpoints = *std::move(loaded);
+  }
   store::sqlite::SqliteStoreOptions options;
   options.path = StorePath(config);
   options.read_only = true;
@@ -132,22 +175,13 @@ int VerifyAudit(const config::ServerConfig& config) {
     std::cerr << "riposted: " << store.status().message() << "\n";
     return 2;
   }
-  auto result = (*store)->VerifyAudit();
+  auto result = VerifyAuditTrail(**store, std::move(checkpoints));
   if (!result.ok()) {
     std::cerr << "riposted: " << result.status().message() << "\n";
     return 2;
   }
-  JsonObjectWriter w;
-  w.AddBool("ok", result->ok);
-  w.AddInt("records", result->records);
-  w.AddInt("head_seq", result->head_seq);
-  w.Add("head_hash", result->head_hash);
-  if (!result->ok) {
-    w.AddInt("first_broken_seq", result->first_broken_seq);
-    w.Add("reason", result->reason);
-  }
-  std::cout << w.Finish() << "\n";
-  return result->ok ? 0 : 1;
+  std::cout << result->ToJson() << "\n";
+  return result->ok() ? 0 : 1;
 }
 
 int Run(int argc, char** argv) {
@@ -195,7 +229,13 @@ int Run(int argc, char** argv) {
     }
     return 0;
   }
-  if (flags.verify_audit) return VerifyAudit(*config);
+  if (flags.checkpoint.empty() != flags.public_key.empty() ||
+      (!flags.checkpoint.empty() && !flags.verify_audit)) {
+    std::cerr << "riposted: --checkpoint and --public-key go together, with "
+                 "--verify-audit\n";
+    return 2;
+  }
+  if (flags.verify_audit) return VerifyAudit(*config, flags);
 
   // Debian's Abseil tracks lock-order cycles on every Mutex operation, a
   // debugging aid that costs the intake path measurably. Tests keep it on.

@@ -18,6 +18,8 @@
 #include "common/log.h"
 #include "policies/policy_loader.h"
 #include "common/status_macros.h"
+#include "config/secret.h"
+#include "orchestrator/server/audit_verification.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace riposte::server {
@@ -49,6 +51,38 @@ std::string StorePath(const config::ServerConfig& config) {
   return (std::filesystem::path(config.data_dir) / file).string();
 }
 
+std::string CheckpointPath(const config::ServerConfig& config) {
+  if (!config.audit.checkpoints_enabled()) return "";
+  std::filesystem::path file(config.audit.checkpoint_file);
+  if (file.is_absolute()) return file.string();
+  return (std::filesystem::path(config.data_dir) / file).string();
+}
+
+namespace {
+
+// The checkpoint signer of a config; the key is a secret and never logged.
+absl::StatusOr<std::unique_ptr<audit::CheckpointSigner>> LoadCheckpointSigner(
+    const config::AuditConfig& audit) {
+  const std::string field = audit.signing_key.file.empty()
+                                ? "audit.signing_key_env"
+                                : "audit.signing_key_file";
+  absl::StatusOr<std::string> pem = config::ReadSecret(audit.signing_key);
+  if (!pem.ok()) {
+    return absl::Status(pem.status().code(),
+                        absl::StrCat(field, ": ", pem.status().message()));
+  }
+  auto signer = audit::CheckpointSigner::Create(*pem, audit.origin);
+  if (!signer.ok()) {
+    return absl::Status(signer.status().code(),
+                        absl::StrCat(field, ": ",
+                                     config::DescribeSecretSource(audit.signing_key),
+                                     ": ", signer.status().message()));
+  }
+  return signer;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const config::ServerConfig& config, Clock* clock) {
   std::unique_ptr<Server> s(new Server(config));
@@ -78,6 +112,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   store::sqlite::SqliteStoreOptions options;
   options.path = StorePath(config);
   options.max_batch = config.store.group_commit_max_batch;
+  std::unique_ptr<audit::CheckpointSigner> signer;
+  if (config.audit.checkpoints_enabled()) {
+    RIPOSTE_ASSIGN_OR_RETURN(signer, LoadCheckpointSigner(config.audit));
+    s->checkpoint_public_key_ = signer->public_key();
+  }
   RIPOSTE_ASSIGN_OR_RETURN(s->store_,
                            store::sqlite::SqliteStore::Open(options, clock));
 
@@ -231,6 +270,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                                        static_cast<int64_t>(policy->rules.size()));
     }
   }
+  // Before anything acts: a trail that does not verify is said loudly, and
+  // riposted still starts (stopping would not undo the damage).
+  s->VerifyAuditAndReport();
+  if (signer != nullptr) {
+    CheckpointerOptions co;
+    co.path = CheckpointPath(config);
+    co.origin = config.audit.origin;
+    co.interval = config.audit.checkpoint_interval;
+    RIPOSTE_ASSIGN_OR_RETURN(
+        s->checkpointer_,
+        AuditCheckpointer::Start(s->store_.get(), std::move(signer),
+                                 std::move(co), clock, *s->metrics_));
+  }
   RIPOSTE_RETURN_IF_ERROR(s->executor_->Start());
   s->sweeper_ = std::thread([server = s.get()] { server->SweepApprovalsLoop(); });
   auto* health = s->grpc_server_->GetHealthCheckService();
@@ -255,22 +307,48 @@ absl::Status Server::Audit(const std::string& event, const std::string& details,
   });
 }
 
+void Server::VerifyAuditAndReport() {
+  std::optional<CheckpointSource> checkpoints;
+  if (!checkpoint_public_key_.empty()) {
+    auto verifier = audit::CheckpointVerifier::FromRawPublicKey(
+        checkpoint_public_key_);
+    auto loaded = verifier.ok() ? LoadCheckpoints(CheckpointPath(config_),
+                                                  *verifier, /*missing_ok=*/true)
+                                : absl::StatusOr<CheckpointSource>(verifier.status());
+    if (loaded.ok()) {
+      checkpoints = *std::move(loaded);
+    } else {
+      log::Error("AUDIT CHECKPOINTS UNREADABLE; the chain is verified without them",
+                 {{"file", CheckpointPath(config_)}, {"error", loaded.status()}});
+    }
+  }
+  auto verified = VerifyAuditTrail(*store_, std::move(checkpoints));
+  if (!verified.ok()) {
+    log::Error("audit trail could not be read for verification",
+               {{"error", verified.status()}});
+    return;
+  }
+  server_metrics_->AuditVerified(verified->ok(), absl::Now());
+  if (!verified->ok()) {
+    log::Error("AUDIT CHAIN BROKEN", {{"problem", verified->Problem()},
+                                      {"verification", verified->ToJson()}});
+  } else {
+    log::Info("audit trail verified",
+              {{"records", verified->chain.records},
+               {"checkpoints", verified->anchors.checkpoints},
+               {"rows_checked", verified->coverage.checked}});
+  }
+}
+
 void Server::SweepApprovalsLoop() {
-  absl::Time last_verify = absl::InfinitePast();
+  // Start verified it already.
+  absl::Time last_verify = absl::Now();
   while (true) {
-    // The audit chain is recomputed hourly (and at start), so a record
+    // The audit trail is verified hourly (and at start), so a record
     // edited behind riposted's back raises an alert.
     if (absl::Now() - last_verify >= absl::Hours(1)) {
       last_verify = absl::Now();
-      auto verified = store_->VerifyAudit();
-      if (verified.ok()) {
-        server_metrics_->AuditVerified(verified->ok, last_verify);
-        if (!verified->ok) {
-          log::Error("audit chain verification failed",
-                     {{"first_broken_seq", verified->first_broken_seq},
-                      {"reason", verified->reason}});
-        }
-      }
+      VerifyAuditAndReport();
     }
     {
       absl::MutexLock lock(&sweep_mu_);
@@ -364,6 +442,8 @@ void Server::Shutdown() {
   // are recorded before the store closes. Anything unfinished resumes after
   // restart.
   if (executor_ != nullptr) executor_->Stop();
+  // The last checkpoint covers everything the executor recorded.
+  if (checkpointer_ != nullptr) checkpointer_->Stop();
   // Every reply that was sent is durable already; anything still queued is
   // committed before the store closes.
   if (store_ != nullptr) store_->Close();

@@ -24,6 +24,7 @@
 #include "orchestrator/intake/intake_service.h"
 #include "orchestrator/operator/operator_service.h"
 #include "orchestrator/operator/run_commands.h"
+#include "orchestrator/server/audit_checkpointer.h"
 #include "orchestrator/server/server_metrics.h"
 #include "store/store.h"
 
@@ -73,6 +74,10 @@ class Server {
                      const std::string& actor = "system");
   // Applies approval deadlines until Shutdown.
   void SweepApprovalsLoop();
+  // Verifies the audit trail (against the checkpoint file when one is
+  // configured), sets the gauges, and logs "AUDIT CHAIN BROKEN" at error
+  // level when it does not verify.
+  void VerifyAuditAndReport();
 
   const config::ServerConfig config_;
   std::string grpc_address_;
@@ -95,11 +100,18 @@ class Server {
   std::unique_ptr<execute::ConfigRouter> router_;
   std::unique_ptr<execute::Executor> executor_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  // Public half of the checkpoint signing key (empty: no checkpoints).
+  std::string checkpoint_public_key_;
+  std::unique_ptr<AuditCheckpointer> checkpointer_;
   bool shut_down_ = false;
 };
 
 // The store file for a config: data_dir/store.sqlite.file.
 std::string StorePath(const config::ServerConfig& config);
+
+// The audit checkpoint file: audit.checkpoint_file, relative to data_dir
+// unless absolute; "" when none is configured.
+std::string CheckpointPath(const config::ServerConfig& config);
 
 }  // namespace riposte::server
 

@@ -1190,6 +1190,31 @@ absl::StatusOr<audit::VerifyResult> SqliteStore::VerifyAudit() {
   return verifier.result();
 }
 
+absl::StatusOr<audit::AuditedRows> SqliteStore::ListAuditedRows() {
+  absl::MutexLock lock(&read_mu_);
+  if (reader_ == nullptr) return absl::UnavailableError("store: closed");
+  audit::AuditedRows rows;
+  for (auto [table, ids] : {std::pair{"breaches", &rows.breach_ids},
+                            std::pair{"decisions", &rows.decision_ids}}) {
+    RIPOSTE_ASSIGN_OR_RETURN(
+        auto s,
+        reader_->Prepare(absl::StrCat("SELECT id FROM ", table, " ORDER BY id")));
+    while (true) {
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      ids->push_back(s->ColumnInt(0));
+    }
+  }
+  RIPOSTE_ASSIGN_OR_RETURN(
+      auto s, reader_->Prepare("SELECT id, state FROM action_runs ORDER BY id"));
+  while (true) {
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    rows.runs.push_back({s->ColumnInt(0), s->ColumnText(1)});
+  }
+  return rows;
+}
+
 absl::StatusOr<std::optional<BreachRow>> SqliteStore::GetBreach(
     absl::string_view detector_id, absl::string_view breach_id) {
   absl::MutexLock lock(&read_mu_);

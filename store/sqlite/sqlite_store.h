@@ -54,6 +54,7 @@ class SqliteStore : public Store {
   absl::StatusOr<std::vector<audit::AuditRecord>> ReadAudit(
       int64_t after_seq, int64_t limit) override;
   absl::StatusOr<audit::VerifyResult> VerifyAudit() override;
+  absl::StatusOr<audit::AuditedRows> ListAuditedRows() override;
   absl::StatusOr<std::optional<BreachRow>> GetBreach(
       absl::string_view detector_id, absl::string_view breach_id) override;
   absl::StatusOr<StoreStats> Stats() override;
