@@ -119,6 +119,7 @@ class TestServer {
     s->operator_ = std::make_unique<EchoOperator>(s->auth_.get());
     grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
+    ApplyCallLimits(builder);
     builder.AddListeningPort(config.grpc_listen, credentials, &s->port_);
     builder.RegisterService(s->intake_.get());
     builder.RegisterService(s->operator_.get());
@@ -518,6 +519,22 @@ TEST_F(AuthGrpcTest, BearerTokensOverTls) {
        {kBadToken, kOperatorToken, kDetectorToken, kAdminToken}) {
     EXPECT_THAT(all, Not(HasSubstr(token)));
   }
+}
+
+// A token past the limit is a wrong token: UNAUTHENTICATED saying why, not
+// gRPC's RESOURCE_EXHAUSTED for a large header.
+TEST_F(AuthGrpcTest, TokensLongerThanTheLimitAreUnauthenticated) {
+  auto server = TestServer::Start(TlsConfig(false));
+  ASSERT_NE(server, nullptr);
+  auto channel = TlsChannel(*server, "");
+  for (size_t size : {kMaxTokenBytes + 1, size_t{9000}, size_t{20000},
+                      size_t{60000}}) {
+    SCOPED_TRACE(size);
+    grpc::Status status = Submit(channel, std::string(size, 'a'));
+    EXPECT_CODE(status, UNAUTHENTICATED);
+    EXPECT_THAT(status.error_message(), HasSubstr("longer than 4096 bytes"));
+  }
+  EXPECT_CODE(Submit(channel, kAdminToken), OK);
 }
 
 // The auth context belongs to the connection; one call's caller must not

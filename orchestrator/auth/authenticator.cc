@@ -51,7 +51,7 @@ std::optional<absl::string_view> BearerToken(absl::string_view value) {
   absl::string_view token = value.substr(kScheme.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  if (token.empty() || token.size() > kMaxTokenBytes) return std::nullopt;
+  if (token.empty()) return std::nullopt;
   for (char c : token) {
     unsigned char u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u >= 0x7f) return std::nullopt;
@@ -194,8 +194,14 @@ absl::StatusOr<Caller> Authenticator::Authenticate(
           "more than one authorization header; send exactly one "
           "\"authorization: Bearer <token>\"");
     }
-    std::optional<absl::string_view> token =
-        BearerToken(credentials.authorization.front());
+    const std::string& header = credentials.authorization.front();
+    if (header.size() > kMaxTokenBytes + 64) {
+      // No token is that long; say so without echoing any of it.
+      return absl::UnauthenticatedError(absl::StrCat(
+          "invalid bearer token: the authorization header is ", header.size(),
+          " bytes, longer than ", kMaxTokenBytes, " bytes for a token"));
+    }
+    std::optional<absl::string_view> token = BearerToken(header);
     if (!token.has_value()) {
       return absl::UnauthenticatedError(
           "malformed authorization header; expected \"Bearer <token>\"");
@@ -205,6 +211,10 @@ absl::StatusOr<Caller> Authenticator::Authenticate(
       return absl::UnauthenticatedError(
           "bearer tokens are not accepted: this server has no "
           "auth.tokens_file");
+    }
+    if (token->size() > kMaxTokenBytes) {
+      return absl::UnauthenticatedError(absl::StrCat(
+          "invalid bearer token: longer than ", kMaxTokenBytes, " bytes"));
     }
     std::optional<Caller> caller = tokens->Lookup(*token);
     if (!caller.has_value()) {

@@ -254,4 +254,8 @@ absl::StatusOr<ServerSecurity> MakeServerSecurity(
   return security;
 }
 
+void ApplyCallLimits(grpc::ServerBuilder& builder) {
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, kMaxMetadataBytes);
+}
+
 }  // namespace riposte::auth

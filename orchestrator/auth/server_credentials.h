@@ -55,6 +55,14 @@ struct ServerSecurity {
 absl::StatusOr<ServerSecurity> MakeServerSecurity(
     const config::ServerConfig& config);
 
+// Metadata one call may carry, 64 KiB. gRPC's default of 8 KiB refuses a
+// long token with RESOURCE_EXHAUSTED before authentication can say that no
+// token is that long (kMaxTokenBytes); past this limit gRPC still does.
+inline constexpr int kMaxMetadataBytes = 64 * 1024;
+
+// Sets the limits above on a server about to be built.
+void ApplyCallLimits(grpc::ServerBuilder& builder);
+
 }  // namespace riposte::auth
 
 #endif  // RIPOSTE_ORCHESTRATOR_AUTH_SERVER_CREDENTIALS_H_

@@ -227,6 +227,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // Every call goes through the authenticator's processor first (TLS, or
   // local credentials on loopback), then the handlers check again.
   builder.AddListeningPort(config.grpc_listen, s->credentials_, &port);
+  auth::ApplyCallLimits(builder);
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(config.grpc_max_receive_message_bytes));
   builder.RegisterService(s->intake_service_.get());
