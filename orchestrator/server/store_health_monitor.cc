@@ -186,4 +186,12 @@ void StoreHealthMonitor::Loop() {
   }
 }
 
+absl::Status ProbeStoreWrite(store::Store& store) {
+  static const std::string* const kFiller = new std::string(64 * 1024, '.');
+  return store.ExecuteAndWait([](store::Transaction& txn) -> absl::Status {
+    RIPOSTE_RETURN_IF_ERROR(txn.PutSetting("store.write_probe", *kFiller));
+    return txn.PutSetting("store.write_probe", "");
+  });
+}
+
 }  // namespace riposte::server

@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "metrics/metrics.h"
+#include "store/store.h"
 
 namespace riposte::server {
 
@@ -93,6 +94,11 @@ class StoreHealthMonitor {
   bool task_added_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
+
+// The probe riposted uses: one transaction that stores a 64 KiB value and
+// clears it again, so it needs as much new space as a few breaches, and
+// leaves the store as it was. Its status is the commit's.
+absl::Status ProbeStoreWrite(store::Store& store);
 
 }  // namespace riposte::server
 
