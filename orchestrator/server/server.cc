@@ -251,13 +251,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   auto* health = s->grpc_server_->GetHealthCheckService();
   health->SetServingStatus(true);
   health->SetServingStatus(kOperatorServiceName, true);
-  // Intake needs writes: NOT_SERVING while the store cannot write.
+  // Intake needs writes: NOT_SERVING while the store cannot write. Set
+  // before the monitor runs, so that each later change reaches health.
+  health->SetServingStatus(kIntakeServiceName, s->store_health_->writable());
   RIPOSTE_RETURN_IF_ERROR(s->store_health_->Start(
       *s->metrics_, [store = s->store_.get()] { return ProbeStoreWrite(*store); },
       [health](bool writable) {
         health->SetServingStatus(kIntakeServiceName, writable);
       }));
-  health->SetServingStatus(kIntakeServiceName, s->store_health_->writable());
   return s;
 }
 
