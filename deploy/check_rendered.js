@@ -271,10 +271,18 @@ async function main() {
         `metrics.listen port ${metricsPort} is not the container port "metrics"`);
   check(String((config.metrics || {}).listen).startsWith("0.0.0.0:"),
         "metrics.listen must listen on 0.0.0.0 for probes and Prometheus");
-  for (const name of ["startupProbe", "livenessProbe", "readinessProbe"]) {
+  // Readiness follows the store's writability (/readyz); startup and
+  // liveness must not, or a full disk would restart riposted in a loop.
+  const probePaths = {
+    startupProbe: "/healthz",
+    livenessProbe: "/healthz",
+    readinessProbe: "/readyz",
+  };
+  for (const [name, path] of Object.entries(probePaths)) {
     if (container[name]) {
-      check(probePort(container[name]) === metricsPort,
-            `${name} must probe /healthz on the metrics port`);
+      check(probePort(container[name]) === metricsPort &&
+            (container[name].httpGet || {}).path === path,
+            `${name} must probe ${path} on the metrics port`);
     }
   }
   const annotations = deployment.spec.template.metadata.annotations || {};

@@ -154,6 +154,7 @@ absl::StatusOr<std::unique_ptr<RiposteServer>> RiposteServer::Start(
     return absl::InternalError("bad ready file: " + contents);
   }
   server->address_ = *grpc;
+  server->metrics_address_ = json->GetString("metrics").value_or("");
   return server;
 }
 

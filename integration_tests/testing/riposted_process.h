@@ -55,11 +55,14 @@ class RiposteServer {
       const std::string& config_path, const std::string& work_dir);
 
   const std::string& address() const { return address_; }
+  // The metrics HTTP address, "" unless metrics.listen is configured.
+  const std::string& metrics_address() const { return metrics_address_; }
   ChildProcess& process() { return *process_; }
 
  private:
   std::unique_ptr<ChildProcess> process_;
   std::string address_;
+  std::string metrics_address_;
 };
 
 // Runs a command to completion; returns its exit code and output.

@@ -105,13 +105,15 @@ absl::StatusOr<ListenAddress> ParseListenAddress(absl::string_view listen) {
   return out;
 }
 
-MetricsHttpServer::MetricsHttpServer(std::function<std::string()> render)
-    : render_(std::move(render)) {}
+MetricsHttpServer::MetricsHttpServer(std::function<std::string()> render,
+                                     std::function<absl::Status()> ready)
+    : render_(std::move(render)), ready_(std::move(ready)) {}
 
 MetricsHttpServer::~MetricsHttpServer() { Stop(); }
 
 absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
-    const std::string& listen, std::function<std::string()> render) {
+    const std::string& listen, std::function<std::string()> render,
+    std::function<absl::Status()> ready) {
   if (!render) {
     return absl::InvalidArgumentError("metrics server: render is empty");
   }
@@ -120,7 +122,7 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
   InitCivetwebOnce();
 
   std::unique_ptr<MetricsHttpServer> server(
-      new MetricsHttpServer(std::move(render)));
+      new MetricsHttpServer(std::move(render), std::move(ready)));
   const std::string ports = absl::StrCat(parsed->host, ":", parsed->port);
   const std::string threads = absl::StrCat(kWorkerThreads);
   const char* options[] = {
@@ -223,15 +225,24 @@ int MetricsHttpServer::HandleRequest(mg_connection* conn) {
       request->request_method != nullptr ? request->request_method : "";
 
   const bool is_metrics = path == "/metrics";
-  if (!is_metrics && path != "/healthz") {
+  const bool is_ready = path == "/readyz";
+  if (!is_metrics && !is_ready && path != "/healthz") {
     SendResponse(conn, method, 404, "Not Found", kPlainText,
-                 "not found: try /metrics or /healthz\n");
+                 "not found: try /metrics, /healthz or /readyz\n");
     return 404;
   }
   if (method != "GET") {
     SendResponse(conn, method, 405, "Method Not Allowed", kPlainText,
                  "method not allowed: use GET\n", "Allow: GET\r\n");
     return 405;
+  }
+  if (is_ready && self->ready_) {
+    const absl::Status ready = self->ready_();
+    if (!ready.ok()) {
+      SendResponse(conn, method, 503, "Service Unavailable", kPlainText,
+                   absl::StrCat("not ready: ", ready.message(), "\n"));
+      return 503;
+    }
   }
   if (!is_metrics) {
     SendResponse(conn, method, 200, "OK", kPlainText, "ok");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -24,9 +25,12 @@ namespace metrics {
 // gRPC API:
 //
 //   GET /metrics   200, Content-Type kTextContentType, body = render()
-//   GET /healthz   200, "ok"
+//   GET /healthz   200, "ok" (liveness: the process serves HTTP)
+//   GET /readyz    200, "ok" while ready() is OK; 503 with "not ready: "
+//                  and ready()'s message otherwise (e.g. the store cannot
+//                  write); without `ready`, always 200
 //   other paths    404
-//   other methods  405 (on /metrics and /healthz), with "Allow: GET"
+//   other methods  405 (on /metrics, /healthz, /readyz), with "Allow: GET"
 //
 // Built on Debian's civetweb, with a few worker threads of its own and no
 // keep-alive, so a slow or stuck scraper holds at most one worker until the
@@ -54,8 +58,10 @@ class MetricsHttpServer {
   //  - InvalidArgument for a malformed address or an empty `render`;
   //  - Unavailable if the address cannot be bound (port in use, address not
   //    on this host), naming the address and the reason.
+  // `ready`, if given, is thread-safe like `render` and quick.
   static absl::StatusOr<std::unique_ptr<MetricsHttpServer>> Start(
-      const std::string& listen, std::function<std::string()> render);
+      const std::string& listen, std::function<std::string()> render,
+      std::function<absl::Status()> ready = nullptr);
 
   // Stops (see Stop).
   ~MetricsHttpServer();
@@ -74,13 +80,15 @@ class MetricsHttpServer {
   static constexpr int kWorkerThreads = 4;
 
  private:
-  explicit MetricsHttpServer(std::function<std::string()> render);
+  MetricsHttpServer(std::function<std::string()> render,
+                    std::function<absl::Status()> ready);
 
   // civetweb callbacks; `user_data` is the server.
   static int HandleRequest(mg_connection* conn);
   static int HandleLogMessage(const mg_connection* conn, const char* message);
 
   const std::function<std::string()> render_;
+  const std::function<absl::Status()> ready_;
   std::string address_;
   // Where Stop() connects to wake civetweb's accept loop.
   sockaddr_in wake_address_{};

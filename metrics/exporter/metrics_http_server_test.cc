@@ -127,6 +127,38 @@ TEST_F(MetricsHttpServerTest, HealthzSaysOk) {
   EXPECT_THAT(response->Header("content-type"), StartsWith("text/plain"));
 }
 
+TEST_F(MetricsHttpServerTest, ReadyzSaysOkWithoutAReadinessCheck) {
+  absl::StatusOr<HttpResponse> response = HttpGet(server_->address(), "/readyz");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "ok");
+}
+
+TEST(MetricsHttpServerReadinessTest, ReadyzFollowsTheCheckAndHealthzDoesNot) {
+  ServedRegistry served;
+  std::atomic<bool> ready{false};
+  auto server = MetricsHttpServer::Start(
+      "127.0.0.1:0", served.Render(), [&ready]() -> absl::Status {
+        if (ready) return absl::OkStatus();
+        return absl::UnavailableError("store not writable (disk_full)");
+      });
+  ASSERT_TRUE(server.ok()) << server.status();
+  absl::StatusOr<HttpResponse> response =
+      HttpGet((*server)->address(), "/readyz");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(response->body, "not ready: store not writable (disk_full)\n");
+  absl::StatusOr<HttpResponse> health = HttpGet((*server)->address(), "/healthz");
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(health->status, 200);
+
+  ready = true;
+  response = HttpGet((*server)->address(), "/readyz");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "ok");
+}
+
 TEST_F(MetricsHttpServerTest, AnyOtherPathIsNotFound) {
   for (const char* path : {"/", "/metrics/", "/metricsx", "/healthz/deep",
                            "/favicon.ico", "/api/v1/query"}) {
@@ -143,7 +175,7 @@ TEST_F(MetricsHttpServerTest, AnyOtherPathIsNotFound) {
 }
 
 TEST_F(MetricsHttpServerTest, MethodsOtherThanGetAreNotAllowed) {
-  for (const char* path : {"/metrics", "/healthz"}) {
+  for (const char* path : {"/metrics", "/healthz", "/readyz"}) {
     for (const char* method : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
       absl::StatusOr<HttpResponse> response =
           HttpRequest(server_->address(), method, path, "body");

@@ -83,12 +83,20 @@ Executor::~Executor() { Stop(); }
 absl::Status Executor::Start() {
   if (store_->exclusive()) {
     int64_t released = 0;
-    RIPOSTE_RETURN_IF_ERROR(store_->ExecuteAndWait(
+    absl::Status status = store_->ExecuteAndWait(
         [&](store::Transaction& txn) -> absl::Status {
           RIPOSTE_ASSIGN_OR_RETURN(
               released, txn.ReleaseForeignLeases(options_.holder, clock_->Now()));
           return absl::OkStatus();
-        }));
+        });
+    if (absl::IsUnavailable(status)) {
+      // E.g. a full disk: riposted still starts; those runs resume when
+      // their leases lapse.
+      log::Warn("cannot release the leases of a previous process yet",
+                {{"error", status}});
+    } else if (!status.ok()) {
+      return status;
+    }
     if (released > 0) {
       log::Info("resuming action runs left by a previous process",
                 {{"runs", released}});

@@ -253,6 +253,8 @@ int Run(int argc, char** argv) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // A file size limit then fails the write (a full store), not the process.
+  signal(SIGXFSZ, SIG_IGN);
 
   auto server = Server::Start(*config, Clock::Real());
   if (!server.ok()) {
@@ -266,8 +268,10 @@ int Run(int argc, char** argv) {
   }
   if (!config->metrics_listen.empty()) {
     metrics::Registry* registry = &(*server)->metrics();
+    Server* running = server->get();
     auto started = metrics::MetricsHttpServer::Start(
-        config->metrics_listen, [registry] { return registry->RenderText(); });
+        config->metrics_listen, [registry] { return registry->RenderText(); },
+        [running] { return running->Readiness(); });
     if (!started.ok()) {
       log::Error("riposted failed to start", {{"error", started.status()}});
       std::cerr << "riposted: metrics.listen: " << started.status().message()

@@ -117,6 +117,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     RIPOSTE_ASSIGN_OR_RETURN(signer, LoadCheckpointSigner(config.audit));
     s->checkpoint_public_key_ = signer->public_key();
   }
+  options.on_storage_failure = [health = s->store_health_.get()](
+                                   const absl::Status& failure) {
+    health->StorageFailed(failure);
+  };
   RIPOSTE_ASSIGN_OR_RETURN(s->store_,
                            store::sqlite::SqliteStore::Open(options, clock));
 
@@ -257,8 +261,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     d.Add("grpc", s->grpc_address_);
     d.Add("policy_version", policy ? policy->version : "");
     d.AddInt("policy_rules", policy ? static_cast<int64_t>(policy->rules.size()) : 0);
-    RIPOSTE_RETURN_IF_ERROR(
-        s->Audit("server.started", d.Finish(), policy ? policy->version : ""));
+    // On a full disk riposted still starts (reads, health and audit
+    // verification work); the record is appended once writes work again.
+    const std::string details = d.Finish();
+    const std::string version = policy ? policy->version : "";
+    absl::Status audited = s->Audit("server.started", details, version);
+    if (!audited.ok()) {
+      log::Warn("cannot audit the start yet; it is recorded once the store "
+                "can write",
+                {{"error", audited}});
+      s->store_health_->WhenWritable([server = s.get(), details, version] {
+        return server->Audit("server.started", details, version);
+      });
+    }
   }
   {
     execute::Executor* executor = s->executor_.get();
@@ -288,8 +303,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   s->sweeper_ = std::thread([server = s.get()] { server->SweepApprovalsLoop(); });
   auto* health = s->grpc_server_->GetHealthCheckService();
   health->SetServingStatus(true);
-  health->SetServingStatus(kIntakeServiceName, true);
   health->SetServingStatus(kOperatorServiceName, true);
+  // Intake needs writes: NOT_SERVING while the store cannot write. Set
+  // before the monitor runs, so that each later change reaches health.
+  health->SetServingStatus(kIntakeServiceName, s->store_health_->writable());
+  RIPOSTE_RETURN_IF_ERROR(s->store_health_->Start(
+      *s->metrics_, [store = s->store_.get()] { return ProbeStoreWrite(*store); },
+      [health](bool writable) {
+        health->SetServingStatus(kIntakeServiceName, writable);
+      }));
   return s;
 }
 
@@ -428,6 +450,7 @@ absl::StatusOr<std::string> Server::ReloadPolicy(const std::string& actor,
 void Server::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  store_health_->Stop();
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->Shutdown();
     grpc_server_->Shutdown(

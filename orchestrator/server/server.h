@@ -26,6 +26,7 @@
 #include "orchestrator/operator/run_commands.h"
 #include "orchestrator/server/audit_checkpointer.h"
 #include "orchestrator/server/server_metrics.h"
+#include "orchestrator/server/store_health_monitor.h"
 #include "store/store.h"
 
 namespace riposte::server {
@@ -49,6 +50,10 @@ class Server {
   const std::string& grpc_address() const { return grpc_address_; }
 
   metrics::Registry& metrics() { return *metrics_; }
+
+  // For /readyz: OK while the store accepts writes, else Unavailable naming
+  // the reason (see StoreHealthMonitor). Liveness is not affected.
+  absl::Status Readiness() const { return store_health_->Readiness(); }
 
   // Re-reads the policy from its configured path. On success the new
   // snapshot replaces the running one atomically; on failure the running one
@@ -84,6 +89,9 @@ class Server {
   std::shared_ptr<auth::Authenticator> authenticator_;
   std::shared_ptr<grpc::ServerCredentials> credentials_;
   std::unique_ptr<metrics::Registry> metrics_;
+  // Outlives store_, which reports its failed writes to it.
+  std::unique_ptr<StoreHealthMonitor> store_health_ =
+      std::make_unique<StoreHealthMonitor>();
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<intake::BreachValidator> validator_;
   std::unique_ptr<intake::BreachRecorder> recorder_;

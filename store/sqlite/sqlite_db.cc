@@ -1,13 +1,17 @@
 #include "store/sqlite/sqlite_db.h"
 
+#include <cerrno>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace riposte::store::sqlite {
 
-absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
-  const std::string msg = absl::StrCat(
-      what, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc),
-      " (sqlite code ", rc, ")");
+namespace {
+
+absl::Status MapSqliteError(int rc, const std::string& msg) {
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -26,6 +30,94 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
     default:
       return absl::InternalError(msg);
   }
+}
+
+// The errno of the failed system call: SQLite's own record of it, else what
+// the WAL (or journal) file or the database file last saw, which tells a
+// write refused for lack of room from other I/O errors.
+int LastErrno(sqlite3* db) {
+  if (db == nullptr) return 0;
+  if (int e = sqlite3_system_errno(db); e != 0) return e;
+  int e = 0;
+  sqlite3_file* journal = nullptr;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+                           &journal) == SQLITE_OK &&
+      journal != nullptr && journal->pMethods != nullptr &&
+      journal->pMethods->xFileControl(journal, SQLITE_FCNTL_LAST_ERRNO, &e) ==
+          SQLITE_OK &&
+      e != 0) {
+    return e;
+  }
+  e = 0;
+  sqlite3_file_control(db, "main", SQLITE_FCNTL_LAST_ERRNO, &e);
+  return e;
+}
+
+}  // namespace
+
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
+  const std::string msg = absl::StrCat(
+      what, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc),
+      " (sqlite code ", rc, ")");
+  absl::Status status = MapSqliteError(rc, msg);
+  const int system_errno = LastErrno(db);
+  status.SetPayload(kSqlitePayload,
+                    absl::Cord(absl::StrCat(rc, " ", system_errno)));
+  return status;
+}
+
+StorageFailure ClassifyStorageFailure(const absl::Status& status) {
+  if (status.ok()) return StorageFailure::kNone;
+  auto payload = status.GetPayload(kSqlitePayload);
+  if (!payload.has_value()) return StorageFailure::kNone;
+  std::vector<std::string> parts =
+      absl::StrSplit(std::string(*payload), ' ');
+  int rc = 0;
+  int system_errno = 0;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &rc) ||
+      !absl::SimpleAtoi(parts[1], &system_errno)) {
+    return StorageFailure::kOther;
+  }
+  switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISUSE:
+    case SQLITE_RANGE:
+    case SQLITE_ERROR:  // a bad statement, not the disk
+      return StorageFailure::kNone;
+    case SQLITE_FULL:
+      return StorageFailure::kDiskFull;
+    case SQLITE_IOERR:
+      // A write the kernel refused for lack of room: no space, a quota, or
+      // a file size limit.
+      if (system_errno == ENOSPC || system_errno == EDQUOT ||
+          system_errno == EFBIG) {
+        return StorageFailure::kDiskFull;
+      }
+      return StorageFailure::kIoError;
+    case SQLITE_READONLY:
+      return StorageFailure::kReadOnly;
+    default:
+      return StorageFailure::kOther;
+  }
+}
+
+absl::string_view StorageFailureName(StorageFailure failure) {
+  switch (failure) {
+    case StorageFailure::kNone:
+      return "";
+    case StorageFailure::kDiskFull:
+      return "disk_full";
+    case StorageFailure::kIoError:
+      return "io_error";
+    case StorageFailure::kReadOnly:
+      return "read_only";
+    case StorageFailure::kOther:
+      return "other";
+  }
+  return "other";
 }
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }

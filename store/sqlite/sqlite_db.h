@@ -16,7 +16,25 @@ namespace riposte::store::sqlite {
 // Maps a SQLite result code to a Status: busy/locked/full/io errors are
 // Unavailable (retry later), a constraint violation is AlreadyExists or
 // FailedPrecondition, the rest Internal. `what` says what was attempted.
+// The status carries SQLite's result code and the system errno under
+// kSqlitePayload, so a caller can tell a full disk from other failures (see
+// StorageFailure).
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what);
+
+// Payload type URL of SqliteError's statuses: "<extended code> <errno>".
+inline constexpr char kSqlitePayload[] = "riposte.store.sqlite/result";
+
+// Why a write failed at the storage level, for metrics and logs.
+enum class StorageFailure {
+  kNone,      // not a storage failure (OK, a constraint, a lock, no payload)
+  kDiskFull,  // SQLITE_FULL, or a write refused for lack of space or quota
+  kIoError,   // any other SQLITE_IOERR
+  kReadOnly,  // SQLITE_READONLY (e.g. the filesystem went read-only)
+  kOther,     // another SQLite failure (corruption, cannot open, ...)
+};
+StorageFailure ClassifyStorageFailure(const absl::Status& status);
+// "disk_full", "io_error", "read_only", "other"; "" for kNone.
+absl::string_view StorageFailureName(StorageFailure failure);
 
 // A prepared statement. Not thread-safe: one connection, one thread.
 class Statement {

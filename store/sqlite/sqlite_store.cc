@@ -799,11 +799,25 @@ absl::Status SqliteStore::Init() {
   RIPOSTE_ASSIGN_OR_RETURN(writer_, Database::Open(path, options_.read_only));
   if (!options_.read_only) {
     // WAL lets readers run beside the writer; FULL syncs the WAL at every
-    // commit, which is what makes an acknowledged write durable.
+    // commit, which is what makes an acknowledged write durable. Switching
+    // to WAL writes the header, so it is done only once: a store opened on
+    // a full disk must not need a write.
     RIPOSTE_RETURN_IF_ERROR(writer_->Exec(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-        "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; "
-        "PRAGMA cache_size=-32768;"));
+        "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+        "PRAGMA busy_timeout=5000; PRAGMA cache_size=-32768;"));
+    {
+      RIPOSTE_ASSIGN_OR_RETURN(auto mode, writer_->Prepare("PRAGMA journal_mode"));
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, mode->Step());
+      if (!row || mode->ColumnText(0) != "wal") {
+        mode.reset();
+        RIPOSTE_RETURN_IF_ERROR(writer_->Exec("PRAGMA journal_mode=WAL;"));
+      }
+    }
+    // Keep the -wal and -shm files when the store closes, so the next start
+    // needs no new file space (a full disk would refuse the -shm file).
+    int persist_wal = 1;
+    sqlite3_file_control(writer_->raw(), "main", SQLITE_FCNTL_PERSIST_WAL,
+                         &persist_wal);
     RIPOSTE_RETURN_IF_ERROR(Migrate());
   }
   {
@@ -1100,9 +1114,22 @@ void SqliteStore::CommitBatch(std::deque<Pending>& batch) {
     // Nothing of this batch is durable.
     tip_seq_ = saved_seq;
     tip_hash_ = saved_hash;
-    for (auto& r : results) {
-      r = absl::UnavailableError(
-          absl::StrCat("store: commit failed: ", txn_status.message()));
+    absl::Status failed = absl::UnavailableError(
+        absl::StrCat("store: commit failed: ", txn_status.message()));
+    txn_status.ForEachPayload(
+        [&failed](absl::string_view type, const absl::Cord& payload) {
+          failed.SetPayload(type, payload);
+        });
+    for (auto& r : results) r = failed;
+    if (options_.on_storage_failure &&
+        ClassifyStorageFailure(failed) != StorageFailure::kNone) {
+      options_.on_storage_failure(failed);
+    }
+  } else if (options_.on_storage_failure) {
+    for (const auto& r : results) {
+      if (ClassifyStorageFailure(r) != StorageFailure::kNone) {
+        options_.on_storage_failure(r);
+      }
     }
   }
   int64_t ok_units = 0;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -24,6 +25,10 @@ struct SqliteStoreOptions {
   // Open without writing anything (for offline audit verification). Execute
   // then fails every unit with FailedPrecondition.
   bool read_only = false;
+  // Called on the writer thread with every unit or commit that failed for
+  // a storage reason (see ClassifyStorageFailure), e.g. a full disk. Must
+  // be quick and must not call into the store. May be empty.
+  std::function<void(const absl::Status&)> on_storage_failure;
 };
 
 // The embedded engine: one SQLite file in WAL mode with synchronous=FULL, so
@@ -39,7 +44,9 @@ struct SqliteStoreOptions {
 // Thread-safe.
 class SqliteStore : public Store {
  public:
-  // Opens or creates the file and migrates its schema. Errors:
+  // Opens or creates the file and migrates its schema. Opening a store whose
+  // schema is current writes nothing, so it works on a full disk: reads are
+  // served and writes fail (Unavailable) until space returns. Errors:
   // FailedPrecondition if another process holds the file or its schema is
   // newer than this build; Unavailable if it cannot be opened.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(

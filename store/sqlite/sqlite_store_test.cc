@@ -9,7 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
+#include "common/testing/file_size_limit.h"
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -291,6 +293,74 @@ namespace {
 
 // A file from the build before incidents kept their steps: the migration
 // fills them in from the runs already there, leaving suppressed ones out.
+// A full disk: the store opens without writing, reads are served, a write
+// fails as Unavailable classified as disk_full (and is reported), and
+// writing works again once there is room.
+TEST_F(SqliteStoreTest, OpensAndReadsOnAFullDiskAndWritesWhenRoomReturns) {
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->ExecuteAndWait(RecordBreach("b-1")).ok());
+    store->Close();
+  }
+  const std::string path = dir_.File("riposte.db");
+  std::vector<absl::Status> reported;
+  absl::Mutex reported_mu;
+  SqliteStoreOptions options;
+  options.path = path;
+  options.on_storage_failure = [&](const absl::Status& status) {
+    absl::MutexLock lock(&reported_mu);
+    reported.push_back(status);
+  };
+  std::unique_ptr<SqliteStore> store;
+  {
+    riposte::testing::ScopedFileSizeLimit full(
+        std::max(riposte::testing::FileSize(path.c_str()),
+                 riposte::testing::FileSize((path + "-wal").c_str())));
+    auto opened = SqliteStore::Open(options, &clock_);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    store = std::move(*opened);
+    auto breach = store->GetBreach("det-1", "b-1");
+    ASSERT_TRUE(breach.ok()) << breach.status();
+    EXPECT_TRUE(breach->has_value());
+    EXPECT_TRUE(store->VerifyAudit().ok());
+
+    absl::Status write = store->ExecuteAndWait([](Transaction& txn) {
+      return txn.PutSetting("filler", std::string(1 << 20, 'x'));
+    });
+    EXPECT_TRUE(absl::IsUnavailable(write)) << write;
+    EXPECT_EQ(ClassifyStorageFailure(write), StorageFailure::kDiskFull)
+        << write;
+    absl::MutexLock lock(&reported_mu);
+    ASSERT_FALSE(reported.empty());
+    EXPECT_EQ(ClassifyStorageFailure(reported.back()),
+              StorageFailure::kDiskFull);
+  }
+  EXPECT_TRUE(store->ExecuteAndWait([](Transaction& txn) {
+                return txn.PutSetting("filler", std::string(1 << 20, 'x'));
+              }).ok());
+  EXPECT_TRUE(store->ExecuteAndWait(RecordBreach("b-2")).ok());
+  EXPECT_TRUE(store->VerifyAudit()->ok);
+}
+
+TEST(StorageFailureTest, ClassifiesBySqliteCodeAndErrno) {
+  EXPECT_EQ(ClassifyStorageFailure(absl::OkStatus()), StorageFailure::kNone);
+  EXPECT_EQ(ClassifyStorageFailure(absl::UnavailableError("x")),
+            StorageFailure::kNone);
+  EXPECT_EQ(ClassifyStorageFailure(SqliteError(nullptr, SQLITE_FULL, "w")),
+            StorageFailure::kDiskFull);
+  EXPECT_EQ(ClassifyStorageFailure(SqliteError(nullptr, SQLITE_IOERR_WRITE, "w")),
+            StorageFailure::kIoError);
+  EXPECT_EQ(ClassifyStorageFailure(SqliteError(nullptr, SQLITE_READONLY, "w")),
+            StorageFailure::kReadOnly);
+  EXPECT_EQ(ClassifyStorageFailure(SqliteError(nullptr, SQLITE_CORRUPT, "w")),
+            StorageFailure::kOther);
+  EXPECT_EQ(ClassifyStorageFailure(
+                SqliteError(nullptr, SQLITE_CONSTRAINT_UNIQUE, "w")),
+            StorageFailure::kNone);
+  EXPECT_EQ(StorageFailureName(StorageFailure::kDiskFull), "disk_full");
+}
+
 TEST(SqliteStoreMigrationTest, SchemaFiveGainsTheIncidentsSteps) {
   riposte::testing::TempDir dir;
   FakeClock clock(absl::FromUnixSeconds(1'790'000'000));
