@@ -11,9 +11,6 @@
 
 #include "absl/random/random.h"
 #include "common/json.h"
-#include "http/cpprest_http_client.h"
-#include "http/instrumented_http_client.h"
-#include "orchestrator/auth/server_credentials.h"
 #include "common/log.h"
 #include "policies/policy_loader.h"
 #include "common/status_macros.h"
@@ -23,10 +20,8 @@ namespace riposte::server {
 namespace {
 
 // Durations a tenant's routes make void (see ConfigRouter::ExpiryWarnings).
-void LogExpiryWarnings(const config::ServerConfig& config,
-                       const policies::Policy& policy) {
-  for (const std::string& warning :
-       execute::ConfigRouter::ExpiryWarnings(config.tenants, policy)) {
+void LogExpiryWarnings(const std::vector<std::string>& warnings) {
+  for (const std::string& warning : warnings) {
     log::Warn("policy and routes disagree", {{"warning", warning}});
   }
 }
@@ -50,22 +45,18 @@ std::string StorePath(const config::ServerConfig& config) {
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const config::ServerConfig& config, Clock* clock) {
+  RIPOSTE_ASSIGN_OR_RETURN(PreparedServer prepared,
+                           PrepareServer(config, clock));
   std::unique_ptr<Server> s(new Server(config));
-  {
-    RIPOSTE_ASSIGN_OR_RETURN(auth::ServerSecurity security,
-                             auth::MakeServerSecurity(config));
-    s->authenticator_ = security.authenticator;
-    s->credentials_ = security.credentials;
-  }
-  if (!config.policy_path.empty()) {
-    auto policy = policies::LoadPolicy(config.policy_path);
-    if (!policy.ok()) {
-      return absl::Status(policy.status().code(),
-                          absl::StrCat("policy.path: ", config.policy_path,
-                                       ":\n", policy.status().message()));
-    }
-    s->policies_.Set(*policy);
-    LogExpiryWarnings(config, **policy);
+  s->authenticator_ = std::move(prepared.authenticator);
+  s->credentials_ = std::move(prepared.credentials);
+  if (prepared.policy != nullptr) s->policies_.Set(prepared.policy);
+  LogExpiryWarnings(prepared.warnings);
+  s->metrics_ = std::move(prepared.metrics);
+  s->http_ = std::move(prepared.http);
+  s->router_ = std::move(prepared.router);
+  for (const auto& line : s->router_->Describe()) {
+    log::Info("adapters", {{"tenant_adapters", line}});
   }
 
   std::error_code ec;
@@ -80,23 +71,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   RIPOSTE_ASSIGN_OR_RETURN(s->store_,
                            store::sqlite::SqliteStore::Open(options, clock));
 
-  s->metrics_ = std::make_unique<metrics::Registry>();
-  s->http_ = std::make_unique<http::InstrumentedHttpClient>(
-      std::make_unique<http::CpprestHttpClient>(), *s->metrics_);
-  {
-    RIPOSTE_ASSIGN_OR_RETURN(actions::ActionRegistry registry,
-                             execute::ConfigRouter::BuiltinRegistry());
-    actions::AdapterContext context;
-    context.http = s->http_.get();
-    context.clock = clock;
-    context.call_timeout = config.execution.call_timeout;
-    RIPOSTE_ASSIGN_OR_RETURN(
-        s->router_,
-        execute::ConfigRouter::Create(registry, config.tenants, context));
-  }
-  for (const auto& line : s->router_->Describe()) {
-    log::Info("adapters", {{"tenant_adapters", line}});
-  }
   {
     execute::ExecutorOptions eo;
     eo.workers = static_cast<int>(config.execution.workers);
@@ -323,7 +297,8 @@ absl::StatusOr<std::string> Server::ReloadPolicy(const std::string& actor,
   RIPOSTE_RETURN_IF_ERROR(
       Audit("policy.reloaded", d.Finish(), (*policy)->version, actor));
   policies_.Set(*policy);
-  LogExpiryWarnings(config_, **policy);
+  LogExpiryWarnings(
+      execute::ConfigRouter::ExpiryWarnings(config_.tenants, **policy));
   if (server_metrics_) {
     server_metrics_->PolicyLoaded((*policy)->version,
                                   static_cast<int64_t>((*policy)->rules.size()));
