@@ -255,8 +255,9 @@ absl::StatusOr<ServerConfig> FromDocument(const Node& doc,
   });
 
   root.OptionalMap("policy", [&](MapReader& policy) {
-    if (policy.OptionalString("path", &config.policy_path) &&
-        config.policy_path.empty()) {
+    if (!policy.OptionalString("path", &config.policy_path)) return;
+    config.policy_path_line = policy.LineOf("path");
+    if (config.policy_path.empty()) {
       policy.AddError("path", "must not be empty (leave the key out to run "
                               "without a policy)");
     }

@@ -216,6 +216,9 @@ struct ServerConfig {
   // A policy file, or a directory of *.yaml policy files. Empty: no policy;
   // breaches are recorded but nothing is decided.
   std::string policy_path;
+  // The line of policy.path in `source` (0 when not set there), so that a
+  // policy that cannot be loaded at start-up is reported at its key.
+  int policy_path_line = 0;
   // host:port of the Prometheus /metrics endpoint; empty = none.
   std::string metrics_listen;
   absl::Duration shutdown_grace = absl::Seconds(10);

@@ -552,10 +552,11 @@ constexpr char kFullTenant[] =
     "        revert: true\n"                                          // 24
     "      - name: chat-2\n"                                          // 25
     "        url: http://127.0.0.1:8080/notify\n"                     // 26
-    "    routes:\n"                                                   // 27
-    "      disable_user: graph\n"                                     // 28
-    "      quarantine_email: gateway\n"                               // 29
-    "      notify: webhook:soar\n";                                   // 30
+    "        body_template: '{\"text\":\"{{narrative}}\"}'\n"          // 27
+    "    routes:\n"                                                   // 28
+    "      disable_user: graph\n"                                     // 29
+    "      quarantine_email: gateway\n"                               // 30
+    "      notify: webhook:soar\n";                                   // 31
 
 TEST(AdapterConfigTest, ReadsGraphGatewayWebhooksAndRoutes) {
   absl::StatusOr<ServerConfig> config =
@@ -601,7 +602,7 @@ TEST(AdapterConfigTest, ReadsGraphGatewayWebhooksAndRoutes) {
   EXPECT_EQ(chat.url, "http://127.0.0.1:8080/notify");
   EXPECT_EQ(chat.method, "POST");
   EXPECT_TRUE(chat.headers.empty());
-  EXPECT_EQ(chat.body_template, "");
+  EXPECT_EQ(chat.body_template, "{\"text\":\"{{narrative}}\"}");
   EXPECT_EQ(chat.success_codes, (std::vector<int>{200, 201, 202, 204}));
   EXPECT_TRUE(chat.hmac_secret.empty());
   EXPECT_EQ(chat.signature_header, "Riposte-Signature");
@@ -810,7 +811,8 @@ TEST(AdapterConfigTest, InlineSecretsAreRefusedWithoutEchoingThem) {
       "    webhooks:\n"                           // 12
       "      - name: w\n"                         // 13
       "        url: https://w.example.com/\n"     // 14
-      "        hmac_secret: hunter4\n");          // 15
+      "        hmac_secret: hunter4\n"            // 15
+      "        body_template: '{}'\n");            // 16
   EXPECT_EQ(errors,
             "riposted.yaml:3: tenants[0].graph.client_secret: required: set "
             "client_secret_file (a file holding the secret) or "
@@ -843,7 +845,8 @@ TEST(AdapterConfigTest, UnknownKeysListTheSecretKeysNotTheInlineOne) {
                      "    webhooks:\n"
                      "      - name: w\n"
                      "        url: https://w.example.com\n"
-                     "        secret: x\n"),
+                     "        secret: x\n"
+                     "        body_template: '{}'\n"),
             "riposted.yaml:6: unknown key 'secret' in 'tenants[0].webhooks[0]' "
             "(allowed: name, method, url, headers, body_template, "
             "success_codes, hmac_secret_file, hmac_secret_env, "
@@ -865,7 +868,8 @@ TEST(AdapterConfigTest, SecretMustComeFromExactlyOnePlace) {
                      "    webhooks:\n"                           // 12
                      "      - name: w\n"                         // 13
                      "        url: https://w.example.com\n"      // 14
-                     "        hmac_secret_file: \"\"\n"),        // 15
+                     "        hmac_secret_file: \"\"\n"         // 15
+                     "        body_template: '{}'\n"),
             "riposted.yaml:7: tenants[0].graph.client_secret_env: give "
             "either client_secret_file or client_secret_env, not both\n"
             "riposted.yaml:11: tenants[0].gateway.client_secret_env: "
@@ -1050,7 +1054,8 @@ TEST(AdapterConfigTest, UrlsMustBeHttpsExceptOnLoopback) {
       "  - id: t\n"
       "    webhooks:\n"
       "      - name: w\n"
-      "        url: https://hooks.example.com/x?channel=sec&v=2\n",
+      "        url: https://hooks.example.com/x?channel=sec&v=2\n"
+      "        body_template: '{}'\n",
       "riposted.yaml");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->tenants[0].webhooks[0].url,
@@ -1059,7 +1064,8 @@ TEST(AdapterConfigTest, UrlsMustBeHttpsExceptOnLoopback) {
                      "  - id: t\n"
                      "    webhooks:\n"
                      "      - name: w\n"
-                     "        url: http://hooks.example.com/x\n"),
+                     "        url: http://hooks.example.com/x\n"
+                     "        body_template: '{}'\n"),
             absl::StrCat("riposted.yaml:5: tenants[0].webhooks[0].url: ",
                          kPlainHttp));
 }
@@ -1074,7 +1080,8 @@ TEST(AdapterConfigTest, WebhookChecksAgreeWithStartUp) {
                                                "    webhooks:\n"
                                                "      - name: a\n"
                                                "        url: https://a.example.com\n"
-                                               "        method: ", method, "\n"),
+                                               "        method: ", method, "\n"
+                                               "        body_template: '{}'\n"),
                                   "riposted.yaml")
                     .ok())
         << method;
@@ -1101,8 +1108,12 @@ TEST(AdapterConfigTest, WebhookChecksAgreeWithStartUp) {
                "          Content-Type: application/cloudevents+json; "
                "charset=utf-8\n"                                   // 19
                "          Riposte-Signature: forged\n"),           // 20
+      "riposted.yaml:4: tenants[0].webhooks[0].body_template: required key "
+      "is missing\n"
       "riposted.yaml:6: tenants[0].webhooks[0].method: unknown method "
       "\"GET\" (allowed: POST, PUT, PATCH)\n"
+      "riposted.yaml:7: tenants[0].webhooks[1].body_template: required key "
+      "is missing\n"
       "riposted.yaml:9: tenants[0].webhooks[1].method: unknown method "
       "\"DELETE\" (allowed: POST, PUT, PATCH)\n"
       "riposted.yaml:11: tenants[0].webhooks[1].headers.Content-Type: must be "
@@ -1113,6 +1124,8 @@ TEST(AdapterConfigTest, WebhookChecksAgreeWithStartUp) {
       "signature_header, set by Riposte; leave it out\n"
       "riposted.yaml:14: tenants[0].webhooks[1].success_codes[1]: must be "
       "between 200 and 299, got 302\n"
+      "riposted.yaml:16: tenants[0].webhooks[2].body_template: required key "
+      "is missing\n"
       "riposted.yaml:20: tenants[0].webhooks[2].headers.Riposte-Signature: is "
       "the signature_header, set by Riposte; leave it out");
   // Templates the adapter would refuse at start-up.
@@ -1129,6 +1142,26 @@ TEST(AdapterConfigTest, WebhookChecksAgreeWithStartUp) {
                               "not valid JSON once filled"),
                     HasSubstr("riposted.yaml:9: tenants[0].webhooks[1].body_template: "
                               "unknown placeholder \"{{actoin}}\"")));
+}
+
+// Every call carries a JSON body and nothing else says what it holds, so a
+// webhook without a body template is refused here, at its line, not only
+// when riposted starts.
+TEST(AdapterConfigTest, WebhookNeedsABodyTemplate) {
+  EXPECT_EQ(ErrorsOf("tenants:\n"                           // 1
+                     "  - id: t\n"                          // 2
+                     "    webhooks:\n"                      // 3
+                     "      - name: soar\n"                 // 4
+                     "        url: https://a.example.com\n" // 5
+                     "      - name: chat\n"                 // 6
+                     "        url: https://b.example.com\n" // 7
+                     "        body_template: ''\n"),        // 8
+            "riposted.yaml:4: tenants[0].webhooks[0].body_template: required "
+            "key is missing\n"
+            "riposted.yaml:8: tenants[0].webhooks[1].body_template: not valid "
+            "JSON once filled (placeholders belong inside quotes): JSON: "
+            "syntax error while parsing value - unexpected end of input; "
+            "expected '[', '{', or a literal at byte 0");
 }
 
 TEST(AdapterConfigTest, WebhookProblems) {
@@ -1160,6 +1193,10 @@ TEST(AdapterConfigTest, WebhookProblems) {
                "        revert: yes\n"),                      // 25
       "riposted.yaml:4: tenants[0].webhooks[0].name: \"SOAR\" may only "
       "contain lowercase letters, digits and '-'\n"
+      "riposted.yaml:4: tenants[0].webhooks[0].body_template: required key "
+      "is missing\n"
+      "riposted.yaml:6: tenants[0].webhooks[1].body_template: required key "
+      "is missing\n"
       "riposted.yaml:8: tenants[0].webhooks[1].method: unknown method "
       "\"post\" (allowed: POST, PUT, PATCH)\n"
       "riposted.yaml:10: tenants[0].webhooks[1].headers.Authorization: would "
@@ -1175,14 +1212,20 @@ TEST(AdapterConfigTest, WebhookProblems) {
       "between 200 and 299, got 700\n"
       "riposted.yaml:16: tenants[0].webhooks[1].signature_header: must be a "
       "header name (letters, digits and !#$%&'*+-.^_`|~)\n"
+      "riposted.yaml:17: tenants[0].webhooks[2].body_template: required key "
+      "is missing\n"
       "riposted.yaml:17: tenants[0].webhooks[2].name: duplicate webhook name "
       "'ok' (first defined at line 6)\n"
       "riposted.yaml:19: tenants[0].webhooks[2].success_codes: must list at "
       "least one HTTP status code, e.g. [200, 202]\n"
       "riposted.yaml:20: tenants[0].webhooks[3].name: required key is "
       "missing\n"
+      "riposted.yaml:20: tenants[0].webhooks[3].body_template: required key "
+      "is missing\n"
       "riposted.yaml:21: tenants[0].webhooks[4]: value must be a map of keys, "
       "got a scalar\n"
+      "riposted.yaml:22: tenants[0].webhooks[5].body_template: required key "
+      "is missing\n"
       "riposted.yaml:24: tenants[0].webhooks[5].headers: expected a map of "
       "header names to values, got a sequence\n"
       "riposted.yaml:25: tenants[0].webhooks[5].revert: expected true or "
@@ -1193,10 +1236,12 @@ TEST(AdapterConfigTest, WebhookProblems) {
                                 "    webhooks:\n"
                                 "      - name: soar\n"
                                 "        url: https://a.example.com\n"
+                                "        body_template: '{}'\n"
                                 "  - id: b\n"
                                 "    webhooks:\n"
                                 "      - name: soar\n"
-                                "        url: https://b.example.com\n",
+                                "        url: https://b.example.com\n"
+                                "        body_template: '{}'\n",
                                 "riposted.yaml")
                   .ok());
 }
@@ -1210,26 +1255,27 @@ TEST(AdapterConfigTest, RoutesNameConfiguredAdapters) {
                "    webhooks:\n"                           // 5
                "      - name: soar\n"                      // 6
                "        url: https://a.example.com\n"      // 7
-               "    routes:\n"                             // 8
-               "      disable_user: graph\n"               // 9
-               "      quarantine_email: gateway\n"         // 10
-               "      notify: webhook:chat\n"              // 11
-               "      force_logout: okta\n"                // 12
-               "      Bad-Action: graph\n"                 // 13
-               "      move_to_junk: [graph]\n"             // 14
-               "      observe: webhook:soar\n"),           // 15
-      "riposted.yaml:9: tenants[0].routes.disable_user: \"graph\" is not "
+               "        body_template: '{}'\n"             // 8
+               "    routes:\n"                             // 9
+               "      disable_user: graph\n"               // 10
+               "      quarantine_email: gateway\n"         // 11
+               "      notify: webhook:chat\n"              // 12
+               "      force_logout: okta\n"                // 13
+               "      Bad-Action: graph\n"                 // 14
+               "      move_to_junk: [graph]\n"             // 15
+               "      observe: webhook:soar\n"),           // 16
+      "riposted.yaml:10: tenants[0].routes.disable_user: \"graph\" is not "
       "configured for this tenant (add a graph: section, or enable it)\n"
-      "riposted.yaml:10: tenants[0].routes.quarantine_email: \"gateway\" is "
+      "riposted.yaml:11: tenants[0].routes.quarantine_email: \"gateway\" is "
       "not configured for this tenant (add a gateway: section, or enable "
       "it)\n"
-      "riposted.yaml:11: tenants[0].routes.notify: no webhook named \"chat\" "
+      "riposted.yaml:12: tenants[0].routes.notify: no webhook named \"chat\" "
       "in this tenant (webhooks: soar)\n"
-      "riposted.yaml:12: tenants[0].routes.force_logout: unknown adapter "
+      "riposted.yaml:13: tenants[0].routes.force_logout: unknown adapter "
       "\"okta\" (allowed: graph, gateway, webhook:<name>)\n"
-      "riposted.yaml:13: tenants[0].routes.Bad-Action: is not an action name "
+      "riposted.yaml:14: tenants[0].routes.Bad-Action: is not an action name "
       "(lowercase letters, digits and '_', e.g. disable_user)\n"
-      "riposted.yaml:14: tenants[0].routes.move_to_junk: expected a string, "
+      "riposted.yaml:15: tenants[0].routes.move_to_junk: expected a string, "
       "got a sequence");
   EXPECT_EQ(ErrorsOf("tenants:\n"
                      "  - id: t\n"

@@ -16,7 +16,11 @@
 #      to deploy/prometheus/riposte-rules.yaml.
 #   5. The riposted.yaml each overlay mounts passes
 #      `riposted --check-config` (single), or fails only for the PostgreSQL
-#      engine that does not exist yet (replicated).
+#      engine that does not exist yet (replicated). The check reads every
+#      file the config names, so it runs with throwaway stand-ins (a
+#      self-signed certificate from openssl, a tokens file, client secrets)
+#      where the Secrets would be mounted, and refuses the config without
+#      them.
 #   6. promtool: check rules, rule unit tests, check the example config.
 #
 # Runs under `bazel test //deploy:deploy_test`. Every check runs; the last
@@ -260,31 +264,70 @@ if [[ -n "$TOOLS" ]]; then
   done
 fi
 
-# The files the configs name (TLS, tokens, client secrets) do not exist on
-# this machine, so a passing --check-config also shows it does not read them.
-for f in /etc/riposte/tls/tls.crt /etc/riposte/tls/tls.key /etc/riposte/auth/tokens.yaml \
-         /etc/riposte/secrets/graph/client-secret; do
-  if [[ -e "$f" ]]; then
-    note "$f exists here: this run does not show that --check-config leaves secret files alone"
-  fi
-done
+# --check-config reads every file the config names, as start-up does. The
+# real ones (TLS, tokens, client secrets) are in Secrets this machine does
+# not have: the check must refuse the config as it stands, naming the first
+# missing file, and accept it once stand-ins are in their place.
+STAND_IN="$WORK/stand-in"
+OPENSSL="$(find_tool openssl)"
+make_stand_ins() {
+  local etc="$STAND_IN/etc/riposte"
+  mkdir -p "$etc/tls" "$etc/auth" "$etc/secrets/graph" "$etc/secrets/gateway" || return 1
+  # A throwaway self-signed certificate, also serving as the client CA.
+  "$OPENSSL" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$etc/tls/tls.key" -out "$etc/tls/tls.crt" -days 1 \
+    -subj "/CN=riposted.test" >"$WORK/openssl.log" 2>&1 || return 1
+  cp "$etc/tls/tls.crt" "$etc/tls/ca.crt" &&
+  printf 'tokens:\n  - identity: deploy-test\n    role: admin\n    sha256: %s\n' \
+    "$(printf 'deploy-test-token' | sha256sum | cut -c1-64)" >"$etc/auth/tokens.yaml" &&
+  printf 'stand-in graph secret\n' >"$etc/secrets/graph/client-secret" &&
+  printf 'stand-in gateway secret\n' >"$etc/secrets/gateway/client-secret"
+}
+# $1 with every /etc/riposte/ path pointed at the stand-ins, written to $2.
+with_stand_ins() { sed "s#/etc/riposte/#$STAND_IN/etc/riposte/#g" "$1" >"$2"; }
+STAND_INS=""
+if [[ -z "$OPENSSL" ]]; then
+  fail "openssl is not installed (Debian package openssl): no stand-in TLS files for --check-config"
+elif make_stand_ins; then
+  STAND_INS=yes
+else
+  fail "could not make stand-in secrets: $(cat "$WORK/openssl.log" 2>/dev/null)"
+fi
 
 if [[ -s "$WORK/single-riposted.yaml" ]]; then
-  if out="$("$RIPOSTED" --check-config --config "$WORK/single-riposted.yaml" 2>&1)" &&
-     grep -q "policy $LIBRARY with [1-9][0-9]* rule(s)" <<<"$out"; then
-    pass "single: riposted --check-config accepts the mounted riposted.yaml: $out"
+  # The tokens file is the first file start-up reads.
+  if [[ -e /etc/riposte/auth/tokens.yaml ]]; then
+    note "/etc/riposte/auth/tokens.yaml exists here: skipping the check that --check-config reads secret files"
   else
-    fail "single: riposted --check-config refuses the mounted riposted.yaml: $out"
+    out="$("$RIPOSTED" --check-config --config "$WORK/single-riposted.yaml" 2>&1)"
+    rc=$?
+    if [[ $rc -eq 2 ]] &&
+       grep -q "single-riposted.yaml: auth.tokens_file: .*/etc/riposte/auth/tokens.yaml.*No such file" <<<"$out"; then
+      pass "single: riposted --check-config reads the files the config names (the missing tokens file is refused)"
+    else
+      fail "single: riposted --check-config did not refuse the missing /etc/riposte/auth/tokens.yaml (exit $rc): $out"
+    fi
+  fi
+fi
+
+if [[ -s "$WORK/single-riposted.yaml" && -n "$STAND_INS" ]]; then
+  with_stand_ins "$WORK/single-riposted.yaml" "$WORK/single-stand-in.yaml"
+  if out="$("$RIPOSTED" --check-config --config "$WORK/single-stand-in.yaml" 2>&1)" &&
+     grep -q "policy $LIBRARY with [1-9][0-9]* rule(s)" <<<"$out"; then
+    pass "single: riposted --check-config accepts the mounted riposted.yaml, its secrets stood in: $out"
+  else
+    fail "single: riposted --check-config refuses the mounted riposted.yaml, its secrets stood in: $out"
   fi
   # --check-config loads the policy: a config pointing at a missing one
-  # is refused. (So the pass above covers the policy too.)
-  sed "s#^\(  path: \).*#\1$WORK/no-such-policy#" "$WORK/single-riposted.yaml" >"$WORK/no-policy.yaml"
+  # is refused at policy.path's line. (So the pass above covers the policy too.)
+  sed "s#^\(  path: \).*#\1$WORK/no-such-policy#" "$WORK/single-stand-in.yaml" >"$WORK/no-policy.yaml"
+  line="$(grep -n "^  path: $WORK/no-such-policy" "$WORK/no-policy.yaml" | cut -d: -f1)"
   out="$("$RIPOSTED" --check-config --config "$WORK/no-policy.yaml" 2>&1)"
   rc=$?
-  if [[ $rc -eq 2 ]] && grep -q 'invalid policy' <<<"$out"; then
-    pass "riposted --check-config loads the policy (a missing one is refused)"
+  if [[ $rc -eq 2 ]] && grep -q "no-policy.yaml:$line: policy.path: $WORK/no-such-policy" <<<"$out"; then
+    pass "riposted --check-config loads the policy (a missing one is refused at policy.path, line $line)"
   else
-    fail "riposted --check-config did not refuse a missing policy (exit $rc): $out"
+    fail "riposted --check-config did not refuse a missing policy at no-policy.yaml:$line (exit $rc): $out"
   fi
 fi
 
@@ -300,11 +343,14 @@ if [[ -s "$WORK/replicated-riposted.yaml" ]]; then
   else
     fail "replicated: riposted --check-config (exit $rc) refuses more than the engine: $out"
   fi
-  sed 's/^\(  engine: \)postgres$/\1sqlite/' "$WORK/replicated-riposted.yaml" >"$WORK/replicated-sqlite.yaml"
-  if out="$("$RIPOSTED" --check-config --config "$WORK/replicated-sqlite.yaml" 2>&1)"; then
-    pass "replicated: apart from the engine, its riposted.yaml is valid"
-  else
-    fail "replicated: its riposted.yaml has other errors: $out"
+  if [[ -n "$STAND_INS" ]]; then
+    sed 's/^\(  engine: \)postgres$/\1sqlite/' "$WORK/replicated-riposted.yaml" >"$WORK/replicated-sqlite-real.yaml"
+    with_stand_ins "$WORK/replicated-sqlite-real.yaml" "$WORK/replicated-sqlite.yaml"
+    if out="$("$RIPOSTED" --check-config --config "$WORK/replicated-sqlite.yaml" 2>&1)"; then
+      pass "replicated: apart from the engine, its riposted.yaml is valid (secrets stood in)"
+    else
+      fail "replicated: its riposted.yaml has other errors: $out"
+    fi
   fi
 fi
 

@@ -240,7 +240,8 @@ bool ReadWebhook(MapReader& reader, WebhookConfig* webhook, Site* name_site) {
   }
   ReadUrl(reader, "url", /*required=*/true, /*base=*/false, &webhook->url);
   ReadWebhookHeaders(reader, webhook);
-  if (reader.OptionalString("body_template", &webhook->body_template)) {
+  // Required: every call has a JSON body, and nothing else says what it is.
+  if (reader.RequiredString("body_template", &webhook->body_template)) {
     absl::Status body =
         actions::webhook::BodyTemplate::CheckJson(webhook->body_template);
     if (!body.ok()) reader.AddError("body_template", body.message());

@@ -30,8 +30,8 @@
 #include "orchestrator/execute/config_router.h"
 #include "audit/checkpoint.h"
 #include "orchestrator/server/audit_verification.h"
+#include "orchestrator/server/prepare.h"
 #include "orchestrator/server/server.h"
-#include "policies/policy_loader.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace riposte::server {
@@ -49,8 +49,10 @@ Options:
   --config FILE      server configuration (YAML); default: the embedded
                      defaults, identical to config/riposted.yaml
   --ready-file FILE  once serving, write {"grpc":"host:port","pid":N} there
-  --check-config     validate the configuration, print a summary, exit
-                     (0 valid, 2 invalid)
+  --check-config     do everything start-up does short of opening the
+                     store and the ports (read the policy, the tokens file,
+                     the TLS files and every secret), print a summary, exit
+                     (0 valid, 2 invalid, with start-up's message)
   --verify-audit     recompute the audit hash chain of the configured store
                      offline, check that every stored breach, decision and
                      action run has its record, and print the result as one
@@ -184,6 +186,46 @@ int VerifyAudit(const config::ServerConfig& config, const Flags& flags) {
   return result->ok() ? 0 : 1;
 }
 
+// Builds everything start-up builds short of the store and the listeners
+// (PrepareServer, the same code Server::Start runs), so a config that
+// passes here fails at start only for the store or a port. Exit code 2 and
+// start-up's message when it would not start.
+int CheckConfig(const config::ServerConfig& config) {
+  // Only warnings (the plaintext one, an expired certificate) are worth
+  // showing beside the summary.
+  auto level = log::ParseLevel(config.log_level);
+  log::SetLevel(level.ok() && *level > log::Level::kWarn ? *level
+                                                          : log::Level::kWarn);
+  absl::StatusOr<PreparedServer> prepared =
+      PrepareServer(config, Clock::Real());
+  if (!prepared.ok()) {
+    std::cerr << "riposted: " << prepared.status().message() << "\n";
+    return 2;
+  }
+  std::string policy_summary = "no policy";
+  if (prepared->policy != nullptr) {
+    policy_summary = absl::StrCat(
+        "policy ", config.policy_path, " with ", prepared->policy->rules.size(),
+        " rule(s), version ", prepared->policy->version.substr(0, 12));
+  }
+  std::cout << "riposted: " << config.source << " is valid ("
+            << config.tenants.size() << " tenant(s), listen "
+            << config.grpc_listen << ", store " << StorePath(config) << ", "
+            << policy_summary << ")\n";
+  for (const config::TenantConfig& tenant : config.tenants) {
+    if (!tenant.graph.enabled) continue;
+    std::cout << "riposted: tenant " << tenant.id << ": Microsoft Graph, cloud "
+              << tenant.graph.cloud << " (sign-in "
+              << tenant.graph.login_base_url << ", Graph "
+              << tenant.graph.graph_base_url << ", scope "
+              << tenant.graph.scope << ")\n";
+  }
+  for (const std::string& warning : prepared->warnings) {
+    std::cout << "riposted: warning: " << warning << "\n";
+  }
+  return 0;
+}
+
 int Run(int argc, char** argv) {
   Flags flags;
   if (!ParseFlags(argc, argv, flags)) return 2;
@@ -197,38 +239,7 @@ int Run(int argc, char** argv) {
               << config.status().message() << "\n";
     return 2;
   }
-  if (flags.check_config) {
-    std::string policy_summary = "no policy";
-    std::vector<std::string> warnings;
-    if (!config->policy_path.empty()) {
-      auto policy = policies::LoadPolicy(config->policy_path);
-      if (!policy.ok()) {
-        std::cerr << "riposted: invalid policy " << config->policy_path
-                  << ":\n" << policy.status().message() << "\n";
-        return 2;
-      }
-      warnings = execute::ConfigRouter::ExpiryWarnings(config->tenants, **policy);
-      policy_summary = absl::StrCat("policy ", config->policy_path, " with ",
-                                    (*policy)->rules.size(), " rule(s), version ",
-                                    (*policy)->version.substr(0, 12));
-    }
-    std::cout << "riposted: " << config->source << " is valid ("
-              << config->tenants.size() << " tenant(s), listen "
-              << config->grpc_listen << ", store " << StorePath(*config)
-              << ", " << policy_summary << ")\n";
-    for (const config::TenantConfig& tenant : config->tenants) {
-      if (!tenant.graph.enabled) continue;
-      std::cout << "riposted: tenant " << tenant.id << ": Microsoft Graph, cloud "
-                << tenant.graph.cloud << " (sign-in "
-                << tenant.graph.login_base_url << ", Graph "
-                << tenant.graph.graph_base_url << ", scope "
-                << tenant.graph.scope << ")\n";
-    }
-    for (const std::string& warning : warnings) {
-      std::cout << "riposted: warning: " << warning << "\n";
-    }
-    return 0;
-  }
+  if (flags.check_config) return CheckConfig(*config);
   if (flags.checkpoint.empty() != flags.public_key.empty() ||
       (!flags.checkpoint.empty() && !flags.verify_audit)) {
     std::cerr << "riposted: --checkpoint and --public-key go together, with "

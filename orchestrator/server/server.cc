@@ -11,8 +11,6 @@
 
 #include "absl/random/random.h"
 #include "common/json.h"
-#include "http/cpprest_http_client.h"
-#include "http/instrumented_http_client.h"
 #include "orchestrator/auth/server_credentials.h"
 #include "orchestrator/server/request_interceptor.h"
 #include "common/log.h"
@@ -26,10 +24,8 @@ namespace riposte::server {
 namespace {
 
 // Durations a tenant's routes make void (see ConfigRouter::ExpiryWarnings).
-void LogExpiryWarnings(const config::ServerConfig& config,
-                       const policies::Policy& policy) {
-  for (const std::string& warning :
-       execute::ConfigRouter::ExpiryWarnings(config.tenants, policy)) {
+void LogExpiryWarnings(const std::vector<std::string>& warnings) {
+  for (const std::string& warning : warnings) {
     log::Warn("policy and routes disagree", {{"warning", warning}});
   }
 }
@@ -58,49 +54,21 @@ std::string CheckpointPath(const config::ServerConfig& config) {
   return (std::filesystem::path(config.data_dir) / file).string();
 }
 
-namespace {
-
-// The checkpoint signer of a config; the key is a secret and never logged.
-absl::StatusOr<std::unique_ptr<audit::CheckpointSigner>> LoadCheckpointSigner(
-    const config::AuditConfig& audit) {
-  const std::string field = audit.signing_key.file.empty()
-                                ? "audit.signing_key_env"
-                                : "audit.signing_key_file";
-  absl::StatusOr<std::string> pem = config::ReadSecret(audit.signing_key);
-  if (!pem.ok()) {
-    return absl::Status(pem.status().code(),
-                        absl::StrCat(field, ": ", pem.status().message()));
-  }
-  auto signer = audit::CheckpointSigner::Create(*pem, audit.origin);
-  if (!signer.ok()) {
-    return absl::Status(signer.status().code(),
-                        absl::StrCat(field, ": ",
-                                     config::DescribeSecretSource(audit.signing_key),
-                                     ": ", signer.status().message()));
-  }
-  return signer;
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const config::ServerConfig& config, Clock* clock) {
+  RIPOSTE_ASSIGN_OR_RETURN(PreparedServer prepared,
+                           PrepareServer(config, clock));
   std::unique_ptr<Server> s(new Server(config));
-  {
-    RIPOSTE_ASSIGN_OR_RETURN(auth::ServerSecurity security,
-                             auth::MakeServerSecurity(config));
-    s->authenticator_ = security.authenticator;
-    s->credentials_ = security.credentials;
-  }
-  if (!config.policy_path.empty()) {
-    auto policy = policies::LoadPolicy(config.policy_path);
-    if (!policy.ok()) {
-      return absl::Status(policy.status().code(),
-                          absl::StrCat("policy.path: ", config.policy_path,
-                                       ":\n", policy.status().message()));
-    }
-    s->policies_.Set(*policy);
-    LogExpiryWarnings(config, **policy);
+  s->authenticator_ = std::move(prepared.authenticator);
+  s->credentials_ = std::move(prepared.credentials);
+  if (prepared.policy != nullptr) s->policies_.Set(prepared.policy);
+  LogExpiryWarnings(prepared.warnings);
+  s->metrics_ = std::move(prepared.metrics);
+  s->http_ = std::move(prepared.http);
+  s->router_ = std::move(prepared.router);
+  for (const auto& line : s->router_->Describe()) {
+    log::Info("adapters", {{"tenant_adapters", line}});
   }
 
   std::error_code ec;
@@ -112,11 +80,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   store::sqlite::SqliteStoreOptions options;
   options.path = StorePath(config);
   options.max_batch = config.store.group_commit_max_batch;
-  std::unique_ptr<audit::CheckpointSigner> signer;
-  if (config.audit.checkpoints_enabled()) {
-    RIPOSTE_ASSIGN_OR_RETURN(signer, LoadCheckpointSigner(config.audit));
-    s->checkpoint_public_key_ = signer->public_key();
-  }
+  std::unique_ptr<audit::CheckpointSigner> signer = std::move(prepared.signer);
+  if (signer != nullptr) s->checkpoint_public_key_ = signer->public_key();
   options.on_storage_failure = [health = s->store_health_.get()](
                                    const absl::Status& failure) {
     health->StorageFailed(failure);
@@ -124,23 +89,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   RIPOSTE_ASSIGN_OR_RETURN(s->store_,
                            store::sqlite::SqliteStore::Open(options, clock));
 
-  s->metrics_ = std::make_unique<metrics::Registry>();
-  s->http_ = std::make_unique<http::InstrumentedHttpClient>(
-      std::make_unique<http::CpprestHttpClient>(), *s->metrics_);
-  {
-    RIPOSTE_ASSIGN_OR_RETURN(actions::ActionRegistry registry,
-                             execute::ConfigRouter::BuiltinRegistry());
-    actions::AdapterContext context;
-    context.http = s->http_.get();
-    context.clock = clock;
-    context.call_timeout = config.execution.call_timeout;
-    RIPOSTE_ASSIGN_OR_RETURN(
-        s->router_,
-        execute::ConfigRouter::Create(registry, config.tenants, context));
-  }
-  for (const auto& line : s->router_->Describe()) {
-    log::Info("adapters", {{"tenant_adapters", line}});
-  }
   {
     execute::ExecutorOptions eo;
     eo.workers = static_cast<int>(config.execution.workers);
@@ -436,7 +384,8 @@ absl::StatusOr<std::string> Server::ReloadPolicy(const std::string& actor,
   RIPOSTE_RETURN_IF_ERROR(
       Audit("policy.reloaded", d.Finish(), (*policy)->version, actor));
   policies_.Set(*policy);
-  LogExpiryWarnings(config_, **policy);
+  LogExpiryWarnings(
+      execute::ConfigRouter::ExpiryWarnings(config_.tenants, **policy));
   if (server_metrics_) {
     server_metrics_->PolicyLoaded((*policy)->version,
                                   static_cast<int64_t>((*policy)->rules.size()));

@@ -25,6 +25,7 @@
 #include "orchestrator/operator/operator_service.h"
 #include "orchestrator/operator/run_commands.h"
 #include "orchestrator/server/audit_checkpointer.h"
+#include "orchestrator/server/prepare.h"
 #include "orchestrator/server/server_metrics.h"
 #include "orchestrator/server/store_health_monitor.h"
 #include "store/store.h"
@@ -37,10 +38,11 @@ namespace riposte::server {
 // Thread-safe.
 class Server {
  public:
-  // Loads the policy, creates the data directory, opens the store and
-  // starts listening. Errors: InvalidArgument (the policy is invalid),
-  // FailedPrecondition (store in use or too new), Unavailable (the data
-  // directory or the port cannot be had).
+  // PrepareServer (which reads the policy and every file the config
+  // names), then creates the data directory, opens the store and starts
+  // listening. Errors: those of PrepareServer, FailedPrecondition (store in
+  // use or too new), Unavailable (the data directory or the port cannot be
+  // had).
   static absl::StatusOr<std::unique_ptr<Server>> Start(
       const config::ServerConfig& config, Clock* clock);
 
