@@ -45,7 +45,8 @@ bazel_fuzz() {
 
 # Every fuzz target, with its corpus and input size limit from its tags:
 # "label corpus max_len" per line.
-all="$(bazel --output_base="$OUTPUT_BASE" query --output=xml \
+# Asked of the normal server: `//...` there skips its own bazel-* links.
+all="$(bazel query --output=xml \
     'attr(tags, "\bfuzz\b", kind(cc_binary, //...))' 2>/dev/null |
   python3 -c '
 import sys, xml.etree.ElementTree as ET
