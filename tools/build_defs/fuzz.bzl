@@ -38,6 +38,7 @@ def riposte_fuzz_test(name, srcs, deps = [], corpus = None, max_len = 4096):
             "//tools/build_defs:fuzz_build": ["-fsanitize=fuzzer"],
             "//conditions:default": [],
         }),
+        testonly = True,
         tags = ["manual", "fuzz", "fuzz_max_len=%d" % max_len, "fuzz_corpus=" + corpus_path],
     )
     cc_test(
