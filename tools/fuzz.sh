@@ -6,7 +6,7 @@
 #
 # Targets are labels (//common:json_value_fuzz) or bare names
 # (json_value_fuzz); by default every target tools/build_defs/fuzz.bzl made.
-# N defaults to 300 seconds per target; CI runs `--seconds 20`.
+# N defaults to 300 seconds per target; CI runs `--seconds 15`.
 #
 # Each target starts from a writable copy of its corpus
 # (<package>/testdata/<target>_corpus/), so the checked-in corpus only grows
