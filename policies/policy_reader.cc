@@ -59,7 +59,11 @@ bool ReadGroupRef(MapReader& reader, absl::string_view key, bool required,
 void ReadActionOverrides(MapReader& root, int file, PolicyFileDraft* out) {
   const Node* actions = NamedMap(root, "actions", "action names");
   if (actions == nullptr) return;
-  for (const auto& [name, value] : actions->entries) {
+  for (const auto& entry : actions->entries) {
+    // Named, not a structured binding: the lambda below uses it, and clang
+    // before 16 (the fuzz build's) cannot capture a binding.
+    const std::string& name = entry.first;
+    const auto& value = entry.second;
     std::string path = absl::StrCat("actions.", name);
     Site site{file, value.BlameLine(), path};
     auto spec = BuiltinActions().find(name);

@@ -13,6 +13,7 @@ PACKAGES=(
   libcivetweb-dev nlohmann-json3-dev
   # Tests and tools
   sqlite3 openssl python3 ca-certificates
+  clang libclang-rt-14-dev
   prometheus
 )
 

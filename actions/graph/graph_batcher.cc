@@ -87,7 +87,7 @@ absl::StatusOr<http::HttpResponse> GraphBatcher::Send(
     }
     batch = slot;
     batch->entries.push_back(&me);
-    auto close = [&] {
+    auto close = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       batch->sealed = true;
       auto it = open_.find(authorization);
       if (it != open_.end() && it->second == batch) open_.erase(it);
