@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -187,6 +189,18 @@ constexpr char kDueCondition[] =
     "<= ?1) OR (state = 'active' AND expires_at_us IS NOT NULL AND "
     "expires_at_us <= ?1)) AND not_before_us <= ?1";
 
+// The final run states, quoted for an IN (...) list.
+std::string FinalStateList() {
+  std::vector<std::string> names;
+  for (int i = 0; i <= static_cast<int>(runs::RunState::kSuppressed); ++i) {
+    const auto state = static_cast<runs::RunState>(i);
+    if (runs::IsFinal(state)) {
+      names.push_back(absl::StrCat("'", runs::RunStateName(state), "'"));
+    }
+  }
+  return absl::StrJoin(names, ", ");
+}
+
 constexpr char kAuditColumns[] =
     "seq, time_us, actor, event, subject, details, policy_version, "
     "prev_hash, hash";
@@ -336,6 +350,10 @@ struct SqliteStore::Statements {
   std::map<std::pair<size_t, size_t>, std::unique_ptr<Statement>>
       runs_on_targets;
   std::unique_ptr<Statement> insert_audit;
+  // Retention.
+  std::unique_ptr<Statement> prune_scan, prune_newest;
+  std::unique_ptr<Statement> delete_runs, delete_decisions, delete_breaches;
+  std::unique_ptr<Statement> delete_steps, delete_incident;
 };
 
 // Resets a statement however the scope is left, so the next use starts clean.
@@ -759,6 +777,82 @@ class SqliteStore::Txn : public Transaction {
     return r;
   }
 
+  absl::StatusOr<PruneResult> PruneIncidents(
+      const PruneRequest& request) override {
+    PruneResult result;
+    std::set<int64_t> newest;
+    {
+      Statement& s = *st_.prune_newest;
+      ResetOnExit reset(s);
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+      for (int col = 0; row && col < 4; ++col) {
+        if (!s.ColumnIsNull(col)) newest.insert(s.ColumnInt(col));
+      }
+    }
+    std::vector<int64_t> removable;
+    int64_t scanned = 0;
+    {
+      Statement& s = *st_.prune_scan;
+      ResetOnExit reset(s);
+      s.Bind(1, request.after_id)
+          .Bind(2, absl::ToUnixMicros(request.activity_before))
+          .Bind(3, absl::ToUnixMicros(request.runs_changed_before))
+          .Bind(4, request.limit);
+      while (true) {
+        RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        ++scanned;
+        result.last_id = s.ColumnInt(0);
+        if (s.ColumnInt(1) != 0 && newest.count(result.last_id) == 0) {
+          removable.push_back(result.last_id);
+        }
+      }
+    }
+    result.done = scanned < request.limit;
+    if (result.last_id == 0) result.last_id = request.after_id;
+    auto remove = [&](Statement& s, int64_t id, int64_t* count) {
+      ResetOnExit reset(s);
+      s.Bind(1, id);
+      absl::Status status = s.Run();
+      if (status.ok() && count != nullptr) {
+        *count += sqlite3_changes(store_.writer_->raw());
+      }
+      return status;
+    };
+    // Children first: runs name decisions, and everything names the
+    // incident.
+    for (int64_t id : removable) {
+      RIPOSTE_RETURN_IF_ERROR(remove(*st_.delete_runs, id, &result.runs));
+      RIPOSTE_RETURN_IF_ERROR(
+          remove(*st_.delete_decisions, id, &result.decisions));
+      RIPOSTE_RETURN_IF_ERROR(
+          remove(*st_.delete_breaches, id, &result.breaches));
+      RIPOSTE_RETURN_IF_ERROR(remove(*st_.delete_steps, id, nullptr));
+      RIPOSTE_RETURN_IF_ERROR(
+          remove(*st_.delete_incident, id, &result.incidents));
+    }
+    return result;
+  }
+
+  absl::StatusOr<int64_t> ReclaimSpace(int64_t max_pages) override {
+    int64_t free_pages = 0;
+    {
+      RIPOSTE_ASSIGN_OR_RETURN(auto s,
+                               store_.writer_->Prepare("PRAGMA freelist_count"));
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (row) free_pages = s->ColumnInt(0);
+    }
+    RIPOSTE_ASSIGN_OR_RETURN(
+        auto s, store_.writer_->Prepare(absl::StrCat(
+                    "PRAGMA incremental_vacuum(", std::max<int64_t>(max_pages, 1),
+                    ")")));
+    while (true) {
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+    }
+    return free_pages;
+  }
+
  private:
   static absl::StatusOr<std::vector<ActionRunRow>> ReadRuns(Statement& s) {
     return ReadAll<ActionRunRow>(s, ReadRun);
@@ -805,6 +899,7 @@ absl::Status SqliteStore::Init() {
         "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; "
         "PRAGMA cache_size=-32768;"));
     RIPOSTE_RETURN_IF_ERROR(Migrate());
+    RIPOSTE_RETURN_IF_ERROR(EnableIncrementalVacuum());
   }
   {
     RIPOSTE_ASSIGN_OR_RETURN(auto s, writer_->Prepare("PRAGMA user_version"));
@@ -961,6 +1056,32 @@ absl::Status SqliteStore::Init() {
       st.insert_audit,
       absl::StrCat("INSERT INTO audit_log (", kAuditColumns,
                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.prune_newest,
+      "SELECT (SELECT MAX(id) FROM incidents), "
+      "(SELECT incident_id FROM breaches ORDER BY id DESC LIMIT 1), "
+      "(SELECT incident_id FROM decisions ORDER BY id DESC LIMIT 1), "
+      "(SELECT incident_id FROM action_runs ORDER BY id DESC LIMIT 1)"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.prune_scan,
+      absl::StrCat(
+          "SELECT i.id, i.last_seen_us < ?2 AND NOT EXISTS (SELECT 1 FROM "
+          "breaches b WHERE b.incident_id = i.id AND (b.observed_us >= ?2 OR "
+          "b.received_us >= ?2)) AND NOT EXISTS (SELECT 1 FROM action_runs r "
+          "WHERE r.incident_id = i.id AND (r.state NOT IN (",
+          FinalStateList(),
+          ") OR r.updated_us >= ?3)) FROM incidents i WHERE i.id > ?1 ORDER BY "
+          "i.id LIMIT ?4")));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.delete_runs, "DELETE FROM action_runs WHERE incident_id = ?"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.delete_decisions, "DELETE FROM decisions WHERE incident_id = ?"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.delete_breaches, "DELETE FROM breaches WHERE incident_id = ?"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.delete_steps, "DELETE FROM incident_steps WHERE incident_id = ?"));
+  RIPOSTE_RETURN_IF_ERROR(
+      prepare(st.delete_incident, "DELETE FROM incidents WHERE id = ?"));
   RIPOSTE_RETURN_IF_ERROR(LoadChainTip());
   writer_thread_ = std::thread([this] { WriterLoop(); });
   notifier_thread_ = std::thread([this] { NotifierLoop(); });
@@ -993,6 +1114,25 @@ absl::Status SqliteStore::Migrate() {
                           absl::StrCat("store: migrating to schema ", v + 1,
                                        ": ", st.message()));
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::EnableIncrementalVacuum() {
+  RIPOSTE_ASSIGN_OR_RETURN(auto s, writer_->Prepare("PRAGMA auto_vacuum"));
+  RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+  const int64_t mode = row ? s->ColumnInt(0) : 0;
+  s.reset();
+  if (mode == 2) return absl::OkStatus();
+  // Pages freed by retention go back to the file system only in
+  // incremental mode, and a store made before it needs one VACUUM to switch
+  // (quick for a new file; proportional to the file once).
+  absl::Status st = writer_->Exec("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;");
+  if (!st.ok()) {
+    return absl::Status(st.code(), absl::StrCat("store: switching ",
+                                                options_.path,
+                                                " to incremental vacuum: ",
+                                                st.message()));
   }
   return absl::OkStatus();
 }
@@ -1386,7 +1526,10 @@ absl::StatusOr<StoreGauges> SqliteStore::Gauges() {
           "(SELECT COUNT(*) FROM action_runs WHERE state IN ('running', "
           "'reverting')), "
           "(SELECT COUNT(*) FROM action_runs WHERE state = 'failed'), "
-          "(SELECT COALESCE(MAX(seq), 0) FROM audit_log)"));
+          "(SELECT COALESCE(MAX(seq), 0) FROM audit_log), "
+          "(SELECT page_count FROM pragma_page_count()), "
+          "(SELECT page_size FROM pragma_page_size()), "
+          "(SELECT freelist_count FROM pragma_freelist_count())"));
   RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
   StoreGauges g;
   if (row) {
@@ -1397,6 +1540,12 @@ absl::StatusOr<StoreGauges> SqliteStore::Gauges() {
     g.running = s->ColumnInt(4);
     g.failed = s->ColumnInt(5);
     g.audit_head_seq = s->ColumnInt(6);
+    g.size_bytes = s->ColumnInt(7) * s->ColumnInt(8);
+    g.free_bytes = s->ColumnInt(9) * s->ColumnInt(8);
+  }
+  struct stat wal;
+  if (::stat((options_.path + "-wal").c_str(), &wal) == 0) {
+    g.wal_bytes = static_cast<int64_t>(wal.st_size);
   }
   return g;
 }

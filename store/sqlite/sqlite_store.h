@@ -90,6 +90,7 @@ class SqliteStore : public Store {
   SqliteStore(SqliteStoreOptions options, Clock* clock);
   absl::Status Init();
   absl::Status Migrate();
+  absl::Status EnableIncrementalVacuum();
   absl::Status LoadChainTip();
   void WriterLoop();
   void CommitBatch(std::deque<Pending>& batch);
