@@ -343,6 +343,16 @@ class Transaction : public IntakeTransaction {
   // Returns up to `max_pages` free pages to the file system (the file
   // shrinks when the unit commits). Returns how many pages were free before.
   virtual absl::StatusOr<int64_t> ReclaimSpace(int64_t max_pages) = 0;
+
+  // How many of `rows` are still stored (for archiving the audit records
+  // that name them: a segment leaves only once its rows are gone).
+  virtual absl::StatusOr<int64_t> CountStoredRows(
+      const audit::AuditedRows& rows) = 0;
+  // Removes the audit records up to and including `base.seq`, which was
+  // archived, and makes `base` the chain's new start (ReadAuditBase).
+  // FailedPrecondition unless record base.seq is stored with base.hash and
+  // at least one record follows it (the chain's head always stays).
+  virtual absl::Status RemoveArchivedAudit(const audit::ChainBase& base) = 0;
 };
 
 // Durable storage behind one interface, whatever the engine. Thread-safe.
@@ -372,8 +382,12 @@ class Store {
   virtual absl::StatusOr<std::vector<audit::AuditRecord>> ReadAudit(
       int64_t after_seq, int64_t limit) = 0;
 
-  // Recomputes the whole audit chain.
+  // Recomputes the whole audit chain, from its base.
   virtual absl::StatusOr<audit::VerifyResult> VerifyAudit() = 0;
+
+  // The last record archived out of the store (0 and the genesis hash when
+  // none was): the stored chain's first record follows it.
+  virtual absl::StatusOr<audit::ChainBase> ReadAuditBase() = 0;
 
   // The id of every stored breach and decision and the id and state of
   // every action run, in id order: what each must have an audit record for

@@ -201,6 +201,23 @@ std::string FinalStateList() {
   return absl::StrJoin(names, ", ");
 }
 
+// The settings key of the audit chain's base: "<seq> <hash>".
+constexpr char kAuditBaseKey[] = "audit.archive_base";
+
+absl::StatusOr<audit::ChainBase> ParseAuditBase(
+    const std::optional<std::string>& value) {
+  audit::ChainBase base;
+  if (!value.has_value()) return base;
+  std::vector<std::string> parts = absl::StrSplit(*value, ' ');
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &base.seq) ||
+      base.seq < 1 || parts[1].size() != 64) {
+    return absl::DataLossError(absl::StrCat(
+        "store: setting ", kAuditBaseKey, " is corrupt"));
+  }
+  base.hash = parts[1];
+  return base;
+}
+
 constexpr char kAuditColumns[] =
     "seq, time_us, actor, event, subject, details, policy_version, "
     "prev_hash, hash";
@@ -354,6 +371,8 @@ struct SqliteStore::Statements {
   std::unique_ptr<Statement> prune_scan, prune_newest;
   std::unique_ptr<Statement> delete_runs, delete_decisions, delete_breaches;
   std::unique_ptr<Statement> delete_steps, delete_incident;
+  std::unique_ptr<Statement> breach_exists, decision_exists, run_exists;
+  std::unique_ptr<Statement> audit_hash, delete_audit;
 };
 
 // Resets a statement however the scope is left, so the next use starts clean.
@@ -834,6 +853,50 @@ class SqliteStore::Txn : public Transaction {
     return result;
   }
 
+  absl::StatusOr<int64_t> CountStoredRows(
+      const audit::AuditedRows& rows) override {
+    int64_t stored = 0;
+    auto count = [&](Statement& s, int64_t id) -> absl::Status {
+      ResetOnExit reset(s);
+      s.Bind(1, id);
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+      stored += row ? 1 : 0;
+      return absl::OkStatus();
+    };
+    for (int64_t id : rows.breach_ids) {
+      RIPOSTE_RETURN_IF_ERROR(count(*st_.breach_exists, id));
+    }
+    for (int64_t id : rows.decision_ids) {
+      RIPOSTE_RETURN_IF_ERROR(count(*st_.decision_exists, id));
+    }
+    for (const audit::AuditedRows::Run& run : rows.runs) {
+      RIPOSTE_RETURN_IF_ERROR(count(*st_.run_exists, run.id));
+    }
+    return stored;
+  }
+
+  absl::Status RemoveArchivedAudit(const audit::ChainBase& base) override {
+    {
+      Statement& s = *st_.audit_hash;
+      ResetOnExit reset(s);
+      s.Bind(1, base.seq);
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row || s.ColumnText(0) != base.hash) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "audit record ", base.seq, " is not stored with hash ", base.hash));
+      }
+    }
+    if (base.seq >= store_.tip_seq_) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "audit record ", base.seq, " is the head of the chain; it stays"));
+    }
+    Statement& d = *st_.delete_audit;
+    ResetOnExit reset(d);
+    d.Bind(1, base.seq);
+    RIPOSTE_RETURN_IF_ERROR(d.Run());
+    return PutSetting(kAuditBaseKey, absl::StrCat(base.seq, " ", base.hash));
+  }
+
   absl::StatusOr<int64_t> ReclaimSpace(int64_t max_pages) override {
     int64_t free_pages = 0;
     {
@@ -1072,16 +1135,22 @@ absl::Status SqliteStore::Init() {
           FinalStateList(),
           ") OR r.updated_us >= ?3)) FROM incidents i WHERE i.id > ?1 ORDER BY "
           "i.id LIMIT ?4")));
-  RIPOSTE_RETURN_IF_ERROR(prepare(
-      st.delete_runs, "DELETE FROM action_runs WHERE incident_id = ?"));
-  RIPOSTE_RETURN_IF_ERROR(prepare(
-      st.delete_decisions, "DELETE FROM decisions WHERE incident_id = ?"));
-  RIPOSTE_RETURN_IF_ERROR(prepare(
-      st.delete_breaches, "DELETE FROM breaches WHERE incident_id = ?"));
-  RIPOSTE_RETURN_IF_ERROR(prepare(
-      st.delete_steps, "DELETE FROM incident_steps WHERE incident_id = ?"));
-  RIPOSTE_RETURN_IF_ERROR(
-      prepare(st.delete_incident, "DELETE FROM incidents WHERE id = ?"));
+  // Retention: one row or one incident's rows at a time.
+  const std::pair<std::unique_ptr<Statement>*, const char*> retention[] = {
+      {&st.delete_runs, "DELETE FROM action_runs WHERE incident_id = ?"},
+      {&st.delete_decisions, "DELETE FROM decisions WHERE incident_id = ?"},
+      {&st.delete_breaches, "DELETE FROM breaches WHERE incident_id = ?"},
+      {&st.delete_steps, "DELETE FROM incident_steps WHERE incident_id = ?"},
+      {&st.delete_incident, "DELETE FROM incidents WHERE id = ?"},
+      {&st.breach_exists, "SELECT 1 FROM breaches WHERE id = ?"},
+      {&st.decision_exists, "SELECT 1 FROM decisions WHERE id = ?"},
+      {&st.run_exists, "SELECT 1 FROM action_runs WHERE id = ?"},
+      {&st.audit_hash, "SELECT hash FROM audit_log WHERE seq = ?"},
+      {&st.delete_audit, "DELETE FROM audit_log WHERE seq <= ?"},
+  };
+  for (const auto& [out, sql] : retention) {
+    RIPOSTE_RETURN_IF_ERROR(prepare(*out, sql));
+  }
   RIPOSTE_RETURN_IF_ERROR(LoadChainTip());
   writer_thread_ = std::thread([this] { WriterLoop(); });
   notifier_thread_ = std::thread([this] { NotifierLoop(); });
@@ -1315,13 +1384,35 @@ absl::StatusOr<std::vector<audit::AuditRecord>> SqliteStore::ReadAudit(
   return ReadAll<audit::AuditRecord>(*s, ReadAuditRecord);
 }
 
+absl::StatusOr<audit::ChainBase> SqliteStore::ReadAuditBase() {
+  RIPOSTE_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                           ReadSetting(kAuditBaseKey));
+  return ParseAuditBase(value);
+}
+
 absl::StatusOr<audit::VerifyResult> SqliteStore::VerifyAudit() {
   absl::MutexLock lock(&read_mu_);
   if (reader_ == nullptr) return absl::UnavailableError("store: closed");
+  // The base and the records in one read transaction, so an archive pass
+  // between them cannot make the chain look cut.
+  RIPOSTE_RETURN_IF_ERROR(reader_->Exec("BEGIN"));
+  struct EndRead {
+    Database* db;
+    ~EndRead() { db->Exec("COMMIT").IgnoreError(); }
+  } end_read{reader_.get()};
+  std::optional<std::string> base_value;
+  {
+    RIPOSTE_ASSIGN_OR_RETURN(
+        auto b, reader_->Prepare("SELECT value FROM settings WHERE key = ?"));
+    b->Bind(1, kAuditBaseKey);
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, b->Step());
+    if (row) base_value = b->ColumnText(0);
+  }
+  RIPOSTE_ASSIGN_OR_RETURN(audit::ChainBase base, ParseAuditBase(base_value));
   RIPOSTE_ASSIGN_OR_RETURN(
       auto s, reader_->Prepare(absl::StrCat("SELECT ", kAuditColumns,
                                             " FROM audit_log ORDER BY seq")));
-  audit::ChainVerifier verifier;
+  audit::ChainVerifier verifier(base);
   while (true) {
     RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
