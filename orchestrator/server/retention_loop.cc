@@ -115,19 +115,17 @@ absl::StatusOr<RetentionPass> RetentionLoop::RunPass() {
 void RetentionLoop::Loop() {
   pthread_setname_np(pthread_self(), "retention");
   while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_;
-      };
-      if (mu_.AwaitWithTimeout(absl::Condition(&stop), options_.interval)) {
-        return;
-      }
-    }
     absl::StatusOr<RetentionPass> pass = RunPass();
     if (!pass.ok()) {
       failures_->Increment();
       log::Error("retention pass failed", {{"error", pass.status()}});
+    }
+    absl::MutexLock lock(&mu_);
+    auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stopping_;
+    };
+    if (mu_.AwaitWithTimeout(absl::Condition(&stop), options_.interval)) {
+      return;
     }
   }
 }

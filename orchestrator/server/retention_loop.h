@@ -43,8 +43,8 @@ struct RetentionPass {
 // Thread-safe.
 class RetentionLoop {
  public:
-  // Registers the metrics and starts the thread (the first pass runs one
-  // interval after start). `archiver` may be null.
+  // Registers the metrics and starts the thread: a first pass at once,
+  // then one every interval. `archiver` may be null.
   static absl::StatusOr<std::unique_ptr<RetentionLoop>> Start(
       store::Store* store, RetentionOptions options,
       std::unique_ptr<AuditArchiver> archiver, Clock* clock,
