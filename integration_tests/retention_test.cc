@@ -7,7 +7,6 @@
 
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -23,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "integration_tests/testing/breaches.h"
 #include "integration_tests/testing/riposted_process.h"
+#include "integration_tests/testing/store_query.h"
 #include "riposte/v1/intake.grpc.pb.h"
 
 namespace riposte::integration {
@@ -31,29 +31,6 @@ namespace {
 using ::testing::HasSubstr;
 
 constexpr int kBreaches = 8;
-
-// The first column of the first row of `sql` on the file at `path`.
-int64_t QueryInt(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
-  int64_t value = -1;
-  if (sqlite3_step(st) == SQLITE_ROW) value = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return value;
-}
-
-void Exec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* error = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-      << (error != nullptr ? error : "");
-  sqlite3_free(error);
-  sqlite3_close(db);
-}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -129,17 +106,19 @@ TEST_F(RetentionTest, OldRecordsLeaveAndWhatRemainsVerifies) {
     (*server)->process().Signal(SIGTERM);
     ASSERT_EQ((*server)->process().Wait(), 0) << (*server)->process().Stderr();
   }
-  ASSERT_EQ(QueryInt(Db(), "SELECT COUNT(*) FROM incidents"), kBreaches);
+  ASSERT_EQ(StoreCount(Db(), "SELECT COUNT(*) FROM incidents"), kBreaches);
   EXPECT_TRUE(Segments().empty());  // nothing was old enough
   // Two days pass for the breaches (their times are not in the audit hash).
   constexpr int64_t kTwoDaysUs = 2LL * 24 * 3600 * 1000000;
-  Exec(Db(), absl::StrCat(
+  ASSERT_EQ(
+      StoreExec(Db(), absl::StrCat(
                  "UPDATE breaches SET observed_us = observed_us - ", kTwoDaysUs,
                  ", received_us = received_us - ", kTwoDaysUs,
                  "; UPDATE incidents SET first_seen_us = first_seen_us - ",
-                 kTwoDaysUs, ", last_seen_us = last_seen_us - ", kTwoDaysUs));
+                 kTwoDaysUs, ", last_seen_us = last_seen_us - ", kTwoDaysUs)),
+            "");
   // The audit records must be older than keep (1s) by the clock itself.
-  const int64_t newest_us = QueryInt(Db(), "SELECT MAX(time_us) FROM audit_log");
+  const int64_t newest_us = StoreCount(Db(), "SELECT MAX(time_us) FROM audit_log");
   ASSERT_TRUE(WaitFor(
       [&] { return absl::ToUnixMicros(absl::Now()) > newest_us + 1'500'000; },
       absl::Seconds(10)));
@@ -158,11 +137,11 @@ TEST_F(RetentionTest, OldRecordsLeaveAndWhatRemainsVerifies) {
     ASSERT_EQ((*server)->process().Wait(), 0) << (*server)->process().Stderr();
   }
   // The newest incident stays (its ids are the highest); the rest went.
-  EXPECT_EQ(QueryInt(Db(), "SELECT COUNT(*) FROM incidents"), 1);
-  EXPECT_EQ(QueryInt(Db(), "SELECT COUNT(*) FROM breaches"), 1);
+  EXPECT_EQ(StoreCount(Db(), "SELECT COUNT(*) FROM incidents"), 1);
+  EXPECT_EQ(StoreCount(Db(), "SELECT COUNT(*) FROM breaches"), 1);
   const std::vector<std::string> segments = Segments();
   ASSERT_FALSE(segments.empty());
-  const int64_t first_stored = QueryInt(Db(), "SELECT MIN(seq) FROM audit_log");
+  const int64_t first_stored = StoreCount(Db(), "SELECT MIN(seq) FROM audit_log");
   EXPECT_EQ(first_stored % 4, 1) << "whole segments of 4 only";
   EXPECT_GT(first_stored, 1);
 
