@@ -89,6 +89,17 @@ class RetentionTest : public ::testing::Test {
   std::string config_path_;
 };
 
+TEST_F(RetentionTest, CheckConfigSaysWhatIsKept) {
+  CommandResult check = RunCommand({RunfilePath("orchestrator/server/riposted"),
+                                    "--check-config", "--config", config_path_},
+                                   dir_.File("check"));
+  EXPECT_EQ(check.exit_code, 0) << check.stderr_text;
+  EXPECT_THAT(check.stdout_text,
+              HasSubstr(absl::StrCat("riposted: retention: incidents 24h, runs "
+                                     "24h, audit archived to ",
+                                     Archive(), " after 1s")));
+}
+
 TEST_F(RetentionTest, OldRecordsLeaveAndWhatRemainsVerifies) {
   {
     auto server = RiposteServer::Start(config_path_, dir_.path());

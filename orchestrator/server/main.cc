@@ -279,6 +279,20 @@ int Run(int argc, char** argv) {
               << config->tenants.size() << " tenant(s), listen "
               << config->grpc_listen << ", store " << StorePath(*config)
               << ", " << policy_summary << ")\n";
+    const config::RetentionConfig& retention = config->retention;
+    if (!retention.enabled) {
+      std::cout << "riposted: retention: none (everything is kept)\n";
+    } else {
+      std::cout << "riposted: retention: incidents "
+                << absl::FormatDuration(retention.incidents) << ", runs "
+                << absl::FormatDuration(retention.runs) << ", audit "
+                << (retention.audit_archiving()
+                        ? absl::StrCat("archived to ", ArchiveDir(*config),
+                                       " after ",
+                                       absl::FormatDuration(retention.audit_keep))
+                        : std::string("kept whole"))
+                << "\n";
+    }
     for (const config::TenantConfig& tenant : config->tenants) {
       if (!tenant.graph.enabled) continue;
       std::cout << "riposted: tenant " << tenant.id << ": Microsoft Graph, cloud "

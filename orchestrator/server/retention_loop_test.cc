@@ -100,11 +100,12 @@ class RetentionLoopTest : public ::testing::Test {
     return txn.AppendAudit(ev).status();
   }
 
-  std::unique_ptr<RetentionLoop> Loop(int64_t segment_records,
-                                      bool archive = true) {
+  std::unique_ptr<RetentionLoop> Loop(
+      int64_t segment_records, bool archive = true,
+      absl::Duration correlation_window = absl::Hours(1)) {
     RetentionOptions o;
     o.incidents = o.runs = kDay;
-    o.correlation_window = absl::Hours(1);
+    o.correlation_window = correlation_window;
     std::unique_ptr<AuditArchiver> archiver;
     if (archive) {
       ArchiverOptions a;
@@ -167,6 +168,19 @@ TEST_F(RetentionLoopTest, WithoutArchiveTheAuditChainStaysWhole) {
   EXPECT_TRUE(v->ok()) << v->Problem();
   EXPECT_THAT(registry_.RenderText(),
               HasSubstr("riposte_retention_removed_total{kind=\"breach\"} 5"));
+}
+
+TEST_F(RetentionLoopTest, AnIncidentInsideTheCorrelationWindowStays) {
+  AddIncident();
+  clock_.Advance(2 * kDay);
+  AddIncident();
+  // Older than the age (1d), but a breach observed now could still join it
+  // (window 3d).
+  auto pass = Loop(0, /*archive=*/false, /*correlation_window=*/3 * kDay)
+                  ->RunPass();
+  ASSERT_TRUE(pass.ok()) << pass.status();
+  EXPECT_EQ(pass->removed.incidents, 0);
+  EXPECT_EQ(store_->Stats()->incidents, 2);
 }
 
 TEST_F(RetentionLoopTest, OldSegmentsAreArchivedAndTheStoreVerifiesFromItsBase) {
