@@ -94,32 +94,59 @@ std::string SegmentFileName(int64_t first, int64_t last) {
   return absl::StrFormat("audit-%012d-%012d.jsonl", first, last);
 }
 
-absl::StatusOr<std::string> WriteSegmentFile(const std::string& dir,
-                                             const std::string& name,
-                                             absl::string_view text) {
+absl::StatusOr<std::unique_ptr<SegmentWriter>> SegmentWriter::Create(
+    const std::string& dir, const std::string& name) {
   const std::string path = absl::StrCat(dir, "/", name);
   const std::string tmp = absl::StrCat(path, ".tmp");
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd =
+      open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return IoError(tmp, "create");
-  absl::Status written = WriteAll(fd, text);
-  if (!written.ok()) {
-    absl::Status e = IoError(tmp, "write");
-    close(fd);
+  return std::unique_ptr<SegmentWriter>(new SegmentWriter(dir, path, fd));
+}
+
+SegmentWriter::~SegmentWriter() {
+  if (fd_ >= 0) {
+    close(fd_);
+    unlink(absl::StrCat(path_, ".tmp").c_str());
+  }
+}
+
+absl::Status SegmentWriter::Write(absl::string_view text) {
+  if (fd_ < 0) return absl::FailedPreconditionError("segment already finished");
+  buffer_.append(text.data(), text.size());
+  if (buffer_.size() < (1 << 20)) return absl::OkStatus();
+  absl::Status s = WriteAll(fd_, buffer_);
+  buffer_.clear();
+  if (!s.ok()) return IoError(absl::StrCat(path_, ".tmp"), "write");
+  return absl::OkStatus();
+}
+
+absl::Status SegmentWriter::Add(const AuditRecord& record) {
+  return Write(absl::StrCat(ToJson(record), "\n"));
+}
+
+absl::StatusOr<std::string> SegmentWriter::Finish(
+    absl::string_view signed_note) {
+  std::string tail = absl::StrCat("\n", signed_note);
+  if (tail.back() != '\n') tail.push_back('\n');
+  if (absl::Status s = Write(tail); !s.ok()) return s;
+  const std::string tmp = absl::StrCat(path_, ".tmp");
+  if (!WriteAll(fd_, buffer_).ok()) return IoError(tmp, "write");
+  buffer_.clear();
+  if (fsync(fd_) != 0) return IoError(tmp, "sync");
+  close(fd_);
+  fd_ = -1;
+  if (rename(tmp.c_str(), path_.c_str()) != 0) {
+    absl::Status e = IoError(path_, "rename");
+    unlink(tmp.c_str());
     return e;
   }
-  if (fsync(fd) != 0) {
-    absl::Status e = IoError(tmp, "sync");
-    close(fd);
-    return e;
-  }
-  close(fd);
-  if (rename(tmp.c_str(), path.c_str()) != 0) return IoError(path, "rename");
-  const int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return IoError(dir, "open");
+  const int dir_fd = open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return IoError(dir_, "open");
   const int synced = fsync(dir_fd);
   close(dir_fd);
-  if (synced != 0) return IoError(dir, "sync");
-  return path;
+  if (synced != 0) return IoError(dir_, "sync");
+  return path_;
 }
 
 absl::StatusOr<Segment> ParseSegment(absl::string_view name,

@@ -16,6 +16,7 @@
 // its last record must be the one the key signed.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,12 +40,32 @@ std::string SegmentText(const std::vector<AuditRecord>& records,
 // chain order.
 std::string SegmentFileName(int64_t first, int64_t last);
 
-// Writes `text` to dir/name through a temporary file, synced, renamed and
-// the directory synced: the segment is whole on disk or not there at all.
-// Returns the path. Unavailable (or PermissionDenied) naming the path.
-absl::StatusOr<std::string> WriteSegmentFile(const std::string& dir,
-                                             const std::string& name,
-                                             absl::string_view text);
+// Writes one segment file record by record, so a large segment never has
+// to be held in memory: to dir/name.tmp, then at Finish the checkpoint,
+// sync, rename to dir/name and sync the directory, so the segment is whole
+// on disk or not there at all. A writer destroyed before Finish removes
+// its temporary file. Errors are Unavailable (PermissionDenied when not
+// allowed) naming the path. Not thread-safe.
+class SegmentWriter {
+ public:
+  static absl::StatusOr<std::unique_ptr<SegmentWriter>> Create(
+      const std::string& dir, const std::string& name);
+  ~SegmentWriter();
+
+  absl::Status Add(const AuditRecord& record);
+  // Appends the blank line and the signed note; returns the final path.
+  absl::StatusOr<std::string> Finish(absl::string_view signed_note);
+
+ private:
+  SegmentWriter(std::string dir, std::string path, int fd)
+      : dir_(std::move(dir)), path_(std::move(path)), fd_(fd) {}
+  absl::Status Write(absl::string_view text);
+
+  const std::string dir_;
+  const std::string path_;
+  int fd_;
+  std::string buffer_;
+};
 
 struct Segment {
   std::vector<AuditRecord> records;

@@ -125,11 +125,28 @@ TEST_F(SegmentTest, MalformedFilesNameTheLine) {
               HasSubstr("seg:2: expected a blank line"));
 }
 
+TEST_F(SegmentTest, AnUnfinishedSegmentLeavesNoFile) {
+  riposte::testing::TempDir dir;
+  {
+    auto writer = SegmentWriter::Create(dir.path(), SegmentFileName(1, 4));
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    ASSERT_TRUE((*writer)->Add(chain_[0]).ok());
+  }
+  EXPECT_FALSE(ReadCheckpointFile(dir.File(SegmentFileName(1, 4))).ok());
+  EXPECT_FALSE(
+      ReadCheckpointFile(dir.File(SegmentFileName(1, 4) + ".tmp")).ok());
+}
+
 TEST_F(SegmentTest, WrittenFileIsWholeAndNamedInChainOrder) {
   riposte::testing::TempDir dir;
   EXPECT_EQ(SegmentFileName(1, 100000), "audit-000000000001-000000100000.jsonl");
-  auto path = WriteSegmentFile(dir.path(), SegmentFileName(1, 4), SegmentOf(1, 4));
+  auto writer = SegmentWriter::Create(dir.path(), SegmentFileName(1, 4));
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE((*writer)->Add(chain_[i]).ok());
+  auto path = (*writer)->Finish(*signer_->Sign(
+      Checkpoint{"riposte/contoso", 4, chain_[3].hash}));
   ASSERT_TRUE(path.ok()) << path.status();
+  EXPECT_EQ(ReadCheckpointFile(*path).value(), SegmentOf(1, 4));
   auto text = ReadCheckpointFile(*path);
   ASSERT_TRUE(text.ok()) << text.status();
   EXPECT_TRUE(Verify(*text).ok);
