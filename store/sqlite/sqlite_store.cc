@@ -1128,12 +1128,14 @@ absl::Status SqliteStore::Init() {
   RIPOSTE_RETURN_IF_ERROR(prepare(
       st.prune_scan,
       absl::StrCat(
+          // Cheapest first: the incident row, its runs (few), its breaches
+          // (possibly many; only for incidents that pass the rest).
           "SELECT i.id, i.last_seen_us < ?2 AND NOT EXISTS (SELECT 1 FROM "
-          "breaches b WHERE b.incident_id = i.id AND (b.observed_us >= ?2 OR "
-          "b.received_us >= ?2)) AND NOT EXISTS (SELECT 1 FROM action_runs r "
-          "WHERE r.incident_id = i.id AND (r.state NOT IN (",
+          "action_runs r WHERE r.incident_id = i.id AND (r.state NOT IN (",
           FinalStateList(),
-          ") OR r.updated_us >= ?3)) FROM incidents i WHERE i.id > ?1 ORDER BY "
+          ") OR r.updated_us >= ?3)) AND NOT EXISTS (SELECT 1 FROM breaches b "
+          "WHERE b.incident_id = i.id AND (b.observed_us >= ?2 OR "
+          "b.received_us >= ?2)) FROM incidents i WHERE i.id > ?1 ORDER BY "
           "i.id LIMIT ?4")));
   // Retention: one row or one incident's rows at a time.
   const std::pair<std::unique_ptr<Statement>*, const char*> retention[] = {
