@@ -260,6 +260,75 @@ TEST_F(RetentionTest, LongRunStaysBounded) {
                                    << ", after " << kRounds << ": " << end;
 }
 
+// Appends `n` audit records.
+absl::Status AppendRecords(Store& store, int n) {
+  return store.ExecuteAndWait([n](Transaction& txn) -> absl::Status {
+    for (int i = 0; i < n; ++i) {
+      audit::AuditEvent ev;
+      ev.actor = "system";
+      ev.event = "test.event";
+      absl::Status s = txn.AppendAudit(ev).status();
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  });
+}
+
+TEST_F(RetentionTest, ArchivedAuditMovesTheBaseAndTheChainGoesOnAfterReopen) {
+  ASSERT_TRUE(AppendRecords(*store_, 6).ok());
+  const std::vector<audit::AuditRecord> chain = *store_->ReadAudit(0, 10);
+  auto remove = [&](audit::ChainBase base) {
+    return store_->ExecuteAndWait(
+        [&](Transaction& txn) { return txn.RemoveArchivedAudit(base); });
+  };
+  // Not with a hash that is not the record's, and never the head.
+  EXPECT_EQ(remove({4, chain[0].hash}).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(remove({6, chain[5].hash}).code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(remove({4, chain[3].hash}).ok());
+  EXPECT_EQ(store_->ReadAuditBase()->seq, 4);
+  EXPECT_EQ(store_->ReadAuditBase()->hash, chain[3].hash);
+  EXPECT_EQ(store_->Stats()->audit_records, 2);
+  audit::VerifyResult v = *store_->VerifyAudit();
+  EXPECT_TRUE(v.ok) << v.reason;
+  EXPECT_EQ(v.base_seq, 4);
+  EXPECT_EQ(v.head_seq, 6);
+
+  store_->Close();
+  SqliteStoreOptions options;
+  options.path = dir_.File("riposte.db");
+  store_ = *SqliteStore::Open(options, &clock_);
+  ASSERT_TRUE(AppendRecords(*store_, 1).ok());
+  v = *store_->VerifyAudit();
+  EXPECT_TRUE(v.ok) << v.reason;
+  EXPECT_EQ(v.head_seq, 7);
+  EXPECT_EQ(store_->Gauges()->audit_head_seq, 7);
+}
+
+TEST_F(RetentionTest, VerifyNamesAFirstRecordThatDoesNotFollowTheBase) {
+  ASSERT_TRUE(AppendRecords(*store_, 6).ok());
+  const std::vector<audit::AuditRecord> chain = *store_->ReadAudit(0, 10);
+  ASSERT_TRUE(store_
+                  ->ExecuteAndWait([&](Transaction& txn) {
+                    return txn.RemoveArchivedAudit({3, chain[2].hash});
+                  })
+                  .ok());
+  // Record 4 deleted behind riposted's back: the chain no longer follows.
+  store_->Close();
+  {
+    auto db = *Database::Open(dir_.File("riposte.db"), /*read_only=*/false);
+    ASSERT_TRUE(db->Exec("DELETE FROM audit_log WHERE seq = 4").ok());
+  }
+  SqliteStoreOptions options;
+  options.path = dir_.File("riposte.db");
+  options.read_only = true;
+  auto store = *SqliteStore::Open(options, &clock_);
+  audit::VerifyResult v = *store->VerifyAudit();
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_broken_seq, 4);
+}
+
 TEST(RetentionMigrationTest, AnOlderStoreIsSwitchedToIncrementalVacuum) {
   riposte::testing::TempDir dir;
   FakeClock clock(absl::FromUnixSeconds(1'790'000'000));
