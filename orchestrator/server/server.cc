@@ -153,6 +153,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   store::sqlite::SqliteStoreOptions options;
   options.path = StorePath(config);
   options.max_batch = config.store.group_commit_max_batch;
+  options.switch_to_incremental_vacuum = config.retention.enabled;
   std::unique_ptr<audit::CheckpointSigner> signer;
   if (config.audit.checkpoints_enabled()) {
     RIPOSTE_ASSIGN_OR_RETURN(signer, LoadCheckpointSigner(config.audit));

@@ -329,11 +329,41 @@ TEST_F(RetentionTest, VerifyNamesAFirstRecordThatDoesNotFollowTheBase) {
   EXPECT_EQ(v.first_broken_seq, 4);
 }
 
+// The auto_vacuum mode of the file at `path`.
+int64_t AutoVacuumMode(const std::string& path) {
+  auto db = *Database::Open(path, /*read_only=*/true);
+  auto s = *db->Prepare("PRAGMA auto_vacuum");
+  return *s->Step() ? s->ColumnInt(0) : -1;
+}
+
+TEST(RetentionMigrationTest, ANewStoreIsIncrementalAnOlderOneOnlyWhenAsked) {
+  riposte::testing::TempDir dir;
+  FakeClock clock(absl::FromUnixSeconds(1'790'000'000));
+  SqliteStoreOptions fresh;
+  fresh.path = dir.File("new.db");
+  (*SqliteStore::Open(fresh, &clock))->Close();
+  EXPECT_EQ(AutoVacuumMode(fresh.path), 2);  // incremental
+
+  SqliteStoreOptions older;
+  older.path = dir.File("old.db");
+  {
+    auto db = *Database::Open(older.path, /*read_only=*/false);
+    ASSERT_TRUE(db->Exec("PRAGMA auto_vacuum = NONE; CREATE TABLE t (x); "
+                         "DROP TABLE t;")
+                    .ok());
+  }
+  auto store = SqliteStore::Open(older, &clock);
+  ASSERT_TRUE(store.ok()) << store.status();
+  (*store)->Close();
+  EXPECT_EQ(AutoVacuumMode(older.path), 0);  // not without retention
+}
+
 TEST(RetentionMigrationTest, AnOlderStoreIsSwitchedToIncrementalVacuum) {
   riposte::testing::TempDir dir;
   FakeClock clock(absl::FromUnixSeconds(1'790'000'000));
   SqliteStoreOptions options;
   options.path = dir.File("riposte.db");
+  options.switch_to_incremental_vacuum = true;
   {
     auto db = *Database::Open(options.path, /*read_only=*/false);
     ASSERT_TRUE(db->Exec("PRAGMA auto_vacuum = NONE; CREATE TABLE t (x); "
@@ -343,10 +373,7 @@ TEST(RetentionMigrationTest, AnOlderStoreIsSwitchedToIncrementalVacuum) {
   auto store = SqliteStore::Open(options, &clock);
   ASSERT_TRUE(store.ok()) << store.status();
   (*store)->Close();
-  auto db = *Database::Open(options.path, /*read_only=*/true);
-  auto s = *db->Prepare("PRAGMA auto_vacuum");
-  ASSERT_TRUE(*s->Step());
-  EXPECT_EQ(s->ColumnInt(0), 2);  // incremental
+  EXPECT_EQ(AutoVacuumMode(options.path), 2);  // incremental
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 
 namespace riposte::store::sqlite {
@@ -957,12 +958,16 @@ absl::Status SqliteStore::Init() {
   if (!options_.read_only) {
     // WAL lets readers run beside the writer; FULL syncs the WAL at every
     // commit, which is what makes an acknowledged write durable.
+    // auto_vacuum first: it only takes effect on a file that has nothing in
+    // it yet (a new store); a made one is switched by a VACUUM, if asked
+    // (EnableIncrementalVacuum).
     RIPOSTE_RETURN_IF_ERROR(writer_->Exec(
+        "PRAGMA auto_vacuum = INCREMENTAL; "
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
         "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; "
         "PRAGMA cache_size=-32768;"));
     RIPOSTE_RETURN_IF_ERROR(Migrate());
-    RIPOSTE_RETURN_IF_ERROR(EnableIncrementalVacuum());
+    EnableIncrementalVacuum();
   }
   {
     RIPOSTE_ASSIGN_OR_RETURN(auto s, writer_->Prepare("PRAGMA user_version"));
@@ -1189,23 +1194,22 @@ absl::Status SqliteStore::Migrate() {
   return absl::OkStatus();
 }
 
-absl::Status SqliteStore::EnableIncrementalVacuum() {
-  RIPOSTE_ASSIGN_OR_RETURN(auto s, writer_->Prepare("PRAGMA auto_vacuum"));
-  RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
-  const int64_t mode = row ? s->ColumnInt(0) : 0;
-  s.reset();
-  if (mode == 2) return absl::OkStatus();
-  // Pages freed by retention go back to the file system only in
-  // incremental mode, and a store made before it needs one VACUUM to switch
-  // (quick for a new file; proportional to the file once).
+void SqliteStore::EnableIncrementalVacuum() {
+  auto mode = [this]() -> int64_t {
+    auto s = writer_->Prepare("PRAGMA auto_vacuum");
+    if (!s.ok()) return -1;
+    auto row = (*s)->Step();
+    return row.ok() && *row ? (*s)->ColumnInt(0) : -1;
+  };
+  if (mode() == 2 || !options_.switch_to_incremental_vacuum) return;
+  log::Info("store: switching to incremental vacuum (one VACUUM of the file)",
+            {{"path", options_.path}});
   absl::Status st = writer_->Exec("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;");
   if (!st.ok()) {
-    return absl::Status(st.code(), absl::StrCat("store: switching ",
-                                                options_.path,
-                                                " to incremental vacuum: ",
-                                                st.message()));
+    log::Warn("store: cannot switch to incremental vacuum; freed pages will "
+              "be reused but not returned to the file system",
+              {{"path", options_.path}, {"error", st}});
   }
-  return absl::OkStatus();
 }
 
 absl::Status SqliteStore::LoadChainTip() {

@@ -24,6 +24,13 @@ struct SqliteStoreOptions {
   // Open without writing anything (for offline audit verification). Execute
   // then fails every unit with FailedPrecondition.
   bool read_only = false;
+  // A new file is always made in incremental auto-vacuum mode, so pages
+  // that retention frees can go back to the file system. A file made before
+  // is switched with one VACUUM at open only when this is set (riposted
+  // sets it when retention is configured): that rewrites the whole file
+  // once and needs as much free space again; if it fails, the store opens
+  // anyway and freed pages are only reused, not returned.
+  bool switch_to_incremental_vacuum = false;
 };
 
 // The embedded engine: one SQLite file in WAL mode with synchronous=FULL, so
@@ -91,7 +98,7 @@ class SqliteStore : public Store {
   SqliteStore(SqliteStoreOptions options, Clock* clock);
   absl::Status Init();
   absl::Status Migrate();
-  absl::Status EnableIncrementalVacuum();
+  void EnableIncrementalVacuum();
   absl::Status LoadChainTip();
   void WriterLoop();
   void CommitBatch(std::deque<Pending>& batch);
