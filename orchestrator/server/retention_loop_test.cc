@@ -23,6 +23,7 @@
 #include "metrics/metrics.h"
 #include "orchestrator/server/audit_archiver.h"
 #include "orchestrator/server/audit_verification.h"
+#include "orchestrator/server/server_metrics.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace riposte::server {
@@ -271,6 +272,19 @@ TEST_F(RetentionLoopTest, AnArchiveThatCannotBeWrittenLeavesTheStoreAlone) {
   EXPECT_THAT(pass.status().message(), HasSubstr("missing"));
   EXPECT_EQ(store_->Stats()->audit_records, 15);
   EXPECT_EQ(store_->ReadAuditBase()->seq, 0);
+}
+
+TEST_F(RetentionLoopTest, TheStoreSizeIsAMetric) {
+  for (int i = 0; i < 20; ++i) AddIncident(RunState::kDone, /*payload=*/4000);
+  auto metrics = ServerMetrics::Register(registry_, store_.get(), &clock_,
+                                         [] { return int64_t{0}; });
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  const store::StoreGauges g = *store_->Gauges();
+  EXPECT_GT(g.size_bytes, 80000);
+  EXPECT_THAT(registry_.RenderText(),
+              HasSubstr(absl::StrCat("riposte_store_size_bytes ",
+                                     g.size_bytes + g.wal_bytes, "\n")));
+  EXPECT_THAT(registry_.RenderText(), HasSubstr("riposte_store_free_bytes "));
 }
 
 // A long run: 500 breaches a day for 40 days, everything kept one day. The
