@@ -48,11 +48,6 @@ absl::StatusOr<std::unique_ptr<RetentionLoop>> RetentionLoop::Start(
 
 RetentionLoop::~RetentionLoop() { Stop(); }
 
-bool RetentionLoop::Stopping() {
-  absl::MutexLock lock(&mu_);
-  return stopping_;
-}
-
 absl::StatusOr<RetentionPass> RetentionLoop::RunPass() {
   absl::MutexLock pass_lock(&pass_mu_);
   const absl::Time started = clock_->Now();
@@ -63,7 +58,7 @@ absl::StatusOr<RetentionPass> RetentionLoop::RunPass() {
   request.runs_changed_before = started - options_.runs;
   request.limit = options_.batch;
   // One unit per batch: intake's units go in between.
-  while (!Stopping()) {
+  while (!stop_.stopping()) {
     store::PruneResult batch;
     RIPOSTE_RETURN_IF_ERROR(store_->ExecuteAndWait([&](store::Transaction& txn) {
       RIPOSTE_ASSIGN_OR_RETURN(batch, txn.PruneIncidents(request));
@@ -81,7 +76,7 @@ absl::StatusOr<RetentionPass> RetentionLoop::RunPass() {
     if (batch.done) break;
   }
   if (archiver_ != nullptr) {
-    while (!Stopping()) {
+    while (!stop_.stopping()) {
       RIPOSTE_ASSIGN_OR_RETURN(int64_t archived, archiver_->ArchiveOne());
       if (archived == 0) break;
       audit_records_->Increment(archived);
@@ -97,7 +92,7 @@ absl::StatusOr<RetentionPass> RetentionLoop::RunPass() {
                                txn.ReclaimSpace(options_.reclaim_pages));
       return absl::OkStatus();
     }));
-  } while (free_pages > options_.reclaim_pages && !Stopping());
+  } while (free_pages > options_.reclaim_pages && !stop_.stopping());
   absl::StatusOr<store::StoreGauges> gauges = store_->Gauges();
   log::Info("retention pass",
             {{"incidents", pass.removed.incidents},
@@ -114,29 +109,19 @@ absl::StatusOr<RetentionPass> RetentionLoop::RunPass() {
 
 void RetentionLoop::Loop() {
   pthread_setname_np(pthread_self(), "retention");
-  while (true) {
+  do {
     absl::StatusOr<RetentionPass> pass = RunPass();
     if (!pass.ok()) {
       failures_->Increment();
       log::Error("retention pass failed", {{"error", pass.status()}});
     }
-    absl::MutexLock lock(&mu_);
-    auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return stopping_;
-    };
-    if (mu_.AwaitWithTimeout(absl::Condition(&stop), options_.interval)) {
-      return;
-    }
-  }
+  } while (!stop_.WaitFor(options_.interval));
 }
 
 void RetentionLoop::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
+  stop_.Stop();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "metrics/metrics.h"
 #include "orchestrator/server/audit_archiver.h"
+#include "orchestrator/server/stop_signal.h"
 #include "store/store.h"
 
 namespace riposte::server {
@@ -72,7 +73,6 @@ class RetentionLoop {
         archiver_(std::move(archiver)),
         clock_(clock) {}
   void Loop();
-  bool Stopping();
 
   store::Store* const store_;
   const RetentionOptions options_;
@@ -87,8 +87,7 @@ class RetentionLoop {
 
   absl::Mutex pass_mu_;  // one pass at a time
 
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  StopSignal stop_;
   bool stopped_ = false;
   std::thread thread_;
 };
