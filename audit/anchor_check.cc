@@ -13,24 +13,36 @@ AnchorCheck::AnchorCheck(std::vector<CheckpointNote> checkpoints)
   }
 }
 
+void AnchorCheck::SetBase(const ChainBase& base) {
+  base_seq_ = base.seq;
+  if (base.seq > 0) {
+    AuditRecord at_base;
+    at_base.seq = base.seq;
+    at_base.hash = base.hash;
+    Add(at_base);
+  }
+}
+
 void AnchorCheck::Add(const AuditRecord& record) {
   auto [begin, end] = by_count_.equal_range(record.seq);
   for (auto it = begin; it != end; ++it) seen_[it->second] = record.hash;
 }
 
-AnchorResult AnchorCheck::Finish(int64_t intact_records) const {
+AnchorResult AnchorCheck::Finish(int64_t intact_head) const {
   AnchorResult result;
   // In file order, so the message names the earliest checkpoint that fails.
   for (size_t i = 0; i < checkpoints_.size(); ++i) {
     const CheckpointNote& note = checkpoints_[i];
     const Checkpoint& cp = note.checkpoint;
     std::string reason;
-    if (cp.count == 0) {
+    if (cp.count < base_seq_) {
+      continue;  // archived: verified with its segment
+    } else if (cp.count == 0) {
       if (cp.head_hash != kGenesisHash) {
         reason = "an empty chain's checkpoint must name the genesis hash";
       }
-    } else if (cp.count > intact_records) {
-      reason = absl::StrCat("the chain has ", intact_records,
+    } else if (cp.count > intact_head) {
+      reason = absl::StrCat("the chain has ", intact_head,
                             " intact records, fewer than the ", cp.count,
                             " this checkpoint covers (records deleted from "
                             "its end, or the chain is broken before)");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "audit/audit_record.h"
+#include "audit/chain_verifier.h"
 #include "audit/checkpoint.h"
 
 namespace riposte::audit {
@@ -33,12 +34,18 @@ class AnchorCheck {
  public:
   explicit AnchorCheck(std::vector<CheckpointNote> checkpoints);
 
+  // The chain starts after `base` (its earlier records were archived):
+  // checkpoints below the base are skipped (an archived segment is checked
+  // on its own), one at the base is compared with the base's hash.
+  void SetBase(const ChainBase& base);
   void Add(const AuditRecord& record);
-  // `intact_records` is how many records the chain verifier accepted.
-  AnchorResult Finish(int64_t intact_records) const;
+  // `intact_head` is the last record the chain verifier accepted (its
+  // head_seq).
+  AnchorResult Finish(int64_t intact_head) const;
 
  private:
   std::vector<CheckpointNote> checkpoints_;
+  int64_t base_seq_ = 0;
   // count -> indices into checkpoints_ with that count.
   std::multimap<int64_t, size_t> by_count_;
   // Index of a checkpoint -> the hash the chain has at its count.

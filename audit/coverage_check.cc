@@ -31,6 +31,14 @@ void CoverageCheck::Add(const AuditRecord& record) {
   }
 }
 
+AuditedRows CoverageCheck::Named() const {
+  AuditedRows rows;
+  rows.breach_ids.assign(breaches_.begin(), breaches_.end());
+  rows.decision_ids.assign(decisions_.begin(), decisions_.end());
+  for (const auto& [id, records] : runs_) rows.runs.push_back({id, ""});
+  return rows;
+}
+
 CoverageResult CoverageCheck::Check(const AuditedRows& rows) const {
   CoverageResult result;
   auto missing = [&](std::string what) {

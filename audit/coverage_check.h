@@ -45,6 +45,8 @@ class CoverageCheck {
 
   void Add(const AuditRecord& record);
   CoverageResult Check(const AuditedRows& rows) const;
+  // The rows the records fed so far name (runs without a state).
+  AuditedRows Named() const;
 
  private:
   struct RunRecords {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "audit/audit_record.h"
 #include "audit/checkpoint.h"
+#include "audit/segment.h"
 #include "audit/testing/test_chain.h"
 #include "audit/testing/test_keys.h"
 #include "cli/app_test_util.h"
@@ -299,6 +300,43 @@ TEST(AuditTest, VerifyAgainstCheckpointsChecksTheStreamedChainHere) {
 
   EXPECT_EQ(cli.Run({"audit", "verify", "--checkpoint", cp}), 2);
   EXPECT_THAT(cli.err(), HasSubstr("--checkpoint and --public-key go together"));
+}
+
+TEST(AuditTest, VerifyFromTheLastArchivedSegment) {
+  CliRunner cli;
+  const audit::testing::TestKeyPair keys = audit::testing::GenerateEd25519KeyPair();
+  auto signer = audit::CheckpointSigner::Create(keys.private_pem, "riposte/contoso");
+  ASSERT_TRUE(signer.ok());
+  const std::vector<audit::AuditRecord> chain = audit::testing::MakeTestChain(8);
+  // Records 1-4 archived; 5-8 still stored; checkpoints at 2 (archived) and 8.
+  auto at4 = (*signer)->Sign({"riposte/contoso", 4, chain[3].hash});
+  auto at2 = (*signer)->Sign({"riposte/contoso", 2, chain[1].hash});
+  auto at8 = (*signer)->Sign({"riposte/contoso", 8, chain[7].hash});
+  ASSERT_TRUE(at4.ok() && at2.ok() && at8.ok());
+  const std::string seg = WriteFile(
+      cli, "audit-1-4.jsonl",
+      audit::SegmentText({chain.begin(), chain.begin() + 4}, *at4));
+  const std::string cp =
+      WriteFile(cli, "audit.checkpoints", absl::StrCat(*at2, "\n", *at8, "\n"));
+  const std::string pub = WriteFile(cli, "audit.pub", keys.public_pem);
+  cli.fake().audit_entries = EntriesOf({chain.begin() + 4, chain.end()});
+  EXPECT_EQ(cli.Run({"audit", "verify", "--checkpoint", cp, "--public-key", pub,
+                     "--from-segment", seg}),
+            0)
+      << cli.out() << cli.err();
+  EXPECT_EQ(cli.fake().stream_audit_requests.back().after_seq(), 4);
+  // Without the segment the stored chain does not start at record 1.
+  EXPECT_EQ(cli.Run({"audit", "verify", "--checkpoint", cp, "--public-key", pub}),
+            5);
+  // A tampered segment is refused before anything is streamed.
+  std::string text = audit::SegmentText({chain.begin(), chain.begin() + 4}, *at4);
+  text.insert(text.find("\"actor\":\"") + 9, "x");
+  const std::string bad = WriteFile(cli, "bad.jsonl", text);
+  EXPECT_EQ(cli.Run({"audit", "verify", "--checkpoint", cp, "--public-key", pub,
+                     "--from-segment", bad}),
+            5);
+  EXPECT_THAT(cli.out(), HasSubstr("does not verify"));
+  EXPECT_EQ(cli.Run({"audit", "verify", "--from-segment", seg}), 2);
 }
 
 TEST(AuditTest, ExportToStdoutAndFile) {

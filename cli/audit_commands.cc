@@ -16,6 +16,7 @@
 #include "audit/audit_record.h"
 #include "audit/chain_verifier.h"
 #include "audit/checkpoint.h"
+#include "audit/segment.h"
 #include "cli/cli_status.h"
 #include "cli/command.h"
 #include "cli/input_file.h"
@@ -72,9 +73,14 @@ audit::AuditRecord ToRecord(const v1::AuditEntry& e) {
 // Recomputes the chain here, from the records riposted streams, and
 // compares it with signed checkpoints kept elsewhere: neither the server
 // nor its store has to be trusted.
+//
+// With `segment_path`, the chain starts after that archived segment (the
+// last one archived: docs/AUDIT.md, "Segments"), which is checked first on
+// its own with the same key.
 absl::Status VerifyAgainstCheckpoints(CommandContext& ctx,
                                       const std::string& checkpoint_path,
-                                      const std::string& key_path) {
+                                      const std::string& key_path,
+                                      const std::optional<std::string>& segment_path) {
   absl::StatusOr<std::string> pem = ReadInput(key_path, *ctx.in);
   if (!pem.ok()) return pem.status();
   absl::StatusOr<audit::CheckpointVerifier> verifier =
@@ -89,10 +95,32 @@ absl::Status VerifyAgainstCheckpoints(CommandContext& ctx,
       audit::ReadVerifiedCheckpoints(checkpoint_path, *text, *verifier);
   std::string checkpoint_error;
   if (!notes.ok()) checkpoint_error = std::string(notes.status().message());
-  audit::ChainVerifier chain;
+  audit::ChainBase base;
+  if (segment_path.has_value()) {
+    absl::StatusOr<std::string> seg_text = ReadInput(*segment_path, *ctx.in);
+    if (!seg_text.ok()) return seg_text.status();
+    absl::StatusOr<audit::Segment> segment =
+        audit::ParseSegment(*segment_path, *seg_text);
+    audit::SegmentResult seg;
+    if (segment.ok()) {
+      seg = audit::VerifySegment(*segment, *verifier);
+    } else {
+      seg.problem = std::string(segment.status().message());
+    }
+    if (!seg.ok) {
+      *ctx.out << "The archived segment " << *segment_path
+               << " does not verify: " << SanitizeForTerminal(seg.problem, false)
+               << "\n";
+      return SilentExit(kExitAuditBroken);
+    }
+    base = audit::ChainBase{seg.last_seq, seg.head_hash};
+  }
+  audit::ChainVerifier chain(base);
   audit::AnchorCheck anchors(notes.ok() ? *notes
                                         : std::vector<audit::CheckpointNote>{});
+  anchors.SetBase(base);
   v1::StreamAuditRequest request;
+  request.set_after_seq(base.seq);
   request.set_follow(false);
   absl::Status streamed =
       ctx.client->StreamAudit(request, [&](const v1::AuditEntry& entry) {
@@ -103,7 +131,7 @@ absl::Status VerifyAgainstCheckpoints(CommandContext& ctx,
       });
   if (!streamed.ok()) return streamed;
   const audit::VerifyResult& c = chain.result();
-  const audit::AnchorResult a = anchors.Finish(c.records);
+  const audit::AnchorResult a = anchors.Finish(c.head_seq);
   const bool ok = c.ok && a.ok && checkpoint_error.empty();
   if (ctx.json) {
     JsonObjectWriter w;
@@ -148,8 +176,12 @@ absl::Status Verify(CommandContext& ctx) {
   if (checkpoint.has_value() != key.has_value()) {
     return UsageError("--checkpoint and --public-key go together");
   }
+  const std::optional<std::string> segment = ctx.args->Get("from-segment");
+  if (segment.has_value() && !checkpoint.has_value()) {
+    return UsageError("--from-segment needs --checkpoint and --public-key");
+  }
   if (checkpoint.has_value()) {
-    return VerifyAgainstCheckpoints(ctx, *checkpoint, *key);
+    return VerifyAgainstCheckpoints(ctx, *checkpoint, *key, segment);
   }
   absl::StatusOr<v1::VerifyAuditResponse> r = ctx.client->VerifyAudit({});
   if (!r.ok()) return r.status();
@@ -272,16 +304,22 @@ std::vector<CommandSpec> AuditCommands() {
        {"follow", 'F', FlagSpec::Kind::kBool, "", "Keep printing new records."}},
       0, 0, Tail});
   commands.push_back(CommandSpec{
-      "audit verify", "[--checkpoint FILE --public-key FILE]",
+      "audit verify",
+      "[--checkpoint FILE --public-key FILE [--from-segment FILE]]",
       "Recompute the audit hash chain",
       "Has riposted recompute the audit trail's SHA-256 hash chain. Exits 0\n"
       "if it is intact, 5 if it is broken (naming the first broken record).\n"
       "With --checkpoint, the chain is recomputed here from the streamed\n"
       "records instead and compared with the signed checkpoints in FILE\n"
       "(kept off riposted's host): exits 5, naming the checkpoint, when the\n"
-      "chain is shorter than one or hashes differently at its position.",
+      "chain is shorter than one or hashes differently at its position.\n"
+      "Once the oldest records are archived in segments, give the last\n"
+      "archived segment with --from-segment: it is checked on its own and\n"
+      "the chain is recomputed from its last record.",
       {{"checkpoint", 0, FlagSpec::Kind::kValue, "FILE",
         "Signed checkpoints to compare the chain with."},
+       {"from-segment", 0, FlagSpec::Kind::kValue, "FILE",
+        "The last archived audit segment: the chain starts after it."},
        {"public-key", 0, FlagSpec::Kind::kValue, "FILE",
         "PEM Ed25519 public key the checkpoints are signed with."}},
       0, 0, Verify});

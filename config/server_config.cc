@@ -299,6 +299,9 @@ absl::StatusOr<ServerConfig> FromDocument(const Node& doc,
       root, "audit", {"signing_key"}, [&](MapReader& audit) {
         ReadAudit(audit, default_origin, &config.audit);
       });
+  root.OptionalMap("retention", [&](MapReader& retention) {
+    internal::ReadRetention(retention, config.audit, &config.retention);
+  });
 
   root.Finish();
 

@@ -199,6 +199,32 @@ struct AuditConfig {
   bool checkpoints_enabled() const { return !checkpoint_file.empty(); }
 };
 
+// What is removed from the store, and when (docs/RETENTION.md). Absent
+// section: nothing is ever removed.
+struct RetentionConfig {
+  bool enabled = false;
+  // An incident goes, with its breaches, decisions and runs, once its last
+  // breach was observed and received longer ago than this (and than the
+  // correlation window) and all its runs are final.
+  absl::Duration incidents = absl::ZeroDuration();
+  // ... and none of its runs changed within this long. Default: incidents.
+  absl::Duration runs = absl::ZeroDuration();
+  // How often a pass runs.
+  absl::Duration interval = absl::Hours(1);
+  // Incidents looked at per unit of work, so intake is never held up long.
+  int64_t batch = 500;
+
+  // Archiving the audit chain: records older than `keep` leave the store in
+  // whole segments of `segment_records`, each written to archive_dir first
+  // with a signed checkpoint at its end. Empty archive_dir: the audit chain
+  // is kept whole.
+  std::string archive_dir;  // relative to data_dir unless absolute
+  absl::Duration audit_keep = absl::ZeroDuration();
+  int64_t segment_records = 100000;
+
+  bool audit_archiving() const { return !archive_dir.empty(); }
+};
+
 // A validated server configuration. Plain data; copy freely.
 struct ServerConfig {
   std::string grpc_listen = "127.0.0.1:50051";  // host:port, [v6]:port
@@ -224,6 +250,7 @@ struct ServerConfig {
   absl::Duration shutdown_grace = absl::Seconds(10);
   ExecutionConfig execution;
   AuditConfig audit;
+  RetentionConfig retention;
   std::string source;  // file name it came from, or "<embedded defaults>"
 
   // The tenant with this id, or nullptr.
@@ -267,7 +294,10 @@ inline constexpr absl::string_view kEmbeddedDefaultsSource =
 // execution: out-of-range values, lease below 3 * call_timeout, backoff
 // initial above max; in audit: checkpoint_file without signing_key_file or
 // signing_key_env (or the reverse), checkpoint_interval below 1s, an origin
-// with spaces, '+' or control characters.
+// with spaces, '+' or control characters; in retention: a missing or
+// non-positive age, an interval below 1m, an audit archive without
+// audit.checkpoint_file and signing key (segments end in a signed
+// checkpoint), or without keep or archive_dir.
 //
 // Secret files are not read here (see ReadSecret in config/secret.h).
 absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view yaml_text,

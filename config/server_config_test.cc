@@ -220,7 +220,7 @@ TEST(ParseServerConfigTest, UnknownKeysAnywhere) {
             "file)\n"
             "riposted.yaml:6: unknown key 'grcp' at the top level (allowed: "
             "grpc, data_dir, store, tenants, correlation, intake, log, "
-            "policy, metrics, shutdown, execution, auth, audit)");
+            "policy, metrics, shutdown, execution, auth, audit, retention)");
   EXPECT_EQ(ErrorsOf("tenants:\n  - id: a\n    name: A\n"),
             "riposted.yaml:3: unknown key 'name' in 'tenants[0]' (allowed: "
             "id, display_name, graph, gateway, webhooks, routes)");
@@ -348,6 +348,60 @@ TEST(ParseServerConfigTest, ReadsAuditCheckpoints) {
   EXPECT_EQ(config->audit.signing_key.file, "/run/secrets/audit-key");
   EXPECT_EQ(config->audit.checkpoint_interval, absl::Seconds(30));
   EXPECT_EQ(config->audit.origin, "soc.example/riposte");
+}
+
+TEST(ParseServerConfigTest, WithoutRetentionNothingIsRemoved) {
+  auto config = ParseServerConfig(kMinimal, "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->retention.enabled);
+  EXPECT_FALSE(config->retention.audit_archiving());
+}
+
+TEST(ParseServerConfigTest, ReadsRetention) {
+  auto config = ParseServerConfig(
+      absl::StrCat(kMinimal,
+                   "audit:\n"
+                   "  checkpoint_file: audit.checkpoints\n"
+                   "  signing_key_file: /run/secrets/audit-key\n"
+                   "retention:\n"
+                   "  incidents: 90d\n"
+                   "  interval: 30m\n"
+                   "  audit:\n"
+                   "    archive_dir: /var/lib/riposte/audit-archive\n"
+                   "    keep: 400d\n"
+                   "    segment_records: 5000\n"),
+      "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const RetentionConfig& r = config->retention;
+  EXPECT_TRUE(r.enabled);
+  EXPECT_EQ(r.incidents, absl::Hours(24 * 90));
+  EXPECT_EQ(r.runs, absl::Hours(24 * 90));  // defaults to incidents
+  EXPECT_EQ(r.interval, absl::Minutes(30));
+  EXPECT_EQ(r.batch, 500);
+  EXPECT_TRUE(r.audit_archiving());
+  EXPECT_EQ(r.archive_dir, "/var/lib/riposte/audit-archive");
+  EXPECT_EQ(r.audit_keep, absl::Hours(24 * 400));
+  EXPECT_EQ(r.segment_records, 5000);
+}
+
+TEST(ParseServerConfigTest, RetentionProblemsNameTheField) {
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "retention:\n  runs: 0\n")),
+            "riposted.yaml:3: retention.incidents: required key is missing\n"
+            "riposted.yaml:4: retention.runs: must be positive, got \"0\"");
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal,
+                                  "retention:\n  incidents: 90d\n"
+                                  "  breaches: 30d\n  interval: 5s\n")),
+            "riposted.yaml:5: retention.breaches: breaches and decisions go "
+            "with their incident; set retention.incidents\n"
+            "riposted.yaml:6: retention.interval: must be at least 1m, got 5s");
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal,
+                                  "retention:\n  incidents: 90d\n"
+                                  "  audit:\n    archive_dir: archive\n")),
+            "riposted.yaml:5: retention.audit.keep: required key is missing\n"
+            "riposted.yaml:5: retention.audit: archiving the audit chain needs "
+            "audit.checkpoint_file and audit.signing_key_file (or "
+            "signing_key_env): each segment ends in a signed checkpoint, and "
+            "verify starts from it");
 }
 
 TEST(ParseServerConfigTest, AuditProblemsNameTheField) {
@@ -491,7 +545,7 @@ TEST(ParseServerConfigTest, ReportsAllErrorsAtOnce) {
             "30s, 5m, 24h)\n"
             "riposted.yaml:9: unknown key 'extra' at the top level (allowed: "
             "grpc, data_dir, store, tenants, correlation, intake, log, "
-            "policy, metrics, shutdown, execution, auth, audit)");
+            "policy, metrics, shutdown, execution, auth, audit, retention)");
 }
 
 }  // namespace

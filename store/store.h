@@ -188,6 +188,40 @@ struct StoreGauges {
   int64_t running = 0;
   int64_t failed = 0;
   int64_t audit_head_seq = 0;
+  // The database file's pages (page_count * page_size), what is free among
+  // them (reusable, or returned by ReclaimSpace), and the write-ahead log.
+  int64_t size_bytes = 0;
+  int64_t free_bytes = 0;
+  int64_t wal_bytes = 0;
+};
+
+// One batch of retention (docs/RETENTION.md): which incidents may go. An
+// incident goes with its breaches, decisions, runs and steps, and only when
+// all of these hold:
+//  - no breach of it was observed or received at or after
+//    `activity_before` (the caller makes that at least the correlation
+//    window ago, so no new breach can join it);
+//  - every run of it is final (runs::IsFinal: observed, suppressed,
+//    rejected, approval_expired, done, reverted) and none changed at or
+//    after `runs_changed_before`; so nothing open, awaiting approval,
+//    approved, running, active (an effect still to revert), reverting or
+//    failed (awaiting a retry) is ever touched;
+//  - it does not hold the newest breach, decision or run, nor is it the
+//    newest incident (so ids are never handed out twice).
+struct PruneRequest {
+  absl::Time activity_before = absl::InfinitePast();
+  absl::Time runs_changed_before = absl::InfinitePast();
+  int64_t after_id = 0;  // look at incidents with a greater id
+  int64_t limit = 500;   // incidents looked at in this batch
+};
+
+struct PruneResult {
+  int64_t incidents = 0;
+  int64_t breaches = 0;
+  int64_t decisions = 0;
+  int64_t runs = 0;
+  int64_t last_id = 0;  // pass as after_id for the next batch
+  bool done = false;    // no incident after last_id
 };
 
 // Row counts, for operators and tests.
@@ -301,6 +335,24 @@ class Transaction : public IntakeTransaction {
 
   virtual absl::Status PutSetting(absl::string_view key,
                                   absl::string_view value) = 0;
+
+  // Removes the incidents of one batch that retention allows (see
+  // PruneRequest), each with everything that belongs to it.
+  virtual absl::StatusOr<PruneResult> PruneIncidents(
+      const PruneRequest& request) = 0;
+  // Returns up to `max_pages` free pages to the file system (the file
+  // shrinks when the unit commits). Returns how many pages were free before.
+  virtual absl::StatusOr<int64_t> ReclaimSpace(int64_t max_pages) = 0;
+
+  // How many of `rows` are still stored (for archiving the audit records
+  // that name them: a segment leaves only once its rows are gone).
+  virtual absl::StatusOr<int64_t> CountStoredRows(
+      const audit::AuditedRows& rows) = 0;
+  // Removes the audit records up to and including `base.seq`, which was
+  // archived, and makes `base` the chain's new start (ReadAuditBase).
+  // FailedPrecondition unless record base.seq is stored with base.hash and
+  // at least one record follows it (the chain's head always stays).
+  virtual absl::Status RemoveArchivedAudit(const audit::ChainBase& base) = 0;
 };
 
 // Durable storage behind one interface, whatever the engine. Thread-safe.
@@ -330,8 +382,12 @@ class Store {
   virtual absl::StatusOr<std::vector<audit::AuditRecord>> ReadAudit(
       int64_t after_seq, int64_t limit) = 0;
 
-  // Recomputes the whole audit chain.
+  // Recomputes the whole audit chain, from its base.
   virtual absl::StatusOr<audit::VerifyResult> VerifyAudit() = 0;
+
+  // The last record archived out of the store (0 and the genesis hash when
+  // none was): the stored chain's first record follows it.
+  virtual absl::StatusOr<audit::ChainBase> ReadAuditBase() = 0;
 
   // The id of every stored breach and decision and the id and state of
   // every action run, in id order: what each must have an audit record for

@@ -123,6 +123,11 @@ void ReadTls(MapReader& reader, TlsConfig* tls);
 void ReadAudit(MapReader& reader, const std::string& default_origin,
                AuditConfig* audit);
 
+// The retention: section. Needs the audit section read first (an archive
+// needs checkpoint signing).
+void ReadRetention(MapReader& reader, const AuditConfig& audit,
+                   RetentionConfig* retention);
+
 std::string CheckIdentity(absl::string_view identity);
 
 bool IsRoleName(absl::string_view role);

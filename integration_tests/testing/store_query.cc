@@ -47,4 +47,21 @@ std::string StoreText(const std::string& db_path, const std::string& sql) {
   return out;
 }
 
+std::string StoreExec(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(db_path.c_str(), &db) != SQLITE_OK) {
+    std::string error = sqlite3_errmsg(db);
+    sqlite3_close(db);
+    return error;
+  }
+  char* message = nullptr;
+  std::string error;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    error = message != nullptr ? message : "error";
+  }
+  sqlite3_free(message);
+  sqlite3_close(db);
+  return error;
+}
+
 }  // namespace riposte::integration

@@ -81,16 +81,7 @@ absl::Status AuditCheckpointer::CheckpointIfMoved() {
 }
 
 void AuditCheckpointer::Loop() {
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_;
-      };
-      if (mu_.AwaitWithTimeout(absl::Condition(&stop), options_.interval)) {
-        return;
-      }
-    }
+  while (!stop_.WaitFor(options_.interval)) {
     // Errors are logged and counted; the next interval tries again.
     CheckpointIfMoved().IgnoreError();
   }
@@ -99,10 +90,7 @@ void AuditCheckpointer::Loop() {
 void AuditCheckpointer::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
+  stop_.Stop();
   if (thread_.joinable()) thread_.join();
   // Units queued before this one are durable once it is.
   store_->ExecuteAndWait([](store::Transaction&) { return absl::OkStatus(); })

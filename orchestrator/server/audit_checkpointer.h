@@ -12,6 +12,7 @@
 #include "audit/checkpoint.h"
 #include "common/clock.h"
 #include "metrics/metrics.h"
+#include "orchestrator/server/stop_signal.h"
 #include "store/store.h"
 
 namespace riposte::server {
@@ -70,8 +71,7 @@ class AuditCheckpointer {
   absl::Mutex write_mu_;  // one checkpoint at a time
   int64_t last_count_ ABSL_GUARDED_BY(write_mu_) = -1;
 
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  StopSignal stop_;
   bool stopped_ = false;
   std::thread thread_;
 };

@@ -30,16 +30,20 @@ absl::StatusOr<CheckpointSource> LoadCheckpoints(
   return source;
 }
 
-absl::StatusOr<AuditVerification> VerifyAuditTrail(
-    store::Store& store, std::optional<CheckpointSource> checkpoints) {
+namespace {
+
+absl::StatusOr<AuditVerification> VerifyFromBase(
+    store::Store& store, const audit::ChainBase& base,
+    const std::optional<CheckpointSource>& checkpoints) {
   AuditVerification v;
-  audit::ChainVerifier chain;
+  audit::ChainVerifier chain(base);
   audit::AnchorCheck anchors(checkpoints.has_value() && checkpoints->error.empty()
                                  ? checkpoints->notes
                                  : std::vector<audit::CheckpointNote>{});
+  anchors.SetBase(base);
   audit::CoverageCheck coverage;
   bool intact = true;
-  int64_t after = 0;
+  int64_t after = base.seq;
   while (true) {
     absl::StatusOr<std::vector<audit::AuditRecord>> page =
         store.ReadAudit(after, kPage);
@@ -53,11 +57,31 @@ absl::StatusOr<AuditVerification> VerifyAuditTrail(
     after = page->back().seq;
   }
   v.chain = chain.result();
-  v.anchors = anchors.Finish(v.chain.records);
+  v.anchors = anchors.Finish(v.chain.head_seq);
+  // Rows whose records were archived are gone already: a segment leaves
+  // the store only once no stored row is named in it.
   absl::StatusOr<audit::AuditedRows> rows = store.ListAuditedRows();
   if (!rows.ok()) return rows.status();
   v.coverage = coverage.Check(*rows);
-  v.checkpoints = std::move(checkpoints);
+  return v;
+}
+
+}  // namespace
+
+absl::StatusOr<AuditVerification> VerifyAuditTrail(
+    store::Store& store, std::optional<CheckpointSource> checkpoints) {
+  absl::StatusOr<AuditVerification> v;
+  // A segment archived while the chain is read moves its base: then read
+  // it again from the new base.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    absl::StatusOr<audit::ChainBase> base = store.ReadAuditBase();
+    if (!base.ok()) return base.status();
+    v = VerifyFromBase(store, *base, checkpoints);
+    if (!v.ok() || v->chain.ok) break;
+    absl::StatusOr<audit::ChainBase> again = store.ReadAuditBase();
+    if (!again.ok() || again->seq == base->seq) break;
+  }
+  if (v.ok()) v->checkpoints = std::move(checkpoints);
   return v;
 }
 
@@ -66,6 +90,7 @@ std::string AuditVerification::ToJson() const {
   w.AddBool("ok", ok());
   w.AddInt("records", chain.records);
   w.AddInt("head_seq", chain.head_seq);
+  if (chain.base_seq > 0) w.AddInt("archived_through", chain.base_seq);
   w.Add("head_hash", chain.head_hash);
   if (!chain.ok) {
     w.AddInt("first_broken_seq", chain.first_broken_seq);

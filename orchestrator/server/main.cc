@@ -3,6 +3,7 @@
 //   riposted [--config FILE] [--ready-file FILE]
 //   riposted --check-config [--config FILE]
 //   riposted --verify-audit [--config FILE] [--checkpoint FILE --public-key FILE]
+//   riposted --verify-audit-segment FILE --public-key FILE
 //
 // Without --config it runs on the embedded defaults (config/riposted.yaml).
 
@@ -29,6 +30,8 @@
 #include "metrics/exporter/metrics_http_server.h"
 #include "orchestrator/execute/config_router.h"
 #include "audit/checkpoint.h"
+#include "audit/checkpoint_file.h"
+#include "audit/segment.h"
 #include "orchestrator/server/audit_verification.h"
 #include "orchestrator/server/prepare.h"
 #include "orchestrator/server/server.h"
@@ -44,6 +47,7 @@ Usage:
   riposted [--config FILE] [--ready-file FILE]
   riposted --check-config [--config FILE]
   riposted --verify-audit [--config FILE] [--checkpoint FILE --public-key FILE]
+  riposted --verify-audit-segment FILE --public-key FILE
 
 Options:
   --config FILE      server configuration (YAML); default: the embedded
@@ -61,6 +65,11 @@ Options:
                      signed checkpoints in FILE (needs --public-key)
   --public-key FILE  the PEM Ed25519 public key the checkpoints are signed
                      with
+  --verify-audit-segment FILE
+                     check one archived audit segment on its own: its
+                     records chain without a gap or an edit, and the signed
+                     checkpoint at its end names its last record; prints one
+                     JSON line (exit 0 intact, 1 broken, 2 unreadable)
   --help             this text
 
 Signals: SIGTERM/SIGINT stop accepting, finish in-flight submits, close the
@@ -76,6 +85,7 @@ struct Flags {
   bool verify_audit = false;
   std::string checkpoint;
   std::string public_key;
+  std::string verify_segment;
 };
 
 // Accepts --name=value and --name value. Exit code 2 on a bad command line.
@@ -110,6 +120,8 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
       if (!take_value(flags.ready_file)) return false;
     } else if (arg == "--checkpoint") {
       if (!take_value(flags.checkpoint)) return false;
+    } else if (arg == "--verify-audit-segment") {
+      if (!take_value(flags.verify_segment)) return false;
     } else if (arg == "--public-key") {
       if (!take_value(flags.public_key)) return false;
     } else if (arg == "--check-config" && !has_value) {
@@ -141,25 +153,66 @@ bool WriteReadyFile(const std::string& path, const std::string& grpc_address,
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+// The checkpoint verifier of --public-key; prints why not and returns
+// nullopt when the file cannot be read or is not an Ed25519 key.
+std::optional<audit::CheckpointVerifier> ReadPublicKey(const Flags& flags) {
+  std::ifstream in(flags.public_key, std::ios::binary);
+  std::string pem((std::istreambuf_iterator<char>(in)),
+                  std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) pem.clear();
+  if (pem.empty()) {
+    std::cerr << "riposted: --public-key " << flags.public_key
+              << ": cannot read the file\n";
+    return std::nullopt;
+  }
+  auto verifier = audit::CheckpointVerifier::FromPublicKeyPem(pem);
+  if (!verifier.ok()) {
+    std::cerr << "riposted: --public-key " << flags.public_key << ": "
+              << verifier.status().message() << "\n";
+    return std::nullopt;
+  }
+  return *std::move(verifier);
+}
+
+// Exit codes as docs/AUDIT.md says: 0 intact, 1 broken, 2 unreadable.
+int VerifyAuditSegment(const Flags& flags) {
+  std::optional<audit::CheckpointVerifier> verifier = ReadPublicKey(flags);
+  if (!verifier.has_value()) return 2;
+  absl::StatusOr<std::string> text =
+      audit::ReadCheckpointFile(flags.verify_segment);
+  if (!text.ok()) {
+    std::cerr << "riposted: --verify-audit-segment: " << text.status().message()
+              << "\n";
+    return 2;
+  }
+  JsonObjectWriter w;
+  absl::StatusOr<audit::Segment> segment =
+      audit::ParseSegment(flags.verify_segment, *text);
+  if (!segment.ok()) {
+    w.AddBool("ok", false);
+    w.Add("file", flags.verify_segment);
+    w.Add("problem", segment.status().message());
+    std::cout << std::move(w).Finish() << "\n";
+    return 1;
+  }
+  const audit::SegmentResult r = audit::VerifySegment(*segment, *verifier);
+  w.AddBool("ok", r.ok);
+  w.Add("file", flags.verify_segment);
+  w.AddInt("first_seq", r.first_seq);
+  w.AddInt("last_seq", r.last_seq);
+  w.Add("prev_hash", r.prev_hash);
+  w.Add("head_hash", r.head_hash);
+  if (!r.ok) w.Add("problem", r.problem);
+  std::cout << std::move(w).Finish() << "\n";
+  return r.ok ? 0 : 1;
+}
+
 // Exit codes as docs/AUDIT.md says: 0 intact, 1 broken, 2 unreadable.
 int VerifyAudit(const config::ServerConfig& config, const Flags& flags) {
   std::optional<CheckpointSource> checkpoints;
   if (!flags.checkpoint.empty()) {
-    std::ifstream in(flags.public_key, std::ios::binary);
-    std::string pem((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) pem.clear();
-    if (pem.empty()) {
-      std::cerr << "riposted: --public-key " << flags.public_key
-                << ": cannot read the file\n";
-      return 2;
-    }
-    auto verifier = audit::CheckpointVerifier::FromPublicKeyPem(pem);
-    if (!verifier.ok()) {
-      std::cerr << "riposted: --public-key " << flags.public_key << ": "
-                << verifier.status().message() << "\n";
-      return 2;
-    }
+    std::optional<audit::CheckpointVerifier> verifier = ReadPublicKey(flags);
+    if (!verifier.has_value()) return 2;
     auto loaded = LoadCheckpoints(flags.checkpoint, *verifier,
                                   /*missing_ok=*/false);
     if (!loaded.ok()) {
@@ -212,6 +265,20 @@ int CheckConfig(const config::ServerConfig& config) {
             << config.tenants.size() << " tenant(s), listen "
             << config.grpc_listen << ", store " << StorePath(config) << ", "
             << policy_summary << ")\n";
+  const config::RetentionConfig& retention = config.retention;
+  if (!retention.enabled) {
+    std::cout << "riposted: retention: none (everything is kept)\n";
+  } else {
+    std::cout << "riposted: retention: incidents "
+              << absl::FormatDuration(retention.incidents) << ", runs "
+              << absl::FormatDuration(retention.runs) << ", audit "
+              << (retention.audit_archiving()
+                      ? absl::StrCat("archived to ", ArchiveDir(config),
+                                     " after ",
+                                     absl::FormatDuration(retention.audit_keep))
+                      : std::string("kept whole"))
+              << "\n";
+  }
   for (const config::TenantConfig& tenant : config.tenants) {
     if (!tenant.graph.enabled) continue;
     std::cout << "riposted: tenant " << tenant.id << ": Microsoft Graph, cloud "
@@ -229,6 +296,16 @@ int CheckConfig(const config::ServerConfig& config) {
 int Run(int argc, char** argv) {
   Flags flags;
   if (!ParseFlags(argc, argv, flags)) return 2;
+  if (!flags.verify_segment.empty()) {
+    // The segment alone: no config, no store.
+    if (flags.public_key.empty() || !flags.checkpoint.empty() ||
+        flags.verify_audit) {
+      std::cerr << "riposted: --verify-audit-segment needs --public-key (and "
+                   "nothing of --verify-audit)\n";
+      return 2;
+    }
+    return VerifyAuditSegment(flags);
+  }
 
   absl::StatusOr<config::ServerConfig> config =
       flags.config.empty() ? absl::StatusOr<config::ServerConfig>(

@@ -20,6 +20,8 @@ absl::Status InConfig(const config::ServerConfig& config,
                       absl::StrCat(config.source, ": ", status.message()));
 }
 
+}  // namespace
+
 // The checkpoint signer of a config; the key is a secret and never logged.
 absl::StatusOr<std::unique_ptr<audit::CheckpointSigner>> LoadCheckpointSigner(
     const config::AuditConfig& audit) {
@@ -40,8 +42,6 @@ absl::StatusOr<std::unique_ptr<audit::CheckpointSigner>> LoadCheckpointSigner(
   }
   return signer;
 }
-
-}  // namespace
 
 absl::StatusOr<PreparedServer> PrepareServer(const config::ServerConfig& config,
                                              Clock* clock) {

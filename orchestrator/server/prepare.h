@@ -53,6 +53,11 @@ struct PreparedServer {
 absl::StatusOr<PreparedServer> PrepareServer(const config::ServerConfig& config,
                                              Clock* clock);
 
+// The checkpoint signer of an audit config (audit.signing_key_file or
+// _env); errors name the field, never the key.
+absl::StatusOr<std::unique_ptr<audit::CheckpointSigner>> LoadCheckpointSigner(
+    const config::AuditConfig& audit);
+
 }  // namespace riposte::server
 
 #endif  // RIPOSTE_ORCHESTRATOR_SERVER_PREPARE_H_

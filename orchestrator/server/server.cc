@@ -54,6 +54,50 @@ std::string CheckpointPath(const config::ServerConfig& config) {
   return (std::filesystem::path(config.data_dir) / file).string();
 }
 
+namespace {
+
+// The retention thread of a config (docs/RETENTION.md), with the audit
+// archiver when retention.audit is set.
+absl::StatusOr<std::unique_ptr<RetentionLoop>> StartRetention(
+    const config::ServerConfig& config, store::Store* store, Clock* clock,
+    metrics::Registry& registry) {
+  const config::RetentionConfig& r = config.retention;
+  RetentionOptions options;
+  options.incidents = r.incidents;
+  options.runs = r.runs;
+  options.correlation_window = config.correlation_window;
+  options.interval = r.interval;
+  options.batch = r.batch;
+  std::unique_ptr<AuditArchiver> archiver;
+  if (r.audit_archiving()) {
+    ArchiverOptions a;
+    a.archive_dir = ArchiveDir(config);
+    a.origin = config.audit.origin;
+    a.keep = r.audit_keep;
+    a.segment_records = r.segment_records;
+    std::error_code ec;
+    std::filesystem::create_directories(a.archive_dir, ec);
+    if (ec) {
+      return absl::UnavailableError(
+          absl::StrCat("retention.audit.archive_dir: cannot create ",
+                       a.archive_dir, ": ", ec.message()));
+    }
+    RIPOSTE_ASSIGN_OR_RETURN(auto signer, LoadCheckpointSigner(config.audit));
+    archiver = std::make_unique<AuditArchiver>(store, std::move(signer),
+                                               std::move(a), clock);
+  }
+  return RetentionLoop::Start(store, options, std::move(archiver), clock,
+                              registry);
+}
+
+}  // namespace
+
+std::string ArchiveDir(const config::ServerConfig& config) {
+  if (!config.retention.audit_archiving()) return "";
+  std::filesystem::path dir(config.retention.archive_dir);
+  if (dir.is_absolute()) return dir.string();
+  return (std::filesystem::path(config.data_dir) / dir).string();
+}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const config::ServerConfig& config, Clock* clock) {
@@ -86,6 +130,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                                    const absl::Status& failure) {
     health->StorageFailed(failure);
   };
+  options.switch_to_incremental_vacuum = config.retention.enabled;
   RIPOSTE_ASSIGN_OR_RETURN(s->store_,
                            store::sqlite::SqliteStore::Open(options, clock));
 
@@ -246,6 +291,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         s->checkpointer_,
         AuditCheckpointer::Start(s->store_.get(), std::move(signer),
                                  std::move(co), clock, *s->metrics_));
+  }
+  if (config.retention.enabled) {
+    RIPOSTE_ASSIGN_OR_RETURN(s->retention_,
+                             StartRetention(config, s->store_.get(), clock,
+                                            *s->metrics_));
   }
   RIPOSTE_RETURN_IF_ERROR(s->executor_->Start());
   s->sweeper_ = std::thread([server = s.get()] { server->SweepApprovalsLoop(); });
@@ -411,6 +461,8 @@ void Server::Shutdown() {
     stopping_ = true;
   }
   if (sweeper_.joinable()) sweeper_.join();
+  // A pass under way ends after its current unit.
+  if (retention_ != nullptr) retention_->Stop();
   // Calls in flight finish (each bounded by the call timeout); their runs
   // are recorded before the store closes. Anything unfinished resumes after
   // restart.

@@ -26,6 +26,7 @@
 #include "orchestrator/operator/run_commands.h"
 #include "orchestrator/server/audit_checkpointer.h"
 #include "orchestrator/server/prepare.h"
+#include "orchestrator/server/retention_loop.h"
 #include "orchestrator/server/server_metrics.h"
 #include "orchestrator/server/store_health_monitor.h"
 #include "store/store.h"
@@ -113,8 +114,13 @@ class Server {
   // Public half of the checkpoint signing key (empty: no checkpoints).
   std::string checkpoint_public_key_;
   std::unique_ptr<AuditCheckpointer> checkpointer_;
+  std::unique_ptr<RetentionLoop> retention_;
   bool shut_down_ = false;
 };
+
+// Where archived audit segments go: retention.audit.archive_dir, relative
+// to data_dir unless absolute; "" when not archiving.
+std::string ArchiveDir(const config::ServerConfig& config);
 
 // The store file for a config: data_dir/store.sqlite.file.
 std::string StorePath(const config::ServerConfig& config);

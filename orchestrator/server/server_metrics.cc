@@ -53,6 +53,16 @@ absl::StatusOr<std::unique_ptr<ServerMetrics>> ServerMetrics::Register(
        [self] { return static_cast<double>(self->Snapshot().failed); }},
       {"riposte_audit_chain_length", "Records in the audit hash chain.",
        [self] { return static_cast<double>(self->Snapshot().audit_head_seq); }},
+      {"riposte_store_size_bytes",
+       "Size of the store on disk: the database file and its write-ahead log.",
+       [self] {
+         auto g = self->Snapshot();
+         return static_cast<double>(g.size_bytes + g.wal_bytes);
+       }},
+      {"riposte_store_free_bytes",
+       "Free pages inside the database file, not yet returned to the file "
+       "system.",
+       [self] { return static_cast<double>(self->Snapshot().free_bytes); }},
       {"riposte_circuit_breakers_open",
        "Circuit breakers (adapter and tenant) currently open.",
        [open_circuits] {

@@ -3,17 +3,20 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 
 namespace riposte::store::sqlite {
@@ -187,6 +190,35 @@ constexpr char kDueCondition[] =
     "<= ?1) OR (state = 'active' AND expires_at_us IS NOT NULL AND "
     "expires_at_us <= ?1)) AND not_before_us <= ?1";
 
+// The final run states, quoted for an IN (...) list.
+std::string FinalStateList() {
+  std::vector<std::string> names;
+  for (int i = 0; i <= static_cast<int>(runs::RunState::kSuppressed); ++i) {
+    const auto state = static_cast<runs::RunState>(i);
+    if (runs::IsFinal(state)) {
+      names.push_back(absl::StrCat("'", runs::RunStateName(state), "'"));
+    }
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+// The settings key of the audit chain's base: "<seq> <hash>".
+constexpr char kAuditBaseKey[] = "audit.archive_base";
+
+absl::StatusOr<audit::ChainBase> ParseAuditBase(
+    const std::optional<std::string>& value) {
+  audit::ChainBase base;
+  if (!value.has_value()) return base;
+  std::vector<std::string> parts = absl::StrSplit(*value, ' ');
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &base.seq) ||
+      base.seq < 1 || parts[1].size() != 64) {
+    return absl::DataLossError(absl::StrCat(
+        "store: setting ", kAuditBaseKey, " is corrupt"));
+  }
+  base.hash = parts[1];
+  return base;
+}
+
 constexpr char kAuditColumns[] =
     "seq, time_us, actor, event, subject, details, policy_version, "
     "prev_hash, hash";
@@ -336,6 +368,12 @@ struct SqliteStore::Statements {
   std::map<std::pair<size_t, size_t>, std::unique_ptr<Statement>>
       runs_on_targets;
   std::unique_ptr<Statement> insert_audit;
+  // Retention.
+  std::unique_ptr<Statement> prune_scan, prune_newest;
+  std::unique_ptr<Statement> delete_runs, delete_decisions, delete_breaches;
+  std::unique_ptr<Statement> delete_steps, delete_incident;
+  std::unique_ptr<Statement> breach_exists, decision_exists, run_exists;
+  std::unique_ptr<Statement> audit_hash, delete_audit;
 };
 
 // Resets a statement however the scope is left, so the next use starts clean.
@@ -759,6 +797,126 @@ class SqliteStore::Txn : public Transaction {
     return r;
   }
 
+  absl::StatusOr<PruneResult> PruneIncidents(
+      const PruneRequest& request) override {
+    PruneResult result;
+    std::set<int64_t> newest;
+    {
+      Statement& s = *st_.prune_newest;
+      ResetOnExit reset(s);
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+      for (int col = 0; row && col < 4; ++col) {
+        if (!s.ColumnIsNull(col)) newest.insert(s.ColumnInt(col));
+      }
+    }
+    std::vector<int64_t> removable;
+    int64_t scanned = 0;
+    {
+      Statement& s = *st_.prune_scan;
+      ResetOnExit reset(s);
+      s.Bind(1, request.after_id)
+          .Bind(2, absl::ToUnixMicros(request.activity_before))
+          .Bind(3, absl::ToUnixMicros(request.runs_changed_before))
+          .Bind(4, request.limit);
+      while (true) {
+        RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        ++scanned;
+        result.last_id = s.ColumnInt(0);
+        if (s.ColumnInt(1) != 0 && newest.count(result.last_id) == 0) {
+          removable.push_back(result.last_id);
+        }
+      }
+    }
+    result.done = scanned < request.limit;
+    if (result.last_id == 0) result.last_id = request.after_id;
+    auto remove = [&](Statement& s, int64_t id, int64_t* count) {
+      ResetOnExit reset(s);
+      s.Bind(1, id);
+      absl::Status status = s.Run();
+      if (status.ok() && count != nullptr) {
+        *count += sqlite3_changes(store_.writer_->raw());
+      }
+      return status;
+    };
+    // Children first: runs name decisions, and everything names the
+    // incident.
+    for (int64_t id : removable) {
+      RIPOSTE_RETURN_IF_ERROR(remove(*st_.delete_runs, id, &result.runs));
+      RIPOSTE_RETURN_IF_ERROR(
+          remove(*st_.delete_decisions, id, &result.decisions));
+      RIPOSTE_RETURN_IF_ERROR(
+          remove(*st_.delete_breaches, id, &result.breaches));
+      RIPOSTE_RETURN_IF_ERROR(remove(*st_.delete_steps, id, nullptr));
+      RIPOSTE_RETURN_IF_ERROR(
+          remove(*st_.delete_incident, id, &result.incidents));
+    }
+    return result;
+  }
+
+  absl::StatusOr<int64_t> CountStoredRows(
+      const audit::AuditedRows& rows) override {
+    int64_t stored = 0;
+    auto count = [&](Statement& s, int64_t id) -> absl::Status {
+      ResetOnExit reset(s);
+      s.Bind(1, id);
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+      stored += row ? 1 : 0;
+      return absl::OkStatus();
+    };
+    for (int64_t id : rows.breach_ids) {
+      RIPOSTE_RETURN_IF_ERROR(count(*st_.breach_exists, id));
+    }
+    for (int64_t id : rows.decision_ids) {
+      RIPOSTE_RETURN_IF_ERROR(count(*st_.decision_exists, id));
+    }
+    for (const audit::AuditedRows::Run& run : rows.runs) {
+      RIPOSTE_RETURN_IF_ERROR(count(*st_.run_exists, run.id));
+    }
+    return stored;
+  }
+
+  absl::Status RemoveArchivedAudit(const audit::ChainBase& base) override {
+    {
+      Statement& s = *st_.audit_hash;
+      ResetOnExit reset(s);
+      s.Bind(1, base.seq);
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row || s.ColumnText(0) != base.hash) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "audit record ", base.seq, " is not stored with hash ", base.hash));
+      }
+    }
+    if (base.seq >= store_.tip_seq_) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "audit record ", base.seq, " is the head of the chain; it stays"));
+    }
+    Statement& d = *st_.delete_audit;
+    ResetOnExit reset(d);
+    d.Bind(1, base.seq);
+    RIPOSTE_RETURN_IF_ERROR(d.Run());
+    return PutSetting(kAuditBaseKey, absl::StrCat(base.seq, " ", base.hash));
+  }
+
+  absl::StatusOr<int64_t> ReclaimSpace(int64_t max_pages) override {
+    int64_t free_pages = 0;
+    {
+      RIPOSTE_ASSIGN_OR_RETURN(auto s,
+                               store_.writer_->Prepare("PRAGMA freelist_count"));
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (row) free_pages = s->ColumnInt(0);
+    }
+    RIPOSTE_ASSIGN_OR_RETURN(
+        auto s, store_.writer_->Prepare(absl::StrCat(
+                    "PRAGMA incremental_vacuum(", std::max<int64_t>(max_pages, 1),
+                    ")")));
+    while (true) {
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+    }
+    return free_pages;
+  }
+
  private:
   static absl::StatusOr<std::vector<ActionRunRow>> ReadRuns(Statement& s) {
     return ReadAll<ActionRunRow>(s, ReadRun);
@@ -801,9 +959,11 @@ absl::Status SqliteStore::Init() {
     // WAL lets readers run beside the writer; FULL syncs the WAL at every
     // commit, which is what makes an acknowledged write durable. Switching
     // to WAL writes the header, so it is done only once: a store opened on
-    // a full disk must not need a write.
+    // a full disk must not need a write. auto_vacuum first: it only takes
+    // effect on a file that has nothing in it yet (a new store); a made one
+    // is switched by a VACUUM, if asked (EnableIncrementalVacuum).
     RIPOSTE_RETURN_IF_ERROR(writer_->Exec(
-        "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+        "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
         "PRAGMA busy_timeout=5000; PRAGMA cache_size=-32768;"));
     {
       RIPOSTE_ASSIGN_OR_RETURN(auto mode, writer_->Prepare("PRAGMA journal_mode"));
@@ -819,6 +979,7 @@ absl::Status SqliteStore::Init() {
     sqlite3_file_control(writer_->raw(), "main", SQLITE_FCNTL_PERSIST_WAL,
                          &persist_wal);
     RIPOSTE_RETURN_IF_ERROR(Migrate());
+    EnableIncrementalVacuum();
   }
   {
     RIPOSTE_ASSIGN_OR_RETURN(auto s, writer_->Prepare("PRAGMA user_version"));
@@ -975,6 +1136,40 @@ absl::Status SqliteStore::Init() {
       st.insert_audit,
       absl::StrCat("INSERT INTO audit_log (", kAuditColumns,
                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.prune_newest,
+      "SELECT (SELECT MAX(id) FROM incidents), "
+      "(SELECT incident_id FROM breaches ORDER BY id DESC LIMIT 1), "
+      "(SELECT incident_id FROM decisions ORDER BY id DESC LIMIT 1), "
+      "(SELECT incident_id FROM action_runs ORDER BY id DESC LIMIT 1)"));
+  RIPOSTE_RETURN_IF_ERROR(prepare(
+      st.prune_scan,
+      absl::StrCat(
+          // Cheapest first: the incident row, its runs (few), its breaches
+          // (possibly many; only for incidents that pass the rest).
+          "SELECT i.id, i.last_seen_us < ?2 AND NOT EXISTS (SELECT 1 FROM "
+          "action_runs r WHERE r.incident_id = i.id AND (r.state NOT IN (",
+          FinalStateList(),
+          ") OR r.updated_us >= ?3)) AND NOT EXISTS (SELECT 1 FROM breaches b "
+          "WHERE b.incident_id = i.id AND (b.observed_us >= ?2 OR "
+          "b.received_us >= ?2)) FROM incidents i WHERE i.id > ?1 ORDER BY "
+          "i.id LIMIT ?4")));
+  // Retention: one row or one incident's rows at a time.
+  const std::pair<std::unique_ptr<Statement>*, const char*> retention[] = {
+      {&st.delete_runs, "DELETE FROM action_runs WHERE incident_id = ?"},
+      {&st.delete_decisions, "DELETE FROM decisions WHERE incident_id = ?"},
+      {&st.delete_breaches, "DELETE FROM breaches WHERE incident_id = ?"},
+      {&st.delete_steps, "DELETE FROM incident_steps WHERE incident_id = ?"},
+      {&st.delete_incident, "DELETE FROM incidents WHERE id = ?"},
+      {&st.breach_exists, "SELECT 1 FROM breaches WHERE id = ?"},
+      {&st.decision_exists, "SELECT 1 FROM decisions WHERE id = ?"},
+      {&st.run_exists, "SELECT 1 FROM action_runs WHERE id = ?"},
+      {&st.audit_hash, "SELECT hash FROM audit_log WHERE seq = ?"},
+      {&st.delete_audit, "DELETE FROM audit_log WHERE seq <= ?"},
+  };
+  for (const auto& [out, sql] : retention) {
+    RIPOSTE_RETURN_IF_ERROR(prepare(*out, sql));
+  }
   RIPOSTE_RETURN_IF_ERROR(LoadChainTip());
   writer_thread_ = std::thread([this] { WriterLoop(); });
   notifier_thread_ = std::thread([this] { NotifierLoop(); });
@@ -1009,6 +1204,24 @@ absl::Status SqliteStore::Migrate() {
     }
   }
   return absl::OkStatus();
+}
+
+void SqliteStore::EnableIncrementalVacuum() {
+  auto mode = [this]() -> int64_t {
+    auto s = writer_->Prepare("PRAGMA auto_vacuum");
+    if (!s.ok()) return -1;
+    auto row = (*s)->Step();
+    return row.ok() && *row ? (*s)->ColumnInt(0) : -1;
+  };
+  if (mode() == 2 || !options_.switch_to_incremental_vacuum) return;
+  log::Info("store: switching to incremental vacuum (one VACUUM of the file)",
+            {{"path", options_.path}});
+  absl::Status st = writer_->Exec("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;");
+  if (!st.ok()) {
+    log::Warn("store: cannot switch to incremental vacuum; freed pages will "
+              "be reused but not returned to the file system",
+              {{"path", options_.path}, {"error", st}});
+  }
 }
 
 absl::Status SqliteStore::LoadChainTip() {
@@ -1202,13 +1415,35 @@ absl::StatusOr<std::vector<audit::AuditRecord>> SqliteStore::ReadAudit(
   return ReadAll<audit::AuditRecord>(*s, ReadAuditRecord);
 }
 
+absl::StatusOr<audit::ChainBase> SqliteStore::ReadAuditBase() {
+  RIPOSTE_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                           ReadSetting(kAuditBaseKey));
+  return ParseAuditBase(value);
+}
+
 absl::StatusOr<audit::VerifyResult> SqliteStore::VerifyAudit() {
   absl::MutexLock lock(&read_mu_);
   if (reader_ == nullptr) return absl::UnavailableError("store: closed");
+  // The base and the records in one read transaction, so an archive pass
+  // between them cannot make the chain look cut.
+  RIPOSTE_RETURN_IF_ERROR(reader_->Exec("BEGIN"));
+  struct EndRead {
+    Database* db;
+    ~EndRead() { db->Exec("COMMIT").IgnoreError(); }
+  } end_read{reader_.get()};
+  std::optional<std::string> base_value;
+  {
+    RIPOSTE_ASSIGN_OR_RETURN(
+        auto b, reader_->Prepare("SELECT value FROM settings WHERE key = ?"));
+    b->Bind(1, kAuditBaseKey);
+    RIPOSTE_ASSIGN_OR_RETURN(bool row, b->Step());
+    if (row) base_value = b->ColumnText(0);
+  }
+  RIPOSTE_ASSIGN_OR_RETURN(audit::ChainBase base, ParseAuditBase(base_value));
   RIPOSTE_ASSIGN_OR_RETURN(
       auto s, reader_->Prepare(absl::StrCat("SELECT ", kAuditColumns,
                                             " FROM audit_log ORDER BY seq")));
-  audit::ChainVerifier verifier;
+  audit::ChainVerifier verifier(base);
   while (true) {
     RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
@@ -1413,7 +1648,10 @@ absl::StatusOr<StoreGauges> SqliteStore::Gauges() {
           "(SELECT COUNT(*) FROM action_runs WHERE state IN ('running', "
           "'reverting')), "
           "(SELECT COUNT(*) FROM action_runs WHERE state = 'failed'), "
-          "(SELECT COALESCE(MAX(seq), 0) FROM audit_log)"));
+          "(SELECT COALESCE(MAX(seq), 0) FROM audit_log), "
+          "(SELECT page_count FROM pragma_page_count()), "
+          "(SELECT page_size FROM pragma_page_size()), "
+          "(SELECT freelist_count FROM pragma_freelist_count())"));
   RIPOSTE_ASSIGN_OR_RETURN(bool row, s->Step());
   StoreGauges g;
   if (row) {
@@ -1424,6 +1662,12 @@ absl::StatusOr<StoreGauges> SqliteStore::Gauges() {
     g.running = s->ColumnInt(4);
     g.failed = s->ColumnInt(5);
     g.audit_head_seq = s->ColumnInt(6);
+    g.size_bytes = s->ColumnInt(7) * s->ColumnInt(8);
+    g.free_bytes = s->ColumnInt(9) * s->ColumnInt(8);
+  }
+  struct stat wal;
+  if (::stat((options_.path + "-wal").c_str(), &wal) == 0) {
+    g.wal_bytes = static_cast<int64_t>(wal.st_size);
   }
   return g;
 }

@@ -29,6 +29,13 @@ struct SqliteStoreOptions {
   // a storage reason (see ClassifyStorageFailure), e.g. a full disk. Must
   // be quick and must not call into the store. May be empty.
   std::function<void(const absl::Status&)> on_storage_failure;
+  // A new file is always made in incremental auto-vacuum mode, so pages
+  // that retention frees can go back to the file system. A file made before
+  // is switched with one VACUUM at open only when this is set (riposted
+  // sets it when retention is configured): that rewrites the whole file
+  // once and needs as much free space again; if it fails, the store opens
+  // anyway and freed pages are only reused, not returned.
+  bool switch_to_incremental_vacuum = false;
 };
 
 // The embedded engine: one SQLite file in WAL mode with synchronous=FULL, so
@@ -62,6 +69,7 @@ class SqliteStore : public Store {
       int64_t after_seq, int64_t limit) override;
   absl::StatusOr<audit::VerifyResult> VerifyAudit() override;
   absl::StatusOr<audit::AuditedRows> ListAuditedRows() override;
+  absl::StatusOr<audit::ChainBase> ReadAuditBase() override;
   absl::StatusOr<std::optional<BreachRow>> GetBreach(
       absl::string_view detector_id, absl::string_view breach_id) override;
   absl::StatusOr<StoreStats> Stats() override;
@@ -97,6 +105,7 @@ class SqliteStore : public Store {
   SqliteStore(SqliteStoreOptions options, Clock* clock);
   absl::Status Init();
   absl::Status Migrate();
+  void EnableIncrementalVacuum();
   absl::Status LoadChainTip();
   void WriterLoop();
   void CommitBatch(std::deque<Pending>& batch);
