@@ -962,8 +962,20 @@ absl::Status SqliteStore::Init() {
     // a full disk must not need a write. auto_vacuum first: it only takes
     // effect on a file that has nothing in it yet (a new store); a made one
     // is switched by a VACUUM, if asked (EnableIncrementalVacuum).
+    {
+      // Only a file with nothing in it yet takes the mode (and asking on a
+      // made one may write): ask only then.
+      RIPOSTE_ASSIGN_OR_RETURN(auto pages, writer_->Prepare("PRAGMA page_count"));
+      RIPOSTE_ASSIGN_OR_RETURN(bool row, pages->Step());
+      const bool empty = row && pages->ColumnInt(0) == 0;
+      pages.reset();
+      if (empty) {
+        RIPOSTE_RETURN_IF_ERROR(
+            writer_->Exec("PRAGMA auto_vacuum = INCREMENTAL;"));
+      }
+    }
     RIPOSTE_RETURN_IF_ERROR(writer_->Exec(
-        "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+        "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
         "PRAGMA busy_timeout=5000; PRAGMA cache_size=-32768;"));
     {
       RIPOSTE_ASSIGN_OR_RETURN(auto mode, writer_->Prepare("PRAGMA journal_mode"));
