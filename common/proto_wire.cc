@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/text_rules.h"
 #include "google/protobuf/io/coded_stream.h"
 
 namespace riposte {
@@ -20,40 +21,6 @@ using google::protobuf::io::CodedInputStream;
 
 // protobuf's own default nesting limit: deeper messages do not parse.
 constexpr int kMaxDepth = 100;
-
-// Strict UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF.
-bool ValidUtf8(absl::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    int extra = 0;
-    uint32_t min = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      extra = 1, min = 0x80, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2, min = 0x800, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3, min = 0x10000, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= s.size()) return false;
-    for (int k = 1; k <= extra; ++k) {
-      const auto n = static_cast<unsigned char>(s[i + k]);
-      if ((n & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (n & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
 
 std::string Join(const std::string& path, absl::string_view name) {
   return path.empty() ? std::string(name) : absl::StrCat(path, ".", name);
@@ -146,7 +113,7 @@ class Walker {
             const size_t start = Offset();
             std::string value;
             in_.ReadString(&value, static_cast<int>(length));
-            if (!ValidUtf8(value)) {
+            if (Utf8Problem(value).has_value()) {
               return Fault(name, "invalid UTF-8 in a string field", start);
             }
           } else {
