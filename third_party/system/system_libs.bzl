@@ -12,6 +12,7 @@ _LIBS = {
     "protobuf": ["protobuf"],
     "yaml_cpp": ["yaml-cpp"],
     "sqlite3": ["sqlite3"],
+    "libpq": ["libpq"],
     "crypto": ["libcrypto"],
     "ssl": ["libssl", "libcrypto"],
     "gtest": ["gtest"],
