@@ -134,13 +134,6 @@ CREATE TABLE incident_steps (
   run_ids     text   NOT NULL,
   PRIMARY KEY (incident_id, target_key)
 );
--- Work only one replica at a time may do, each under a lease with a fence.
-CREATE TABLE singleton_leases (
-  name       text   PRIMARY KEY,
-  holder     text   NOT NULL,
-  fence      bigint NOT NULL,
-  expires_us bigint NOT NULL
-);
 )sql",
 };
 

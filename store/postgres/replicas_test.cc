@@ -18,6 +18,7 @@
 #include "store/postgres/pg_schema.h"
 #include "store/postgres/postgres_store.h"
 #include "store/postgres/testing/pg_server.h"
+#include "store/singleton_lease.h"
 
 namespace riposte::store::postgres {
 namespace {
@@ -282,6 +283,31 @@ TEST_F(ReplicasTest, EachDueRunIsClaimedByOneReplica) {
   std::sort(claimed.begin(), claimed.end());
   EXPECT_EQ(claimed.size(), static_cast<size_t>(kRuns));
   EXPECT_EQ(std::adjacent_find(claimed.begin(), claimed.end()), claimed.end());
+}
+
+TEST_F(ReplicasTest, ASingletonLeaseRacedForByThreeReplicasHasOneHolder) {
+  auto a = Replica(), b = Replica(), c = Replica();
+  ASSERT_TRUE(a && b && c);
+  for (int round = 0; round < 10; ++round) {
+    const std::string name = absl::StrCat("sweeper-", round);
+    std::vector<std::unique_ptr<SingletonLease>> leases;
+    for (Store* r : {a.get(), b.get(), c.get()}) {
+      leases.push_back(std::make_unique<SingletonLease>(
+          r, name, absl::StrCat("replica-", leases.size()), &clock_,
+          absl::Seconds(30)));
+    }
+    std::atomic<int> held{0};
+    std::vector<std::thread> threads;
+    for (auto& lease : leases) {
+      threads.emplace_back([&held, &lease] {
+        auto h = lease->Hold();
+        EXPECT_TRUE(h.ok()) << h.status();
+        if (h.ok() && *h) ++held;
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(held.load(), 1);
+  }
 }
 
 TEST_F(ReplicasTest, DatabaseGoneIsUnavailableThenRecoversWithNothingLost) {
