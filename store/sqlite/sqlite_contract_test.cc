@@ -15,8 +15,8 @@ store::testing::StoreEngineFactory SqliteEngine() {
     std::unique_ptr<riposte::testing::TempDir> dir;
   };
   auto files = std::make_shared<Files>();
-  auto open_at = [files](Clock* clock)
-      -> absl::StatusOr<std::unique_ptr<Store>> {
+  auto open_at =
+      [files](Clock* clock) -> absl::StatusOr<std::unique_ptr<Store>> {
     SqliteStoreOptions options;
     options.path = files->dir->File("riposte.db");
     auto store = SqliteStore::Open(options, clock);

@@ -90,7 +90,8 @@ int64_t StoreContractTest::AddBreach(BreachRow row) {
   return row.id;
 }
 
-int64_t StoreContractTest::AddDecision(int64_t incident, absl::Time decided_at) {
+int64_t StoreContractTest::AddDecision(int64_t incident,
+                                       absl::Time decided_at) {
   int64_t id = 0;
   absl::Status s = Run([&](Transaction& txn) -> absl::Status {
     DecisionRow d;
@@ -107,7 +108,8 @@ int64_t StoreContractTest::AddDecision(int64_t incident, absl::Time decided_at) 
   return id;
 }
 
-ActionRunRow StoreContractTest::MakeRun(runs::RunState state, int64_t incident) {
+ActionRunRow StoreContractTest::MakeRun(runs::RunState state,
+                                        int64_t incident) {
   ActionRunRow r;
   if (incident == 0) {
     incident = AddIncident("contoso", absl::StrCat("user:u", ++next_key_),
@@ -119,7 +121,10 @@ ActionRunRow StoreContractTest::MakeRun(runs::RunState state, int64_t incident) 
   r.action = "force_logout";
   r.target_kind = "user";
   r.target_key = "user:alice@contoso.com";
-  r.target = std::string("\x0a\x05" "alice", 7);
+  r.target = std::string(
+      "\x0a\x05"
+      "alice",
+      7);
   r.state = state;
   r.rule = "lockout";
   r.rung = 1;
@@ -171,7 +176,8 @@ OperatorRunUpdate StoreContractTest::OperatorUpdateOf(int64_t id,
 
 absl::Status StoreContractTest::UpdateForOperator(
     const OperatorRunUpdate& update) {
-  return Run([&](Transaction& txn) { return txn.UpdateRunForOperator(update); });
+  return Run(
+      [&](Transaction& txn) { return txn.UpdateRunForOperator(update); });
 }
 
 void StoreContractTest::HoldBack(int64_t id, runs::RunState state,
@@ -193,7 +199,8 @@ ActionRunRow StoreContractTest::GetRun(int64_t id) {
   return run.value_or(ActionRunRow());
 }
 
-std::optional<ActionRunRow> StoreContractTest::Claim(const std::string& holder) {
+std::optional<ActionRunRow> StoreContractTest::Claim(
+    const std::string& holder) {
   std::optional<ActionRunRow> run;
   absl::Status s = Run([&](Transaction& txn) -> absl::Status {
     RIPOSTE_ASSIGN_OR_RETURN(
@@ -292,35 +299,35 @@ TEST_P(StoreContractTest, AFailedUnitDoesNotDisturbOthersQueuedWithIt) {
 }
 
 TEST_P(StoreContractTest, AUnitSeesItsOwnWrites) {
-  ASSERT_TRUE(Run([](Transaction& txn) -> absl::Status {
-                IncidentRow inc;
-                inc.tenant_id = "contoso";
-                inc.subject_key = "user:alice@contoso.com";
-                inc.subject_kind = "user";
-                inc.breach_count = 1;
-                RIPOSTE_ASSIGN_OR_RETURN(inc.id, txn.InsertIncident(inc));
-                RIPOSTE_ASSIGN_OR_RETURN(
-                    auto found,
-                    txn.FindLatestIncident("contoso", "user:alice@contoso.com"));
-                if (!found.has_value() || found->id != inc.id) {
-                  return absl::InternalError("incident not seen");
-                }
-                RIPOSTE_RETURN_IF_ERROR(txn.PutSetting("paused", "true"));
-                RIPOSTE_ASSIGN_OR_RETURN(auto paused, txn.GetSetting("paused"));
-                if (paused != "true") return absl::InternalError("setting");
-                BreachRow b;
-                b.detector_id = "det-1";
-                b.breach_id = "b1";
-                b.incident_id = inc.id;
-                RIPOSTE_ASSIGN_OR_RETURN(b.id, txn.AllocateBreachId());
-                RIPOSTE_RETURN_IF_ERROR(txn.InsertBreach(b));
-                RIPOSTE_ASSIGN_OR_RETURN(auto breach, txn.FindBreach("det-1", "b1"));
-                if (!breach.has_value() || breach->id != b.id) {
-                  return absl::InternalError("breach not seen");
-                }
-                return absl::OkStatus();
-              })
-                  .ok());
+  ASSERT_TRUE(
+      Run([](Transaction& txn) -> absl::Status {
+        IncidentRow inc;
+        inc.tenant_id = "contoso";
+        inc.subject_key = "user:alice@contoso.com";
+        inc.subject_kind = "user";
+        inc.breach_count = 1;
+        RIPOSTE_ASSIGN_OR_RETURN(inc.id, txn.InsertIncident(inc));
+        RIPOSTE_ASSIGN_OR_RETURN(
+            auto found,
+            txn.FindLatestIncident("contoso", "user:alice@contoso.com"));
+        if (!found.has_value() || found->id != inc.id) {
+          return absl::InternalError("incident not seen");
+        }
+        RIPOSTE_RETURN_IF_ERROR(txn.PutSetting("paused", "true"));
+        RIPOSTE_ASSIGN_OR_RETURN(auto paused, txn.GetSetting("paused"));
+        if (paused != "true") return absl::InternalError("setting");
+        BreachRow b;
+        b.detector_id = "det-1";
+        b.breach_id = "b1";
+        b.incident_id = inc.id;
+        RIPOSTE_ASSIGN_OR_RETURN(b.id, txn.AllocateBreachId());
+        RIPOSTE_RETURN_IF_ERROR(txn.InsertBreach(b));
+        RIPOSTE_ASSIGN_OR_RETURN(auto breach, txn.FindBreach("det-1", "b1"));
+        if (!breach.has_value() || breach->id != b.id) {
+          return absl::InternalError("breach not seen");
+        }
+        return absl::OkStatus();
+      }).ok());
 }
 
 TEST_P(StoreContractTest, ConcurrentCallersAllCommit) {
@@ -428,7 +435,8 @@ TEST_P(StoreContractTest, EverythingCommittedSurvivesReopen) {
   const int64_t run = AddRun(MakeRun(runs::RunState::kQueued, incident));
   std::optional<ActionRunRow> claimed = Claim("worker-1");
   ASSERT_TRUE(claimed.has_value());
-  ASSERT_TRUE(Run([](Transaction& txn) { return txn.PutSetting("k", "v"); }).ok());
+  ASSERT_TRUE(
+      Run([](Transaction& txn) { return txn.PutSetting("k", "v"); }).ok());
   ASSERT_TRUE(AppendAudit(3).ok());
   const std::vector<audit::AuditRecord> chain = *store_->ReadAudit(0, 10);
 

@@ -43,8 +43,7 @@ struct StoreEngineFactory {
 std::string EngineName(
     const ::testing::TestParamInfo<StoreEngineFactory>& info);
 
-class StoreContractTest
-    : public ::testing::TestWithParam<StoreEngineFactory> {
+class StoreContractTest : public ::testing::TestWithParam<StoreEngineFactory> {
  protected:
   StoreContractTest();
   void SetUp() override;

@@ -42,17 +42,18 @@ TEST_P(StoreContractTest, AStoredBreachReadsBackWithEveryField) {
   }
   std::optional<BreachRow> in_unit;
   ASSERT_TRUE(Run([&](Transaction& txn) -> absl::Status {
-                RIPOSTE_ASSIGN_OR_RETURN(in_unit, txn.FindBreach("det-2", "b1"));
+                RIPOSTE_ASSIGN_OR_RETURN(in_unit,
+                                         txn.FindBreach("det-2", "b1"));
                 return absl::OkStatus();
-              })
-                  .ok());
+              }).ok());
   ASSERT_TRUE(in_unit.has_value());
   EXPECT_EQ(in_unit->corroborates, earlier.id);
   EXPECT_FALSE(store_->GetBreach("det-1", "nope")->has_value());
   EXPECT_FALSE(store_->GetBreach("det-3", "b1")->has_value());
 }
 
-TEST_P(StoreContractTest, TheSameBreachTwiceIsAlreadyExistsAndRollsBackItsUnit) {
+TEST_P(StoreContractTest,
+       TheSameBreachTwiceIsAlreadyExistsAndRollsBackItsUnit) {
   const int64_t incident = AddIncident("contoso", "user:alice", clock_.Now());
   AddBreach(MakeBreach("det-1", "b1", incident));
   absl::Status again = Run([&](Transaction& txn) -> absl::Status {
@@ -129,14 +130,14 @@ TEST_P(StoreContractTest, BreachIdsIncreaseAcrossUnitsRollbacksAndReopen) {
   const int64_t incident = AddIncident("contoso", "user:alice", clock_.Now());
   std::vector<int64_t> ids;
   for (int i = 0; i < 3; ++i) {
-    ids.push_back(AddBreach(MakeBreach("det-1", absl::StrCat("b", i), incident)));
+    ids.push_back(
+        AddBreach(MakeBreach("det-1", absl::StrCat("b", i), incident)));
   }
   int64_t abandoned = 0;
   EXPECT_FALSE(Run([&](Transaction& txn) -> absl::Status {
                  RIPOSTE_ASSIGN_OR_RETURN(abandoned, txn.AllocateBreachId());
                  return absl::AbortedError("abandon");
-               })
-                   .ok());
+               }).ok());
   ids.push_back(AddBreach(MakeBreach("det-1", "b3", incident)));
   Reopen();
   ids.push_back(AddBreach(MakeBreach("det-1", "b4", incident)));
@@ -150,8 +151,7 @@ TEST_P(StoreContractTest, BreachIdsIncreaseAcrossUnitsRollbacksAndReopen) {
                 RIPOSTE_ASSIGN_OR_RETURN(first, txn.AllocateBreachId());
                 RIPOSTE_ASSIGN_OR_RETURN(second, txn.AllocateBreachId());
                 return absl::OkStatus();
-              })
-                  .ok());
+              }).ok());
   EXPECT_GT(first, ids.back());
   EXPECT_GT(second, first);
 }
@@ -159,7 +159,8 @@ TEST_P(StoreContractTest, BreachIdsIncreaseAcrossUnitsRollbacksAndReopen) {
 TEST_P(StoreContractTest, TheLatestIncidentIsTheOneSeenMostRecently) {
   const absl::Time t0 = clock_.Now() - absl::Hours(3);
   const int64_t older = AddIncident("contoso", "user:alice", t0);
-  const int64_t newer = AddIncident("contoso", "user:alice", t0 + absl::Hours(1));
+  const int64_t newer =
+      AddIncident("contoso", "user:alice", t0 + absl::Hours(1));
   AddIncident("fabrikam", "user:alice", t0 + absl::Hours(2));
   AddIncident("contoso", "user:bob", t0 + absl::Hours(2));
   std::optional<IncidentRow> got, none;
@@ -169,8 +170,7 @@ TEST_P(StoreContractTest, TheLatestIncidentIsTheOneSeenMostRecently) {
                 RIPOSTE_ASSIGN_OR_RETURN(
                     none, txn.FindLatestIncident("contoso", "user:carol"));
                 return absl::OkStatus();
-              })
-                  .ok());
+              }).ok());
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->id, newer);
   EXPECT_EQ(got->last_seen, t0 + absl::Hours(1));
@@ -185,7 +185,8 @@ TEST_P(StoreContractTest, UpdateIncidentWritesItsTimesAndCounts) {
   row.last_seen = clock_.Now() + absl::Minutes(5);
   row.breach_count = 7;
   row.corroborations = 2;
-  ASSERT_TRUE(Run([&](Transaction& txn) { return txn.UpdateIncident(row); }).ok());
+  ASSERT_TRUE(
+      Run([&](Transaction& txn) { return txn.UpdateIncident(row); }).ok());
   IncidentRow got = **store_->GetIncident(id);
   EXPECT_EQ(got.tenant_id, "contoso");
   EXPECT_EQ(got.subject_key, "user:alice");
@@ -196,7 +197,8 @@ TEST_P(StoreContractTest, UpdateIncidentWritesItsTimesAndCounts) {
   EXPECT_EQ(got.corroborations, 2);
 }
 
-TEST_P(StoreContractTest, BreachesObservedBetweenAreInclusiveInIdOrderAndLimited) {
+TEST_P(StoreContractTest,
+       BreachesObservedBetweenAreInclusiveInIdOrderAndLimited) {
   const int64_t incident = AddIncident("contoso", "user:alice", clock_.Now());
   const int64_t other = AddIncident("contoso", "user:bob", clock_.Now());
   const absl::Time t0 = clock_.Now() - absl::Hours(1);
@@ -210,19 +212,17 @@ TEST_P(StoreContractTest, BreachesObservedBetweenAreInclusiveInIdOrderAndLimited
   elsewhere.observed_time = t0 + absl::Minutes(20);
   AddBreach(elsewhere);
   std::vector<BreachRow> between, limited;
-  ASSERT_TRUE(Run([&](Transaction& txn) -> absl::Status {
-                // [t0+10m, t0+30m]: breaches 1, 2 and 3.
-                RIPOSTE_ASSIGN_OR_RETURN(
-                    between, txn.ListBreachesObservedBetween(
-                                 incident, t0 + absl::Minutes(10),
-                                 t0 + absl::Minutes(30), 100));
-                RIPOSTE_ASSIGN_OR_RETURN(
-                    limited, txn.ListBreachesObservedBetween(
-                                 incident, absl::InfinitePast(),
-                                 absl::InfiniteFuture(), 2));
-                return absl::OkStatus();
-              })
-                  .ok());
+  ASSERT_TRUE(
+      Run([&](Transaction& txn) -> absl::Status {
+        // [t0+10m, t0+30m]: breaches 1, 2 and 3.
+        RIPOSTE_ASSIGN_OR_RETURN(between, txn.ListBreachesObservedBetween(
+                                              incident, t0 + absl::Minutes(10),
+                                              t0 + absl::Minutes(30), 100));
+        RIPOSTE_ASSIGN_OR_RETURN(limited, txn.ListBreachesObservedBetween(
+                                              incident, absl::InfinitePast(),
+                                              absl::InfiniteFuture(), 2));
+        return absl::OkStatus();
+      }).ok());
   ASSERT_EQ(between.size(), 3u);
   EXPECT_EQ(between[0].id, ids[1]);
   EXPECT_EQ(between[1].id, ids[2]);
@@ -236,20 +236,25 @@ TEST_P(StoreContractTest, IncidentStepsArePerTargetAndReplacedWhole) {
   const int64_t incident = AddIncident("contoso", "user:alice", clock_.Now());
   std::vector<int64_t> empty, first, replaced, other;
   ASSERT_TRUE(Run([&](Transaction& txn) -> absl::Status {
-                RIPOSTE_ASSIGN_OR_RETURN(empty, txn.GetIncidentSteps(incident, "user:a"));
-                RIPOSTE_RETURN_IF_ERROR(txn.PutIncidentSteps(incident, "user:a", {3, 1, 2}));
-                RIPOSTE_ASSIGN_OR_RETURN(first, txn.GetIncidentSteps(incident, "user:a"));
+                RIPOSTE_ASSIGN_OR_RETURN(
+                    empty, txn.GetIncidentSteps(incident, "user:a"));
+                RIPOSTE_RETURN_IF_ERROR(
+                    txn.PutIncidentSteps(incident, "user:a", {3, 1, 2}));
+                RIPOSTE_ASSIGN_OR_RETURN(
+                    first, txn.GetIncidentSteps(incident, "user:a"));
                 return absl::OkStatus();
-              })
-                  .ok());
+              }).ok());
   ASSERT_TRUE(Run([&](Transaction& txn) -> absl::Status {
-                RIPOSTE_RETURN_IF_ERROR(txn.PutIncidentSteps(incident, "user:a", {4}));
-                RIPOSTE_RETURN_IF_ERROR(txn.PutIncidentSteps(incident, "user:b", {5, 6}));
-                RIPOSTE_ASSIGN_OR_RETURN(replaced, txn.GetIncidentSteps(incident, "user:a"));
-                RIPOSTE_ASSIGN_OR_RETURN(other, txn.GetIncidentSteps(incident, "user:b"));
+                RIPOSTE_RETURN_IF_ERROR(
+                    txn.PutIncidentSteps(incident, "user:a", {4}));
+                RIPOSTE_RETURN_IF_ERROR(
+                    txn.PutIncidentSteps(incident, "user:b", {5, 6}));
+                RIPOSTE_ASSIGN_OR_RETURN(
+                    replaced, txn.GetIncidentSteps(incident, "user:a"));
+                RIPOSTE_ASSIGN_OR_RETURN(
+                    other, txn.GetIncidentSteps(incident, "user:b"));
                 return absl::OkStatus();
-              })
-                  .ok());
+              }).ok());
   EXPECT_TRUE(empty.empty());
   EXPECT_EQ(first, (std::vector<int64_t>{3, 1, 2}));  // in the order given
   EXPECT_EQ(replaced, (std::vector<int64_t>{4}));
@@ -308,17 +313,15 @@ TEST_P(StoreContractTest, ARunReadsBackWithEveryFieldAndNoBookkeeping) {
   ASSERT_TRUE(Run([&](Transaction& txn) -> absl::Status {
                 RIPOSTE_ASSIGN_OR_RETURN(missing, txn.GetRun(id + 100));
                 return absl::OkStatus();
-              })
-                  .ok());
+              }).ok());
   EXPECT_FALSE(missing.has_value());
 }
 
 TEST_P(StoreContractTest, ARepeatedIdempotencyKeyIsAlreadyExists) {
   ActionRunRow run = MakeRun(RunState::kQueued);
   AddRun(run);
-  absl::Status s = Run([&](Transaction& txn) {
-    return txn.InsertActionRun(run).status();
-  });
+  absl::Status s =
+      Run([&](Transaction& txn) { return txn.InsertActionRun(run).status(); });
   EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists) << s;
   EXPECT_EQ(store_->Stats()->action_runs, 1);
 }
@@ -339,17 +342,17 @@ TEST_P(StoreContractTest, RunsOnTargetsMatchTenantTargetsAndStatesInIdOrder) {
   add("contoso", "user:c", RunState::kActive);
   const int64_t a2 = add("contoso", "user:a", RunState::kQueued);
   std::vector<ActionRunRow> got, none, no_states;
-  ASSERT_TRUE(Run([&](Transaction& txn) -> absl::Status {
-                RIPOSTE_ASSIGN_OR_RETURN(
-                    got, txn.ListRunsOnTargets("contoso", {"user:a", "user:b"},
-                                               {RunState::kActive, RunState::kQueued}));
-                RIPOSTE_ASSIGN_OR_RETURN(
-                    none, txn.ListRunsOnTargets("contoso", {}, {RunState::kActive}));
-                RIPOSTE_ASSIGN_OR_RETURN(
-                    no_states, txn.ListRunsOnTargets("contoso", {"user:a"}, {}));
-                return absl::OkStatus();
-              })
-                  .ok());
+  ASSERT_TRUE(
+      Run([&](Transaction& txn) -> absl::Status {
+        RIPOSTE_ASSIGN_OR_RETURN(
+            got, txn.ListRunsOnTargets("contoso", {"user:a", "user:b"},
+                                       {RunState::kActive, RunState::kQueued}));
+        RIPOSTE_ASSIGN_OR_RETURN(
+            none, txn.ListRunsOnTargets("contoso", {}, {RunState::kActive}));
+        RIPOSTE_ASSIGN_OR_RETURN(
+            no_states, txn.ListRunsOnTargets("contoso", {"user:a"}, {}));
+        return absl::OkStatus();
+      }).ok());
   std::vector<int64_t> ids;
   for (const auto& r : got) ids.push_back(r.id);
   EXPECT_EQ(ids, (std::vector<int64_t>{a, b, a2}));
@@ -378,8 +381,9 @@ TEST_P(StoreContractTest, AutonomousRunsAreCountedPerTenantAndActionSince) {
   int64_t since_one_hour = 0, all = 0, none = 0;
   ASSERT_TRUE(Run([&](Transaction& txn) -> absl::Status {
                 RIPOSTE_ASSIGN_OR_RETURN(
-                    since_one_hour, txn.CountAutonomousRuns("contoso", "force_logout",
-                                                            t0 + absl::Hours(1)));
+                    since_one_hour,
+                    txn.CountAutonomousRuns("contoso", "force_logout",
+                                            t0 + absl::Hours(1)));
                 RIPOSTE_ASSIGN_OR_RETURN(
                     all, txn.CountAutonomousRuns("contoso", "force_logout",
                                                  absl::InfinitePast()));
@@ -387,8 +391,7 @@ TEST_P(StoreContractTest, AutonomousRunsAreCountedPerTenantAndActionSince) {
                     none, txn.CountAutonomousRuns("contoso", "reset_password",
                                                   absl::InfinitePast()));
                 return absl::OkStatus();
-              })
-                  .ok());
+              }).ok());
   EXPECT_EQ(since_one_hour, 2);  // at `since` counts
   EXPECT_EQ(all, 3);
   EXPECT_EQ(none, 0);
@@ -403,10 +406,10 @@ TEST_P(StoreContractTest, DecisionsReadBackByIdAndByIncident) {
   std::optional<DecisionRow> got, missing;
   ASSERT_TRUE(Run([&](Transaction& txn) -> absl::Status {
                 RIPOSTE_ASSIGN_OR_RETURN(got, txn.GetDecision(first));
-                RIPOSTE_ASSIGN_OR_RETURN(missing, txn.GetDecision(second + 100));
+                RIPOSTE_ASSIGN_OR_RETURN(missing,
+                                         txn.GetDecision(second + 100));
                 return absl::OkStatus();
-              })
-                  .ok());
+              }).ok());
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->incident_id, incident);
   EXPECT_EQ(got->tenant_id, "contoso");
@@ -444,14 +447,12 @@ TEST_P(StoreContractTest, SettingsAreReadInAndOutsideUnitsAndOverwritten) {
                 RIPOSTE_ASSIGN_OR_RETURN(before, txn.GetSetting("paused"));
                 RIPOSTE_RETURN_IF_ERROR(txn.PutSetting("paused", "true"));
                 return txn.PutSetting("paused", "false");
-              })
-                  .ok());
+              }).ok());
   EXPECT_FALSE(before.has_value());
   EXPECT_EQ(*store_->ReadSetting("paused"), "false");
   ASSERT_TRUE(Run([](Transaction& txn) {
                 return txn.PutSetting("paused", std::string("", 0));
-              })
-                  .ok());
+              }).ok());
   // An empty value is a value, not a missing setting.
   std::optional<std::string> empty = *store_->ReadSetting("paused");
   ASSERT_TRUE(empty.has_value());

@@ -31,7 +31,8 @@ TEST_P(StoreContractTest, IncidentsListNewestFirstByTenantSubjectAndTime) {
             (std::vector<int64_t>{d, c, b, a}));
   IncidentFilter tenant;
   tenant.tenant_id = "contoso";
-  EXPECT_EQ(Ids(store_->FindIncidents(tenant)), (std::vector<int64_t>{d, c, a}));
+  EXPECT_EQ(Ids(store_->FindIncidents(tenant)),
+            (std::vector<int64_t>{d, c, a}));
   IncidentFilter subject = tenant;
   subject.subject_key = "user:alice";
   EXPECT_EQ(Ids(store_->FindIncidents(subject)), (std::vector<int64_t>{d, a}));
@@ -52,8 +53,8 @@ TEST_P(StoreContractTest, IncidentsListNewestFirstByTenantSubjectAndTime) {
 TEST_P(StoreContractTest, IncidentPagesFollowBeforeId) {
   std::vector<int64_t> all;
   for (int i = 0; i < 7; ++i) {
-    all.insert(all.begin(), AddIncident("contoso", absl::StrCat("user:u", i),
-                                        clock_.Now()));
+    all.insert(all.begin(),
+               AddIncident("contoso", absl::StrCat("user:u", i), clock_.Now()));
   }
   std::vector<int64_t> paged;
   IncidentFilter f;
@@ -85,8 +86,9 @@ TEST_P(StoreContractTest, RunsListNewestFirstByEveryFilter) {
   const absl::Time t0 = clock_.Now() - absl::Hours(10);
   const int64_t incident = AddIncident("contoso", "user:alice", t0);
   const int64_t other = AddIncident("contoso", "user:bob", t0);
-  auto add = [&](int64_t inc, const std::string& tenant, const std::string& target,
-                 const std::string& action, RunState state, absl::Duration at) {
+  auto add = [&](int64_t inc, const std::string& tenant,
+                 const std::string& target, const std::string& action,
+                 RunState state, absl::Duration at) {
     ActionRunRow r = MakeRun(state, inc);
     r.tenant_id = tenant;
     r.target_key = target;
@@ -141,7 +143,8 @@ TEST_P(StoreContractTest, RunsListNewestFirstByEveryFilter) {
 
 TEST_P(StoreContractTest, RunPagesFollowBeforeIdAndReadFullRows) {
   std::vector<int64_t> all;
-  for (int i = 0; i < 8; ++i) all.insert(all.begin(), AddRun(RunState::kQueued));
+  for (int i = 0; i < 8; ++i)
+    all.insert(all.begin(), AddRun(RunState::kQueued));
   std::vector<int64_t> paged;
   RunFilter f;
   f.states = {RunState::kQueued};

@@ -22,12 +22,12 @@ TEST_P(StoreContractTest, AuditRecordsAreSealedInOrderAndReadBackAsSealed) {
                   ev.subject = "contoso/user:alice";
                   ev.details = absl::StrCat("{\"i\":", i, "}");
                   ev.policy_version = "v7";
-                  RIPOSTE_ASSIGN_OR_RETURN(audit::AuditRecord r, txn.AppendAudit(ev));
+                  RIPOSTE_ASSIGN_OR_RETURN(audit::AuditRecord r,
+                                           txn.AppendAudit(ev));
                   sealed.push_back(r);
                 }
                 return absl::OkStatus();
-              })
-                  .ok());
+              }).ok());
   ASSERT_EQ(sealed.size(), 3u);
   EXPECT_EQ(sealed[0].seq, 1);
   EXPECT_EQ(sealed[0].prev_hash, audit::kGenesisHash);
@@ -88,7 +88,8 @@ TEST_P(StoreContractTest, ReadAuditPagesAfterASequenceNumber) {
   EXPECT_EQ((*store_->ReadAudit(10, 100)).size(), 2u);
 }
 
-TEST_P(StoreContractTest, ArchivingMovesTheBaseOnlyOverAStoredRecordBeforeTheHead) {
+TEST_P(StoreContractTest,
+       ArchivingMovesTheBaseOnlyOverAStoredRecordBeforeTheHead) {
   ASSERT_TRUE(AppendAudit(6).ok());
   const std::vector<audit::AuditRecord> chain = *store_->ReadAudit(0, 10);
   auto remove = [&](audit::ChainBase base) {
@@ -158,15 +159,13 @@ TEST_P(StoreContractTest, AuditedRowsListEveryBreachDecisionAndRunInIdOrder) {
   ASSERT_TRUE(Run([&](Transaction& txn) -> absl::Status {
                 RIPOSTE_ASSIGN_OR_RETURN(stored, txn.CountStoredRows(asked));
                 return absl::OkStatus();
-              })
-                  .ok());
+              }).ok());
   EXPECT_EQ(stored, 6);
   ASSERT_TRUE(Run([&](Transaction& txn) -> absl::Status {
-                RIPOSTE_ASSIGN_OR_RETURN(stored,
-                                         txn.CountStoredRows(audit::AuditedRows()));
+                RIPOSTE_ASSIGN_OR_RETURN(
+                    stored, txn.CountStoredRows(audit::AuditedRows()));
                 return absl::OkStatus();
-              })
-                  .ok());
+              }).ok());
   EXPECT_EQ(stored, 0);
 }
 
@@ -192,8 +191,7 @@ int64_t StoreContractTest::AddIncidentAt(absl::Time at,
   EXPECT_TRUE(Run([&](Transaction& txn) {
                 return txn.PutIncidentSteps(incident, "user:alice@contoso.com",
                                             steps);
-              })
-                  .ok());
+              }).ok());
   return incident;
 }
 
@@ -238,8 +236,8 @@ namespace {
 
 TEST_P(StoreContractTest, AnOldClosedIncidentGoesWithEverythingOfIt) {
   const absl::Time old = clock_.Now() - 10 * kDay;
-  const int64_t gone =
-      AddIncidentAt(old, {RunState::kDone, RunState::kReverted}, /*breaches=*/3);
+  const int64_t gone = AddIncidentAt(
+      old, {RunState::kDone, RunState::kReverted}, /*breaches=*/3);
   const int64_t recent = AddIncidentAt(clock_.Now(), {RunState::kDone});
   PruneResult r = Prune(kDay);
   EXPECT_EQ(r.incidents, 1);
@@ -255,10 +253,10 @@ TEST_P(StoreContractTest, AnOldClosedIncidentGoesWithEverythingOfIt) {
   std::vector<int64_t> steps = {1};
   ASSERT_TRUE(Run([&](Transaction& txn) -> absl::Status {
                 RIPOSTE_ASSIGN_OR_RETURN(
-                    steps, txn.GetIncidentSteps(gone, "user:alice@contoso.com"));
+                    steps,
+                    txn.GetIncidentSteps(gone, "user:alice@contoso.com"));
                 return absl::OkStatus();
-              })
-                  .ok());
+              }).ok());
   EXPECT_TRUE(steps.empty());
   EXPECT_TRUE(Exists(recent));
   StoreStats stats = *store_->Stats();
@@ -269,8 +267,7 @@ TEST_P(StoreContractTest, AnOldClosedIncidentGoesWithEverythingOfIt) {
   // The store may give the space back; asking never fails.
   EXPECT_TRUE(Run([](Transaction& txn) {
                 return txn.ReclaimSpace(1 << 20).status();
-              })
-                  .ok());
+              }).ok());
 }
 
 TEST_P(StoreContractTest, NothingInForceOrUndecidedIsRemoved) {
@@ -301,8 +298,10 @@ TEST_P(StoreContractTest, NothingInForceOrUndecidedIsRemoved) {
 
 TEST_P(StoreContractTest, ARecentBreachOrRunChangeKeepsItsIncident) {
   const absl::Time old = clock_.Now() - 10 * kDay;
-  const int64_t young = AddIncidentAt(clock_.Now() - absl::Hours(12), {RunState::kDone});
-  const int64_t older = AddIncidentAt(clock_.Now() - 3 * kDay, {RunState::kDone});
+  const int64_t young =
+      AddIncidentAt(clock_.Now() - absl::Hours(12), {RunState::kDone});
+  const int64_t older =
+      AddIncidentAt(clock_.Now() - 3 * kDay, {RunState::kDone});
   // A breach received recently, though observed long ago.
   const int64_t late = AddIncidentAt(old, {RunState::kDone});
   BreachRow b = MakeBreach("det-1", "late", late);
@@ -327,7 +326,8 @@ TEST_P(StoreContractTest, ARecentBreachOrRunChangeKeepsItsIncident) {
 }
 
 TEST_P(StoreContractTest, WhatHoldsTheNewestIdsStaysSoIdsAreNotReused) {
-  const int64_t only = AddIncidentAt(clock_.Now() - 10 * kDay, {RunState::kDone});
+  const int64_t only =
+      AddIncidentAt(clock_.Now() - 10 * kDay, {RunState::kDone});
   EXPECT_EQ(Prune(kDay).incidents, 0);
   EXPECT_TRUE(Exists(only));
 

@@ -100,8 +100,7 @@ TEST_P(StoreContractTest, AStaleFenceChangesNothing) {
   EXPECT_EQ(now.memo, "");
   // A run that does not exist is no better.
   stale.id = id + 100;
-  EXPECT_EQ(UpdateLeased(stale).code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(UpdateLeased(stale).code(), absl::StatusCode::kFailedPrecondition);
   // The holder's own fence still works, once.
   RunUpdate good = stale;
   good.id = id;
@@ -119,8 +118,8 @@ TEST_P(StoreContractTest, TwoConcurrentClaimsGetARunOnce) {
       store_->Execute(
           [&, i](Transaction& txn) -> absl::Status {
             RIPOSTE_ASSIGN_OR_RETURN(
-                got[i], txn.ClaimDueRun(absl::StrCat("worker-", i), clock_.Now(),
-                                        clock_.Now() + kLease));
+                got[i], txn.ClaimDueRun(absl::StrCat("worker-", i),
+                                        clock_.Now(), clock_.Now() + kLease));
             return absl::OkStatus();
           },
           [&, i](absl::Status s) {
@@ -242,8 +241,7 @@ TEST_P(StoreContractTest, ACheckpointedMemoKeepsTheLeaseAndIsKeptByTheUpdate) {
   ActionRunRow run = *Claim("worker-1");
   ASSERT_TRUE(Run([&](Transaction& txn) {
                 return txn.CheckpointRunMemo(id, run.fence, "step-1");
-              })
-                  .ok());
+              }).ok());
   ActionRunRow held = GetRun(id);
   EXPECT_EQ(held.memo, "step-1");
   EXPECT_EQ(held.lease_holder, "worker-1");
@@ -263,8 +261,7 @@ TEST_P(StoreContractTest, NextDueTimeIsTheEarliestTimeAnythingBecomesDue) {
     EXPECT_TRUE(Run([&](Transaction& txn) -> absl::Status {
                   RIPOSTE_ASSIGN_OR_RETURN(t, txn.NextDueTime(clock_.Now()));
                   return absl::OkStatus();
-                })
-                    .ok());
+                }).ok());
     return t;
   };
   EXPECT_FALSE(next().has_value());
@@ -314,8 +311,7 @@ TEST_P(StoreContractTest, ForeignLeasesEndOnAnExclusiveStore) {
                 RIPOSTE_ASSIGN_OR_RETURN(
                     released, txn.ReleaseForeignLeases("me", clock_.Now()));
                 return absl::OkStatus();
-              })
-                  .ok());
+              }).ok());
   EXPECT_EQ(released, 1);
   std::optional<ActionRunRow> taken = Claim("me");
   ASSERT_TRUE(taken.has_value());
@@ -361,9 +357,8 @@ TEST_P(StoreContractTest, AnOperatorUpdateNeedsTheExpectedStateAndNoLease) {
   ASSERT_EQ(run.id, id);
   OperatorRunUpdate reject =
       OperatorUpdateOf(id, RunState::kRunning, RunState::kFailed);
-  EXPECT_EQ(
-      UpdateForOperator(reject).code(),
-      absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(UpdateForOperator(reject).code(),
+            absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(GetRun(id).state, RunState::kRunning);
 }
 
@@ -398,7 +393,8 @@ TEST_P(StoreContractTest, AnOperatorUpdateSetsTheExpiryAndCanResetAttempts) {
 TEST_P(StoreContractTest, ExpiredApprovalsAreThoseAwaitingPastTheirDeadline) {
   auto awaiting = [&](std::optional<absl::Duration> deadline_in) {
     ActionRunRow r = MakeRun(RunState::kAwaitingApproval);
-    if (deadline_in.has_value()) r.approval_deadline = clock_.Now() + *deadline_in;
+    if (deadline_in.has_value())
+      r.approval_deadline = clock_.Now() + *deadline_in;
     return AddRun(r);
   };
   const int64_t past = awaiting(-absl::Minutes(1));
@@ -410,10 +406,10 @@ TEST_P(StoreContractTest, ExpiredApprovalsAreThoseAwaitingPastTheirDeadline) {
   AddRun(approved);
   std::vector<ActionRunRow> expired;
   ASSERT_TRUE(Run([&](Transaction& txn) -> absl::Status {
-                RIPOSTE_ASSIGN_OR_RETURN(expired, txn.ListExpiredApprovals(clock_.Now()));
+                RIPOSTE_ASSIGN_OR_RETURN(
+                    expired, txn.ListExpiredApprovals(clock_.Now()));
                 return absl::OkStatus();
-              })
-                  .ok());
+              }).ok());
   std::vector<int64_t> ids;
   for (const auto& r : expired) ids.push_back(r.id);
   EXPECT_EQ(ids, (std::vector<int64_t>{past, at_now}));
