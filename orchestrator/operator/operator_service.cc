@@ -5,8 +5,11 @@
 
 #include <grpcpp/alarm.h>
 
+#include <atomic>
+#include <chrono>
 #include <deque>
 #include <map>
+#include <memory>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -184,6 +187,11 @@ v1::ActionRun ToProto(const store::ActionRunRow& r) {
   return p;
 }
 
+OperatorService::OperatorService(OperatorDeps deps)
+    : deps_(std::move(deps)),
+      workers_(std::make_unique<WorkerPool>("operator", deps_.workers,
+                                            deps_.max_queued_calls)) {}
+
 absl::StatusOr<CallerInfo> OperatorService::Authorize(
     grpc::CallbackServerContext* ctx, Need need) const {
   if (!deps_.authorize) return CallerInfo{"local", "admin"};
@@ -199,7 +207,26 @@ grpc::ServerUnaryReactor* OperatorService::Unary(grpc::CallbackServerContext* ct
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  reactor->Finish(ToGrpcStatus(fn(*caller)));
+  // `fn` captures by value (the handler's frame is gone when it runs); the
+  // request and response it points to live until Finish, which only the
+  // task calls.
+  absl::Status queued = workers_->Post(
+      [reactor, fn = std::move(fn), caller = *std::move(caller)] {
+        reactor->Finish(ToGrpcStatus(fn(caller)));
+      });
+  if (!queued.ok()) {
+    reactor->Finish(ToGrpcStatus(absl::Status(
+        queued.code(), absl::StrCat("operator service: ", queued.message()))));
+  }
+  return reactor;
+}
+
+template <typename Fn>
+grpc::ServerUnaryReactor* OperatorService::UnaryInline(
+    grpc::CallbackServerContext* ctx, Need need, Fn fn) {
+  auto* reactor = ctx->DefaultReactor();
+  absl::StatusOr<CallerInfo> caller = Authorize(ctx, need);
+  reactor->Finish(ToGrpcStatus(caller.ok() ? fn(*caller) : caller.status()));
   return reactor;
 }
 
@@ -253,13 +280,13 @@ grpc::ServerUnaryReactor* OperatorService::Simulate(
     grpc::CallbackServerContext* ctx, const v1::SimulateRequest* req,
     v1::SimulateResponse* resp) {
   return Unary(ctx, Need::kOperator,
-               [&](const CallerInfo&) { return DoSimulate(*req, resp); });
+               [=](const CallerInfo&) { return DoSimulate(*req, resp); });
 }
 
 grpc::ServerUnaryReactor* OperatorService::ListIncidents(
     grpc::CallbackServerContext* ctx, const v1::ListIncidentsRequest* req,
     v1::ListIncidentsResponse* resp) {
-  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+  return Unary(ctx, Need::kOperator, [=](const CallerInfo&) -> absl::Status {
     if (absl::Status s = CheckTexts({{"tenant_id", req->tenant_id()},
                                      {"subject_key", req->subject_key()}});
         !s.ok()) {
@@ -290,7 +317,7 @@ grpc::ServerUnaryReactor* OperatorService::ListIncidents(
 grpc::ServerUnaryReactor* OperatorService::GetIncident(
     grpc::CallbackServerContext* ctx, const v1::GetIncidentRequest* req,
     v1::IncidentDetail* resp) {
-  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+  return Unary(ctx, Need::kOperator, [=](const CallerInfo&) -> absl::Status {
     auto incident = deps_.store->GetIncident(req->incident_id());
     if (!incident.ok()) return incident.status();
     if (!incident->has_value()) {
@@ -341,7 +368,7 @@ grpc::ServerUnaryReactor* OperatorService::GetIncident(
 grpc::ServerUnaryReactor* OperatorService::ListRuns(
     grpc::CallbackServerContext* ctx, const v1::ListRunsRequest* req,
     v1::ListRunsResponse* resp) {
-  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+  return Unary(ctx, Need::kOperator, [=](const CallerInfo&) -> absl::Status {
     if (absl::Status s = CheckTexts({{"tenant_id", req->tenant_id()},
                                      {"target_key", req->target_key()},
                                      {"action", req->action()}});
@@ -387,7 +414,7 @@ grpc::ServerUnaryReactor* OperatorService::ListRuns(
 grpc::ServerUnaryReactor* OperatorService::GetRun(grpc::CallbackServerContext* ctx,
                                                   const v1::GetRunRequest* req,
                                                   v1::ActionRun* resp) {
-  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+  return Unary(ctx, Need::kOperator, [=](const CallerInfo&) -> absl::Status {
     store::RunFilter f;
     f.before_id = req->run_id() + 1;
     f.limit = 1;
@@ -420,7 +447,7 @@ absl::Status RunReply(store::Store& store,
 grpc::ServerUnaryReactor* OperatorService::Approve(grpc::CallbackServerContext* ctx,
                                                    const v1::RunCommand* req,
                                                    v1::ActionRun* resp) {
-  return Unary(ctx, Need::kOperator, [&](const CallerInfo& c) {
+  return Unary(ctx, Need::kOperator, [=](const CallerInfo& c) {
     return RunReply(*deps_.store,
                     deps_.commands->Approve(req->run_id(), c.identity, req->reason()),
                     resp);
@@ -430,7 +457,7 @@ grpc::ServerUnaryReactor* OperatorService::Approve(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* OperatorService::Reject(grpc::CallbackServerContext* ctx,
                                                   const v1::RunCommand* req,
                                                   v1::ActionRun* resp) {
-  return Unary(ctx, Need::kOperator, [&](const CallerInfo& c) {
+  return Unary(ctx, Need::kOperator, [=](const CallerInfo& c) {
     return RunReply(*deps_.store,
                     deps_.commands->Reject(req->run_id(), c.identity, req->reason()),
                     resp);
@@ -440,7 +467,7 @@ grpc::ServerUnaryReactor* OperatorService::Reject(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* OperatorService::Extend(grpc::CallbackServerContext* ctx,
                                                   const v1::ExtendRequest* req,
                                                   v1::ActionRun* resp) {
-  return Unary(ctx, Need::kOperator, [&](const CallerInfo& c) -> absl::Status {
+  return Unary(ctx, Need::kOperator, [=](const CallerInfo& c) -> absl::Status {
     ExpiryChange change;
     switch (req->change_case()) {
       case v1::ExtendRequest::kExtendBy: {
@@ -475,7 +502,7 @@ grpc::ServerUnaryReactor* OperatorService::Extend(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* OperatorService::Revert(grpc::CallbackServerContext* ctx,
                                                   const v1::RunCommand* req,
                                                   v1::ActionRun* resp) {
-  return Unary(ctx, Need::kOperator, [&](const CallerInfo& c) {
+  return Unary(ctx, Need::kOperator, [=](const CallerInfo& c) {
     return RunReply(*deps_.store,
                     deps_.commands->Revert(req->run_id(), c.identity, req->reason()),
                     resp);
@@ -485,7 +512,7 @@ grpc::ServerUnaryReactor* OperatorService::Revert(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* OperatorService::Retry(grpc::CallbackServerContext* ctx,
                                                  const v1::RunCommand* req,
                                                  v1::ActionRun* resp) {
-  return Unary(ctx, Need::kOperator, [&](const CallerInfo& c) {
+  return Unary(ctx, Need::kOperator, [=](const CallerInfo& c) {
     return RunReply(*deps_.store,
                     deps_.commands->Retry(req->run_id(), c.identity, req->reason()),
                     resp);
@@ -513,7 +540,7 @@ absl::StatusOr<v1::PolicyInfo> OperatorService::PolicyInfo() const {
 grpc::ServerUnaryReactor* OperatorService::GetPolicy(grpc::CallbackServerContext* ctx,
                                                      const v1::GetPolicyRequest*,
                                                      v1::PolicyInfo* resp) {
-  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+  return UnaryInline(ctx, Need::kOperator, [=](const CallerInfo&) -> absl::Status {
     auto info = PolicyInfo();
     if (!info.ok()) return info.status();
     *resp = *std::move(info);
@@ -524,7 +551,7 @@ grpc::ServerUnaryReactor* OperatorService::GetPolicy(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* OperatorService::ValidatePolicy(
     grpc::CallbackServerContext* ctx, const v1::ValidatePolicyRequest* req,
     v1::ValidatePolicyResponse* resp) {
-  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+  return Unary(ctx, Need::kOperator, [=](const CallerInfo&) -> absl::Status {
     absl::StatusOr<std::shared_ptr<const policies::Policy>> parsed;
     if (req->policy().empty()) {
       // Check the files on disk, as a reload would read them.
@@ -551,7 +578,7 @@ grpc::ServerUnaryReactor* OperatorService::ValidatePolicy(
 grpc::ServerUnaryReactor* OperatorService::ReloadPolicy(
     grpc::CallbackServerContext* ctx, const v1::ReloadPolicyRequest* req,
     v1::PolicyInfo* resp) {
-  return Unary(ctx, Need::kAdmin, [&](const CallerInfo& c) -> absl::Status {
+  return Unary(ctx, Need::kAdmin, [=](const CallerInfo& c) -> absl::Status {
     if (absl::Status s = CheckReason(req->reason()); !s.ok()) return s;
     auto version = deps_.reload_policy(absl::StrCat("operator:", c.identity),
                                        req->reason());
@@ -566,7 +593,7 @@ grpc::ServerUnaryReactor* OperatorService::ReloadPolicy(
 grpc::ServerUnaryReactor* OperatorService::SetPaused(grpc::CallbackServerContext* ctx,
                                                      const v1::SetPausedRequest* req,
                                                      v1::PauseState* resp) {
-  return Unary(ctx, Need::kAdmin, [&](const CallerInfo& c) -> absl::Status {
+  return Unary(ctx, Need::kAdmin, [=](const CallerInfo& c) -> absl::Status {
     auto p = deps_.commands->SetPaused(req->paused(), c.identity, req->reason());
     if (!p.ok()) return p.status();
     *resp = PauseProto(*p);
@@ -577,7 +604,7 @@ grpc::ServerUnaryReactor* OperatorService::SetPaused(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* OperatorService::GetPause(grpc::CallbackServerContext* ctx,
                                                     const v1::GetPauseRequest*,
                                                     v1::PauseState* resp) {
-  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+  return Unary(ctx, Need::kOperator, [=](const CallerInfo&) -> absl::Status {
     auto p = deps_.commands->GetPause();
     if (!p.ok()) return p.status();
     *resp = PauseProto(*p);
@@ -588,7 +615,7 @@ grpc::ServerUnaryReactor* OperatorService::GetPause(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* OperatorService::VerifyAudit(
     grpc::CallbackServerContext* ctx, const v1::VerifyAuditRequest*,
     v1::VerifyAuditResponse* resp) {
-  return Unary(ctx, Need::kOperator, [&](const CallerInfo&) -> absl::Status {
+  return Unary(ctx, Need::kOperator, [=](const CallerInfo&) -> absl::Status {
     auto r = deps_.store->VerifyAudit();
     if (!r.ok()) return r.status();
     resp->set_ok(r->ok);
@@ -604,7 +631,7 @@ grpc::ServerUnaryReactor* OperatorService::VerifyAudit(
 grpc::ServerUnaryReactor* OperatorService::WhoAmI(grpc::CallbackServerContext* ctx,
                                                   const v1::WhoAmIRequest*,
                                                   v1::WhoAmIResponse* resp) {
-  return Unary(ctx, Need::kOperator, [&](const CallerInfo& c) {
+  return UnaryInline(ctx, Need::kOperator, [=](const CallerInfo& c) {
     resp->set_identity(c.identity);
     resp->set_role(c.role);
     return absl::OkStatus();
@@ -612,13 +639,19 @@ grpc::ServerUnaryReactor* OperatorService::WhoAmI(grpc::CallbackServerContext* c
 }
 
 // Streams audit records after a sequence number, in batches read from the
-// store; with `follow`, checks for new records every half second until the
-// client goes away.
+// store on a worker; with `follow`, checks for new records every half second
+// until the client goes away.
+//
+// One step is in flight at a time (a read on a worker, a write, or the
+// alarm), and each step starts the next, so the stream's state needs no
+// lock; whichever step calls Finish touches nothing after it, since OnDone
+// may then delete the reactor at once.
 class OperatorService::AuditStreamReactor
     : public grpc::ServerWriteReactor<v1::AuditEntry> {
  public:
-  AuditStreamReactor(store::Store* store, int64_t after, bool follow)
-      : store_(store), next_after_(after), follow_(follow) {
+  AuditStreamReactor(store::Store* store, WorkerPool* workers, int64_t after,
+                     bool follow)
+      : store_(store), workers_(workers), next_after_(after), follow_(follow) {
     Next();
   }
 
@@ -638,23 +671,38 @@ class OperatorService::AuditStreamReactor
       Finish(grpc::Status::CANCELLED);
       return;
     }
-    if (pending_.empty()) {
-      auto batch = store_->ReadAudit(next_after_, 500);
-      if (!batch.ok()) {
-        Finish(ToGrpcStatus(batch.status()));
-        return;
-      }
-      for (const auto& r : *batch) pending_.push_back(AuditProto(r));
-    }
-    if (pending_.empty()) {
-      if (!follow_) {
-        Finish(grpc::Status::OK);
-        return;
-      }
-      alarm_.Set(std::chrono::system_clock::now() + std::chrono::milliseconds(500),
-                 [this](bool) { Next(); });
+    if (!pending_.empty()) {
+      WriteNext();
       return;
     }
+    if (absl::Status queued = workers_->Post([this] { Read(); });
+        !queued.ok()) {
+      Finish(ToGrpcStatus(queued));
+    }
+  }
+
+  // On a worker.
+  void Read() {
+    auto batch = store_->ReadAudit(next_after_, 500);
+    if (!batch.ok()) {
+      Finish(ToGrpcStatus(batch.status()));
+      return;
+    }
+    for (const auto& r : *batch) pending_.push_back(AuditProto(r));
+    if (!pending_.empty()) {
+      WriteNext();
+      return;
+    }
+    if (!follow_) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    alarm_.Set(
+        std::chrono::system_clock::now() + std::chrono::milliseconds(500),
+        [this](bool) { Next(); });
+  }
+
+  void WriteNext() {
     current_ = std::move(pending_.front());
     pending_.pop_front();
     next_after_ = current_.seq();
@@ -662,6 +710,7 @@ class OperatorService::AuditStreamReactor
   }
 
   store::Store* const store_;
+  WorkerPool* const workers_;
   int64_t next_after_;
   const bool follow_;
   std::atomic<bool> cancelled_{false};
@@ -679,14 +728,17 @@ grpc::ServerWriteReactor<v1::AuditEntry>* OperatorService::StreamAudit(
   if (absl::Status s = CheckedAfterSeq(req->after_seq(), "after_seq"); !s.ok()) {
     return new RefusedWriter<v1::AuditEntry>(ToGrpcStatus(s));
   }
-  return new AuditStreamReactor(deps_.store, req->after_seq(), req->follow());
+  return new AuditStreamReactor(deps_.store, workers_.get(), req->after_seq(),
+                                req->follow());
 }
 
-// Streams the audit trail as JSON lines, in chunks of about 64 KiB.
+// Streams the audit trail as JSON lines, in chunks of about 64 KiB, each
+// read on a worker; one step in flight at a time, as AuditStreamReactor.
 class OperatorService::ExportReactor
     : public grpc::ServerWriteReactor<v1::AuditExportChunk> {
  public:
-  ExportReactor(store::Store* store, int64_t after) : store_(store), after_(after) {
+  ExportReactor(store::Store* store, WorkerPool* workers, int64_t after)
+      : store_(store), workers_(workers), after_(after) {
     Next();
   }
   void OnWriteDone(bool ok) override {
@@ -700,6 +752,14 @@ class OperatorService::ExportReactor
 
  private:
   void Next() {
+    if (absl::Status queued = workers_->Post([this] { Read(); });
+        !queued.ok()) {
+      Finish(ToGrpcStatus(queued));
+    }
+  }
+
+  // On a worker.
+  void Read() {
     auto batch = store_->ReadAudit(after_, 200);
     if (!batch.ok()) {
       Finish(ToGrpcStatus(batch.status()));
@@ -717,7 +777,9 @@ class OperatorService::ExportReactor
     chunk_.set_jsonl(std::move(lines));
     StartWrite(&chunk_);
   }
+
   store::Store* const store_;
+  WorkerPool* const workers_;
   int64_t after_;
   v1::AuditExportChunk chunk_;
 };
@@ -731,7 +793,7 @@ grpc::ServerWriteReactor<v1::AuditExportChunk>* OperatorService::ExportAudit(
   if (absl::Status s = CheckedAfterSeq(req->after_seq(), "after_seq"); !s.ok()) {
     return new RefusedWriter<v1::AuditExportChunk>(ToGrpcStatus(s));
   }
-  return new ExportReactor(deps_.store, req->after_seq());
+  return new ExportReactor(deps_.store, workers_.get(), req->after_seq());
 }
 
 }  // namespace riposte::operator_api

@@ -4,11 +4,13 @@
 #include <grpcpp/grpcpp.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/worker_pool.h"
 #include "orchestrator/decide/decide.h"
 #include "orchestrator/decide/policy_holder.h"
 #include "orchestrator/intake/breach_validator.h"
@@ -49,18 +51,31 @@ struct OperatorDeps {
                                             const std::string& reason)>
       reload_policy;
   Authorizer authorize;
+  // Threads that do the calls' store and disk work, so that no gRPC
+  // callback thread ever waits on the store; and how many calls may wait
+  // for one of them (beyond that a call is RESOURCE_EXHAUSTED).
+  int workers = 4;
+  size_t max_queued_calls = 1024;
 };
 
 // The operator-facing gRPC service: thin handlers that authorize, validate,
 // call the store or RunCommands, and map absl::Status onto the wire. Reads
 // use the store's reader connection; commands are single units of work.
-// Thread-safe.
+//
+// A reactor never waits: a call is authorized on gRPC's thread, then its
+// store (and policy file) work runs on the service's own worker threads,
+// which finish the reactor; audit streams read each batch there too. A slow
+// or stalled store therefore holds up only the calls that need it. Only
+// WhoAmI and GetPolicy, which touch nothing but memory, answer inline.
+//
+// Thread-safe. Destroy it after the gRPC server has shut down: the
+// destructor runs the work still queued, then joins its threads.
 class OperatorService final : public v1::Operator::CallbackService {
  public:
   static constexpr int kMaxSimulatedBreaches = 1000;
   static constexpr size_t kMaxPolicyBytes = 4 * 1024 * 1024;
 
-  explicit OperatorService(OperatorDeps deps) : deps_(std::move(deps)) {}
+  explicit OperatorService(OperatorDeps deps);
 
   grpc::ServerUnaryReactor* Simulate(grpc::CallbackServerContext* ctx,
                                      const v1::SimulateRequest* req,
@@ -125,9 +140,15 @@ class OperatorService final : public v1::Operator::CallbackService {
   // configured.
   absl::StatusOr<CallerInfo> Authorize(grpc::CallbackServerContext* ctx,
                                        Need need) const;
+  // Authorizes the call, then runs `fn(caller)` on a worker, which finishes
+  // the call with its status.
   template <typename Fn>
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Need need,
                                   Fn fn);
+  // The same, run on the calling thread: only for work in memory.
+  template <typename Fn>
+  grpc::ServerUnaryReactor* UnaryInline(grpc::CallbackServerContext* ctx,
+                                        Need need, Fn fn);
   absl::Status DoSimulate(const v1::SimulateRequest& request,
                           v1::SimulateResponse* response);
   absl::StatusOr<v1::PolicyInfo> PolicyInfo() const;
@@ -136,6 +157,8 @@ class OperatorService final : public v1::Operator::CallbackService {
   class ExportReactor;
 
   OperatorDeps deps_;
+  // Declared last, so it is stopped (its queue run) before the rest goes.
+  std::unique_ptr<WorkerPool> workers_;
 };
 
 // Row to wire form.

@@ -2,9 +2,13 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <limits>
+#include <memory>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/clock.h"
 #include "common/testing/temp_dir.h"
@@ -36,6 +40,116 @@ void ExpectInvalid(const grpc::Status& s, const std::string& prefix) {
   EXPECT_THAT(s.error_message(), ::testing::StartsWith(prefix));
 }
 
+// The store with a gate on its reads: while closed, every read waits (as
+// on a slow disk or a stalled database) until it opens again.
+class GatedStore : public store::Store {
+ public:
+  void Wrap(store::Store* inner) { inner_ = inner; }
+
+  void Stall() ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+  }
+  void Release() ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    closed_ = false;
+  }
+  // True once `n` reads wait at the gate, within `timeout`.
+  bool AwaitWaiting(int n, absl::Duration timeout) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return waiting_ >= n;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
+  }
+
+  void Execute(Work work, Done done) override {
+    inner_->Execute(std::move(work), std::move(done));
+  }
+  absl::StatusOr<std::vector<audit::AuditRecord>> ReadAudit(
+      int64_t after_seq, int64_t limit) override {
+    Pass();
+    return inner_->ReadAudit(after_seq, limit);
+  }
+  absl::StatusOr<audit::VerifyResult> VerifyAudit() override {
+    Pass();
+    return inner_->VerifyAudit();
+  }
+  absl::StatusOr<audit::ChainBase> ReadAuditBase() override {
+    Pass();
+    return inner_->ReadAuditBase();
+  }
+  absl::StatusOr<audit::AuditedRows> ListAuditedRows() override {
+    Pass();
+    return inner_->ListAuditedRows();
+  }
+  absl::StatusOr<std::optional<store::BreachRow>> GetBreach(
+      absl::string_view detector_id, absl::string_view breach_id) override {
+    Pass();
+    return inner_->GetBreach(detector_id, breach_id);
+  }
+  absl::StatusOr<store::StoreStats> Stats() override {
+    Pass();
+    return inner_->Stats();
+  }
+  void Close() override { inner_->Close(); }
+  bool exclusive() const override { return inner_->exclusive(); }
+  absl::StatusOr<std::vector<store::ActionRunRow>> ListRuns(
+      int64_t limit) override {
+    Pass();
+    return inner_->ListRuns(limit);
+  }
+  absl::StatusOr<std::vector<store::IncidentRow>> FindIncidents(
+      const store::IncidentFilter& filter) override {
+    Pass();
+    return inner_->FindIncidents(filter);
+  }
+  absl::StatusOr<std::optional<store::IncidentRow>> GetIncident(
+      int64_t id) override {
+    Pass();
+    return inner_->GetIncident(id);
+  }
+  absl::StatusOr<std::vector<store::ActionRunRow>> FindRuns(
+      const store::RunFilter& filter) override {
+    Pass();
+    return inner_->FindRuns(filter);
+  }
+  absl::StatusOr<std::vector<store::BreachRow>> IncidentBreaches(
+      int64_t incident_id) override {
+    Pass();
+    return inner_->IncidentBreaches(incident_id);
+  }
+  absl::StatusOr<std::vector<store::DecisionRow>> IncidentDecisions(
+      int64_t incident_id) override {
+    Pass();
+    return inner_->IncidentDecisions(incident_id);
+  }
+  absl::StatusOr<std::optional<std::string>> ReadSetting(
+      absl::string_view key) override {
+    Pass();
+    return inner_->ReadSetting(key);
+  }
+  absl::StatusOr<store::StoreGauges> Gauges() override {
+    Pass();
+    return inner_->Gauges();
+  }
+
+ private:
+  void Pass() ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    ++waiting_;
+    auto open = [this]()
+                    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !closed_; };
+    mu_.Await(absl::Condition(&open));
+    --waiting_;
+  }
+
+  store::Store* inner_ = nullptr;
+  absl::Mutex mu_;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  int waiting_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
 class OperatorServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -51,8 +165,9 @@ class OperatorServiceTest : public ::testing::Test {
         store_.get(), Clock::Real(), absl::Hours(1), &policies_);
     commands_ = std::make_unique<RunCommands>(store_.get(), Clock::Real(),
                                               &policies_, nullptr);
+    gate_.Wrap(store_.get());
     OperatorDeps deps;
-    deps.store = store_.get();
+    deps.store = &gate_;
     deps.commands = commands_.get();
     deps.policies = &policies_;
     deps.validator = validator_.get();
@@ -81,6 +196,7 @@ class OperatorServiceTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    gate_.Release();
     server_->Shutdown();
     store_->Close();
   }
@@ -109,6 +225,7 @@ class OperatorServiceTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::unique_ptr<store::sqlite::SqliteStore> store_;
+  GatedStore gate_;  // what the service reads through
   decide::PolicyHolder policies_;
   std::unique_ptr<intake::BreachValidator> validator_;
   std::unique_ptr<intake::BreachRecorder> recorder_;
@@ -401,6 +518,65 @@ TEST_F(OperatorServiceTest, HostileStringsAreRefusedNamingTheField) {
   auto ctx = As("alice");
   ASSERT_TRUE(stub_->VerifyAudit(ctx.get(), v1::VerifyAuditRequest(), &v).ok());
   EXPECT_EQ(v.records(), 4);
+}
+
+// Store work runs off gRPC's callback threads: however many calls wait on a
+// stalled store, a call that needs no store still answers, and the stalled
+// ones answer once the store moves again.
+TEST_F(OperatorServiceTest, CallsWaitingOnTheStoreDoNotHoldUpOthers) {
+  Record("alice@contoso.com", "b1");
+  gate_.Stall();
+  struct Pending {
+    grpc::ClientContext ctx;
+    v1::ListIncidentsRequest req;
+    v1::ListIncidentsResponse resp;
+    grpc::Status status;
+    absl::Notification done;
+  };
+  constexpr int kStalled = 32;
+  std::vector<std::unique_ptr<Pending>> calls;
+  for (int i = 0; i < kStalled; ++i) {
+    auto call = std::make_unique<Pending>();
+    call->ctx.AddMetadata("x-test-caller", "alice");
+    Pending* c = call.get();
+    stub_->async()->ListIncidents(&c->ctx, &c->req, &c->resp,
+                                  [c](grpc::Status s) {
+                                    c->status = std::move(s);
+                                    c->done.Notify();
+                                  });
+    calls.push_back(std::move(call));
+  }
+  // Audit streams stalled on their first read too.
+  std::vector<std::unique_ptr<grpc::ClientContext>> stream_ctx;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::AuditEntry>>> streams;
+  for (int i = 0; i < 4; ++i) {
+    stream_ctx.push_back(As("alice"));
+    streams.push_back(
+        stub_->StreamAudit(stream_ctx.back().get(), v1::StreamAuditRequest()));
+  }
+  ASSERT_TRUE(gate_.AwaitWaiting(1, absl::Seconds(10)));
+
+  auto ctx = As("alice");
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  v1::WhoAmIResponse who;
+  grpc::Status s = stub_->WhoAmI(ctx.get(), v1::WhoAmIRequest(), &who);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(who.identity(), "alice");
+
+  gate_.Release();
+  for (auto& call : calls) {
+    ASSERT_TRUE(call->done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+    EXPECT_TRUE(call->status.ok()) << call->status.error_message();
+    EXPECT_EQ(call->resp.incidents_size(), 1);
+  }
+  for (auto& stream : streams) {
+    v1::AuditEntry entry;
+    int entries = 0;
+    while (stream->Read(&entry)) ++entries;
+    EXPECT_GT(entries, 0);
+    grpc::Status finished = stream->Finish();
+    EXPECT_TRUE(finished.ok()) << finished.error_message();
+  }
 }
 
 TEST_F(OperatorServiceTest, PolicyShowAndValidate) {

@@ -1,5 +1,7 @@
-// Retention in the embedded store: which incidents PruneIncidents removes,
-// what goes with them, and that space goes back to the file system.
+// Retention in the embedded store: that space goes back to the file system,
+// and the file's vacuum mode. Which incidents PruneIncidents removes, and
+// the archived audit chain, are pinned by the store contract
+// (sqlite_contract_test).
 
 #include <memory>
 #include <optional>
@@ -135,95 +137,6 @@ class RetentionTest : public ::testing::Test {
   int runs_ = 0;
 };
 
-TEST_F(RetentionTest, OldClosedIncidentGoesWithItsBreachesDecisionsAndRuns) {
-  const absl::Time old = clock_.Now() - 10 * kDay;
-  const int64_t gone =
-      AddIncident(old, {RunState::kDone, RunState::kReverted}, /*breaches=*/3);
-  const int64_t recent = AddIncident(clock_.Now(), {RunState::kDone});
-  PruneResult r = Prune(kDay);
-  EXPECT_EQ(r.incidents, 1);
-  EXPECT_EQ(r.breaches, 3);
-  EXPECT_EQ(r.decisions, 1);
-  EXPECT_EQ(r.runs, 2);
-  EXPECT_FALSE(Exists(gone));
-  EXPECT_TRUE(store_->IncidentBreaches(gone)->empty());
-  EXPECT_TRUE(store_->IncidentDecisions(gone)->empty());
-  RunFilter f;
-  f.incident_id = gone;
-  EXPECT_TRUE(store_->FindRuns(f)->empty());
-  EXPECT_TRUE(Exists(recent));
-  StoreStats stats = *store_->Stats();
-  EXPECT_EQ(stats.breaches, 1);
-  EXPECT_EQ(stats.action_runs, 1);
-}
-
-TEST_F(RetentionTest, NothingInForceOrUndecidedIsRemoved) {
-  const absl::Time old = clock_.Now() - 10 * kDay;
-  // Every state that is not final keeps its incident, however old.
-  std::vector<std::pair<RunState, int64_t>> kept;
-  for (RunState state :
-       {RunState::kProposed, RunState::kAwaitingApproval, RunState::kApproved,
-        RunState::kQueued, RunState::kRunning, RunState::kActive,
-        RunState::kReverting, RunState::kFailed}) {
-    kept.push_back({state, AddIncident(old, {RunState::kDone, state})});
-  }
-  const int64_t closed = AddIncident(old, {RunState::kSuppressed});
-  AddIncident(clock_.Now(), {RunState::kDone});  // the newest stays
-  PruneResult r = Prune(kDay);
-  EXPECT_EQ(r.incidents, 1);
-  EXPECT_FALSE(Exists(closed));
-  for (auto [state, id] : kept) {
-    EXPECT_TRUE(Exists(id)) << runs::RunStateName(state);
-  }
-}
-
-TEST_F(RetentionTest, IncidentWithinTheAgeOrWindowIsKept) {
-  // The caller folds the correlation window into activity_before; a recent
-  // breach or a recently changed run keeps the incident.
-  const int64_t young = AddIncident(clock_.Now() - 12 * absl::Hours(1),
-                                    {RunState::kDone});
-  const int64_t old = AddIncident(clock_.Now() - 3 * kDay, {RunState::kDone});
-  AddIncident(clock_.Now(), {RunState::kDone});
-  EXPECT_EQ(Prune(2 * kDay).incidents, 1);
-  EXPECT_TRUE(Exists(young));
-  EXPECT_FALSE(Exists(old));
-}
-
-TEST_F(RetentionTest, RunChangedRecentlyKeepsItsIncident) {
-  const absl::Time old = clock_.Now() - 10 * kDay;
-  const int64_t id = AddIncident(old, {RunState::kDone});
-  AddIncident(clock_.Now(), {RunState::kDone});
-  PruneRequest request;
-  request.activity_before = clock_.Now() - kDay;
-  request.runs_changed_before = old;  // runs must be older than that
-  PruneResult r;
-  ASSERT_TRUE(store_
-                  ->ExecuteAndWait([&](Transaction& txn) {
-                    auto got = txn.PruneIncidents(request);
-                    if (got.ok()) r = *got;
-                    return got.status();
-                  })
-                  .ok());
-  EXPECT_EQ(r.incidents, 0);
-  EXPECT_TRUE(Exists(id));
-}
-
-TEST_F(RetentionTest, TheNewestIncidentIsKeptSoIdsAreNotReused) {
-  const int64_t only = AddIncident(clock_.Now() - 10 * kDay, {RunState::kDone});
-  EXPECT_EQ(Prune(kDay).incidents, 0);
-  EXPECT_TRUE(Exists(only));
-}
-
-TEST_F(RetentionTest, BatchesWalkPastIncidentsThatStay) {
-  const absl::Time old = clock_.Now() - 10 * kDay;
-  for (int i = 0; i < 7; ++i) AddIncident(old, {RunState::kActive});
-  for (int i = 0; i < 5; ++i) AddIncident(old, {RunState::kDone});
-  AddIncident(clock_.Now(), {RunState::kDone});
-  // Batches of 3: the kept ones at the front do not stop the pass.
-  EXPECT_EQ(Prune(kDay, /*limit=*/3).incidents, 5);
-  EXPECT_EQ(store_->Stats()->incidents, 8);
-}
-
 TEST_F(RetentionTest, SpaceGoesBackToTheFileSystem) {
   const absl::Time old = clock_.Now() - 10 * kDay;
   for (int i = 0; i < 50; ++i) {
@@ -272,38 +185,6 @@ absl::Status AppendRecords(Store& store, int n) {
     }
     return absl::OkStatus();
   });
-}
-
-TEST_F(RetentionTest, ArchivedAuditMovesTheBaseAndTheChainGoesOnAfterReopen) {
-  ASSERT_TRUE(AppendRecords(*store_, 6).ok());
-  const std::vector<audit::AuditRecord> chain = *store_->ReadAudit(0, 10);
-  auto remove = [&](audit::ChainBase base) {
-    return store_->ExecuteAndWait(
-        [&](Transaction& txn) { return txn.RemoveArchivedAudit(base); });
-  };
-  // Not with a hash that is not the record's, and never the head.
-  EXPECT_EQ(remove({4, chain[0].hash}).code(),
-            absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(remove({6, chain[5].hash}).code(),
-            absl::StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(remove({4, chain[3].hash}).ok());
-  EXPECT_EQ(store_->ReadAuditBase()->seq, 4);
-  EXPECT_EQ(store_->ReadAuditBase()->hash, chain[3].hash);
-  EXPECT_EQ(store_->Stats()->audit_records, 2);
-  audit::VerifyResult v = *store_->VerifyAudit();
-  EXPECT_TRUE(v.ok) << v.reason;
-  EXPECT_EQ(v.base_seq, 4);
-  EXPECT_EQ(v.head_seq, 6);
-
-  store_->Close();
-  SqliteStoreOptions options;
-  options.path = dir_.File("riposte.db");
-  store_ = *SqliteStore::Open(options, &clock_);
-  ASSERT_TRUE(AppendRecords(*store_, 1).ok());
-  v = *store_->VerifyAudit();
-  EXPECT_TRUE(v.ok) << v.reason;
-  EXPECT_EQ(v.head_seq, 7);
-  EXPECT_EQ(store_->Gauges()->audit_head_seq, 7);
 }
 
 TEST_F(RetentionTest, VerifyNamesAFirstRecordThatDoesNotFollowTheBase) {
