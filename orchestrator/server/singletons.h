@@ -35,7 +35,8 @@ struct SingletonOptions {
 // takes or renews them every renew_every on its own thread, so work gated
 // on a lease runs on one replica at a time and moves to another within
 // ttl when its holder dies. riposte_singleton_held{name} is 1 where held.
-// With the embedded engine the one process always gets them.
+// With the embedded engine the one process always gets them, at once
+// after a restart.
 // Thread-safe.
 class Singletons {
  public:

@@ -1,5 +1,6 @@
 #include "orchestrator/server/singletons.h"
 
+#include <functional>
 #include <memory>
 
 #include "absl/time/clock.h"
@@ -7,6 +8,8 @@
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "store/postgres/postgres_store.h"
+#include "store/postgres/testing/pg_server.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace riposte::server {
@@ -25,34 +28,51 @@ bool WaitFor(const std::function<bool()>& condition) {
 
 class SingletonsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    store::sqlite::SqliteStoreOptions options;
-    options.path = dir_.File("riposte.db");
-    auto store = store::sqlite::SqliteStore::Open(options, &clock_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-  }
-
-  std::unique_ptr<Singletons> Start(const std::string& holder,
+  std::unique_ptr<Singletons> Start(store::Store* store,
+                                    const std::string& holder,
                                     metrics::Registry& registry) {
     SingletonOptions options;
     options.holder = holder;
     options.renew_every = absl::Milliseconds(20);
-    auto s = Singletons::Start(store_.get(), {kSweeperSingleton, kRetentionSingleton},
+    auto s = Singletons::Start(store, {kSweeperSingleton, kRetentionSingleton},
                                options, &clock_, registry);
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() ? std::move(*s) : nullptr;
   }
 
-  riposte::testing::TempDir dir_;
   FakeClock clock_{absl::FromUnixSeconds(1'790'000'000)};
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
 };
 
-TEST_F(SingletonsTest, TheFirstReplicaHoldsEveryLeaseAndHandsThemOverOnStop) {
+TEST_F(SingletonsTest, AfterARestartTheEmbeddedStoresProcessTakesThemAtOnce) {
+  riposte::testing::TempDir dir;
+  store::sqlite::SqliteStoreOptions options;
+  options.path = dir.File("riposte.db");
+  auto store = store::sqlite::SqliteStore::Open(options, &clock_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  metrics::Registry before, after;
+  // The first process holds every lease when it dies (it never stops)...
+  auto crashed = Start(store->get(), "riposted-1", before);
+  ASSERT_TRUE(crashed && crashed->held(kSweeperSingleton));
+  // ...and the next one does not wait out the 30 s lease.
+  auto restarted = Start(store->get(), "riposted-2", after);
+  ASSERT_NE(restarted, nullptr);
+  EXPECT_TRUE(restarted->held(kSweeperSingleton));
+  EXPECT_TRUE(restarted->held(kRetentionSingleton));
+  restarted->Stop();
+  crashed->Stop();
+}
+
+TEST_F(SingletonsTest, OneReplicaHoldsEveryLeaseAndHandsThemOverOnStop) {
+  auto server = store::postgres::testing::PgServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  store::postgres::PostgresStoreOptions options;
+  options.dsn = (*server)->Dsn();
+  auto one = store::postgres::PostgresStore::Open(options, &clock_);
+  auto two = store::postgres::PostgresStore::Open(options, &clock_);
+  ASSERT_TRUE(one.ok() && two.ok());
   metrics::Registry ra, rb;
-  auto a = Start("replica-a", ra);
-  auto b = Start("replica-b", rb);
+  auto a = Start(one->get(), "replica-a", ra);
+  auto b = Start(two->get(), "replica-b", rb);
   ASSERT_TRUE(a && b);
   EXPECT_TRUE(a->held(kSweeperSingleton));
   EXPECT_TRUE(a->held(kRetentionSingleton));
@@ -70,6 +90,7 @@ TEST_F(SingletonsTest, TheFirstReplicaHoldsEveryLeaseAndHandsThemOverOnStop) {
   }));
   EXPECT_THAT(rb.RenderText(),
               HasSubstr("riposte_singleton_held{name=\"retention\"} 1"));
+  b->Stop();
 }
 
 }  // namespace
