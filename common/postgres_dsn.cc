@@ -284,7 +284,7 @@ std::string RedactUri(absl::string_view text, size_t prefix_length) {
 std::string UriSyntaxProblem(absl::string_view text, size_t prefix_length) {
   std::string decoded;
   if (!PercentDecode(text, &decoded)) {
-    return "has a '%' that is not followed by two hex digits, or encodes NUL "
+    return "the URI has a '%' that is not followed by two hex digits, or encodes NUL "
            "(%00)";
   }
   const absl::string_view rest = text.substr(prefix_length);
@@ -292,7 +292,7 @@ std::string UriSyntaxProblem(absl::string_view text, size_t prefix_length) {
   if (first_at != absl::string_view::npos &&
       (rest.find('@', first_at + 1) != absl::string_view::npos ||
        rest.find_first_of("/?") < first_at)) {
-    return "has an '@' that is not the one ending user:password@ (a raw '@', "
+    return "the URI has an '@' that is not the one ending user:password@ (a raw '@', "
            "'/' or '?' in the user or password, or an '@' in the path or "
            "query): percent-encode them (%40, %2F, %3F)";
   }
@@ -304,14 +304,14 @@ std::string UriSyntaxProblem(absl::string_view text, size_t prefix_length) {
     const size_t eq = param.find('=');
     if (eq == absl::string_view::npos ||
         param.find('=', eq + 1) != absl::string_view::npos) {
-      return absl::StrCat("query parameter ", n,
+      return absl::StrCat("the URI's query parameter ", n,
                           " is not one key=value (percent-encode '=' and '&' "
                           "in values: %3D, %26)");
     }
     std::string key;
     PercentDecode(param.substr(0, eq), &key);
     if (!IsKnownOption(key) && key != "ssl") {
-      return absl::StrCat("query parameter ", n,
+      return absl::StrCat("the URI's query parameter ", n,
                           " is not a connection option libpq knows (its name "
                           "is not shown: it may be part of a password)");
     }
@@ -329,7 +329,7 @@ std::string RedactDsn(absl::string_view dsn) {
 }
 
 std::string DsnSyntaxProblem(absl::string_view dsn) {
-  if (absl::StripAsciiWhitespace(dsn).empty()) return "is empty";
+  if (absl::StripAsciiWhitespace(dsn).empty()) return "the string is empty";
   // No stripping here: libpq reads " postgresql://..." as key=value, and
   // so must the check.
   const size_t prefix_length = UriPrefixLength(dsn);

@@ -32,10 +32,11 @@ std::string RedactDsn(absl::string_view dsn);
 
 // "" when `dsn` reads as a connection string libpq will accept the syntax of;
 // otherwise what is wrong, naming settings by position and never quoting any
-// of the text: "is empty", "setting 3 has no '=' after its name",
-// "setting 2 (password) has a quoted value that is not closed", "the URI's
-// user or password holds a raw '@', '/' or '?': percent-encode it (%40, %2F,
-// %3F)". Catching these here keeps libpq's own parse errors, which quote the
+// of the text, as a sentence with its subject: "the string is empty",
+// "setting 3 has no '=' after its name", "setting 2 (password) has a quoted
+// value that is not closed", "the URI has an '@' that is not the one ending
+// user:password@ (...): percent-encode them (%40, %2F, %3F)", "the URI's
+// query parameter 2 is not one key=value". Catching these here keeps libpq's own parse errors, which quote the
 // offending text, out of the logs.
 std::string DsnSyntaxProblem(absl::string_view dsn);
 

@@ -196,8 +196,8 @@ TEST(DsnSyntaxProblemTest, AcceptsWhatLibpqAccepts) {
 }
 
 TEST(DsnSyntaxProblemTest, Empty) {
-  EXPECT_EQ(DsnSyntaxProblem(""), "is empty");
-  EXPECT_EQ(DsnSyntaxProblem(" \t\n"), "is empty");
+  EXPECT_EQ(DsnSyntaxProblem(""), "the string is empty");
+  EXPECT_EQ(DsnSyntaxProblem(" \t\n"), "the string is empty");
 }
 
 TEST(DsnSyntaxProblemTest, KeyValueProblemsNameThePositionOnly) {
@@ -229,13 +229,13 @@ TEST(DsnSyntaxProblemTest, UriRawSpecialCharactersInUserInfo) {
 
 TEST(DsnSyntaxProblemTest, UriQueryParameters) {
   EXPECT_THAT(DsnSyntaxProblem("postgresql://db/r?sslmode"),
-              HasSubstr("query parameter 1 is not one key=value"));
+              HasSubstr("the URI's query parameter 1 is not one key=value"));
   EXPECT_THAT(DsnSyntaxProblem("postgresql://db/r?port=1&password=a=b"),
-              HasSubstr("query parameter 2 is not one key=value"));
+              HasSubstr("the URI's query parameter 2 is not one key=value"));
   EXPECT_THAT(DsnSyntaxProblem("postgresql://db/r?port=1&"),
-              HasSubstr("query parameter 2 is not one key=value"));
+              HasSubstr("the URI's query parameter 2 is not one key=value"));
   EXPECT_THAT(DsnSyntaxProblem("postgresql://db/r?hunter2=x"),
-              HasSubstr("query parameter 1 is not a connection option"));
+              HasSubstr("the URI's query parameter 1 is not a connection option"));
 }
 
 TEST(DsnSyntaxProblemTest, UriAfterWhitespaceIsReadAsKeyValueAsLibpqDoes) {
