@@ -17,14 +17,13 @@ namespace {
 // added, so a DSN written for a newer libpq is shown, not hidden).
 constexpr absl::string_view kKnownOptions[] = {
     "service", "user", "password", "passfile", "channel_binding",
-    "connect_timeout", "dbname", "host", "hostaddr", "port",
-    "client_encoding", "options", "application_name",
-    "fallback_application_name", "keepalives", "keepalives_idle",
-    "keepalives_interval", "keepalives_count", "tcp_user_timeout", "sslmode",
-    "sslcompression", "sslcert", "sslkey", "sslpassword", "sslrootcert",
-    "sslcrl", "sslcrldir", "sslsni", "requirepeer",
-    "ssl_min_protocol_version", "ssl_max_protocol_version", "gssencmode",
-    "krbsrvname", "gsslib", "replication", "target_session_attrs",
+    "connect_timeout", "dbname", "host", "hostaddr", "port", "client_encoding",
+    "options", "application_name", "fallback_application_name", "keepalives",
+    "keepalives_idle", "keepalives_interval", "keepalives_count",
+    "tcp_user_timeout", "sslmode", "sslcompression", "sslcert", "sslkey",
+    "sslpassword", "sslrootcert", "sslcrl", "sslcrldir", "sslsni",
+    "requirepeer", "ssl_min_protocol_version", "ssl_max_protocol_version",
+    "gssencmode", "krbsrvname", "gsslib", "replication", "target_session_attrs",
     // libpq 16 and later.
     "sslcertmode", "require_auth", "load_balance_hosts", "gssdelegation",
     "sslnegotiation", "min_protocol_version", "max_protocol_version",
@@ -36,8 +35,7 @@ constexpr absl::string_view kSecretOptions[] = {
     "password", "sslpassword", "oauth_client_secret", "scram_client_key",
     "scram_server_key"};
 
-constexpr absl::string_view kUriPrefixes[] = {"postgresql://",
-                                              "postgres://"};
+constexpr absl::string_view kUriPrefixes[] = {"postgresql://", "postgres://"};
 
 bool IsKnownOption(absl::string_view key) {
   for (absl::string_view known : kKnownOptions) {
@@ -251,8 +249,7 @@ std::string RedactUri(absl::string_view text, size_t prefix_length) {
   const UriParts parts = SplitUri(text.substr(prefix_length));
   std::string out(text.substr(0, prefix_length));
   if (parts.has_userinfo) {
-    absl::string_view user =
-        parts.userinfo.substr(0, parts.userinfo.find(':'));
+    absl::string_view user = parts.userinfo.substr(0, parts.userinfo.find(':'));
     if (user.find_first_of("@/?#") != absl::string_view::npos) {
       // The '@' was not where a well-formed URI has it: show that a user
       // part was there, not what it held.
@@ -284,17 +281,17 @@ std::string RedactUri(absl::string_view text, size_t prefix_length) {
 std::string UriSyntaxProblem(absl::string_view text, size_t prefix_length) {
   std::string decoded;
   if (!PercentDecode(text, &decoded)) {
-    return "the URI has a '%' that is not followed by two hex digits, or encodes NUL "
-           "(%00)";
+    return "the URI has a '%' that is not followed by two hex digits, or "
+           "encodes NUL (%00)";
   }
   const absl::string_view rest = text.substr(prefix_length);
   const size_t first_at = rest.find('@');
   if (first_at != absl::string_view::npos &&
       (rest.find('@', first_at + 1) != absl::string_view::npos ||
        rest.find_first_of("/?") < first_at)) {
-    return "the URI has an '@' that is not the one ending user:password@ (a raw '@', "
-           "'/' or '?' in the user or password, or an '@' in the path or "
-           "query): percent-encode them (%40, %2F, %3F)";
+    return "the URI has an '@' that is not the one ending user:password@ "
+           "(a raw '@', '/' or '?' in the user or password, or an '@' in the "
+           "path or query): percent-encode them (%40, %2F, %3F)";
   }
   const UriParts parts = SplitUri(rest);
   if (!parts.has_query || parts.query.empty()) return "";

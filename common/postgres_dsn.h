@@ -36,8 +36,9 @@ std::string RedactDsn(absl::string_view dsn);
 // "setting 3 has no '=' after its name", "setting 2 (password) has a quoted
 // value that is not closed", "the URI has an '@' that is not the one ending
 // user:password@ (...): percent-encode them (%40, %2F, %3F)", "the URI's
-// query parameter 2 is not one key=value". Catching these here keeps libpq's own parse errors, which quote the
-// offending text, out of the logs.
+// query parameter 2 is not one key=value". Catching these here keeps
+// libpq's own parse errors, which quote the offending text, out of the
+// logs.
 std::string DsnSyntaxProblem(absl::string_view dsn);
 
 }  // namespace riposte

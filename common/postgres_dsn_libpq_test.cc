@@ -53,8 +53,8 @@ TEST(PostgresDsnLibpqTest, AgreesWithPQconninfoParse) {
 // the host, an '@' in the query hides where user:password ends), and the
 // redaction could not show them safely.
 TEST(PostgresDsnLibpqTest, StricterThanLibpqForAmbiguousUris) {
-  for (const char* dsn : {"postgresql://r:hun@ter2@db/r",
-                          "postgresql://db/r?user=a@b"}) {
+  for (const char* dsn :
+       {"postgresql://r:hun@ter2@db/r", "postgresql://db/r?user=a@b"}) {
     EXPECT_TRUE(LibpqAccepts(dsn)) << dsn;
     EXPECT_NE(DsnSyntaxProblem(dsn), "") << dsn;
   }

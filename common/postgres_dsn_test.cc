@@ -61,8 +61,7 @@ TEST(RedactDsnTest, KeyValueDropsOptionsLibpqDoesNotKnow) {
 TEST(RedactDsnTest, KeyValueRedactsADbnameThatIsAConnectionString) {
   EXPECT_EQ(RedactDsn("dbname='postgresql://u:hunter2@db/r' port=5433"),
             "dbname='postgresql://u@db/r' port=5433");
-  EXPECT_EQ(RedactDsn("dbname='host=db password=hunter2'"),
-            "dbname='host=db'");
+  EXPECT_EQ(RedactDsn("dbname='host=db password=hunter2'"), "dbname='host=db'");
 }
 
 TEST(RedactDsnTest, KeyValueBackslashEscapesInBareValues) {
@@ -118,8 +117,7 @@ TEST(RedactDsnTest, UriDropsParametersItCannotRead) {
   // password that held a raw '&'.
   EXPECT_EQ(RedactDsn("postgresql://db/r?password=hun&ter2&port=1"),
             "postgresql://db/r?port=1");
-  EXPECT_EQ(RedactDsn("postgresql://db/r?password=a&b=c"),
-            "postgresql://db/r");
+  EXPECT_EQ(RedactDsn("postgresql://db/r?password=a&b=c"), "postgresql://db/r");
   EXPECT_EQ(RedactDsn("postgresql://db/r?port=%zz"), "postgresql://db/r");
   EXPECT_EQ(RedactDsn("postgresql://db/r?dbname=host%3Dx%20password%3Dy"),
             "postgresql://db/r");
@@ -234,8 +232,9 @@ TEST(DsnSyntaxProblemTest, UriQueryParameters) {
               HasSubstr("the URI's query parameter 2 is not one key=value"));
   EXPECT_THAT(DsnSyntaxProblem("postgresql://db/r?port=1&"),
               HasSubstr("the URI's query parameter 2 is not one key=value"));
-  EXPECT_THAT(DsnSyntaxProblem("postgresql://db/r?hunter2=x"),
-              HasSubstr("the URI's query parameter 1 is not a connection option"));
+  EXPECT_THAT(
+      DsnSyntaxProblem("postgresql://db/r?hunter2=x"),
+      HasSubstr("the URI's query parameter 1 is not a connection option"));
 }
 
 TEST(DsnSyntaxProblemTest, UriAfterWhitespaceIsReadAsKeyValueAsLibpqDoes) {

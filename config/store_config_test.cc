@@ -181,10 +181,11 @@ TEST(StoreConfigTest, PoolSizeRange) {
 
 TEST(StoreConfigTest, Timeouts) {
   auto errors = [](const std::string& keys) {
-    return ErrorsOf(WithStore(absl::StrCat("  engine: postgres\n"
-                                           "  postgres:\n"
-                                           "    dsn_env: DSN\n",
-                                           keys)));
+    return ErrorsOf(
+        WithStore(absl::StrCat("  engine: postgres\n"
+                               "  postgres:\n"
+                               "    dsn_env: DSN\n",
+                               keys)));
   };
   EXPECT_EQ(errors("    connect_timeout: 500ms\n"),
             "riposted.yaml:7: store.postgres.connect_timeout: must be at "
@@ -246,7 +247,8 @@ constexpr char kDsn[] =
 TEST(ResolvePostgresDsnTest, ReadsTheFileLessItsTrailingNewline) {
   riposte::testing::TempDir dir;
   WriteFile(dir.File("dsn"), absl::StrCat(kDsn, "\n"));
-  absl::StatusOr<std::string> dsn = ResolvePostgresDsn(FromFile(dir.File("dsn")));
+  absl::StatusOr<std::string> dsn =
+      ResolvePostgresDsn(FromFile(dir.File("dsn")));
   ASSERT_TRUE(dsn.ok()) << dsn.status();
   EXPECT_EQ(*dsn, kDsn);
 
@@ -289,7 +291,8 @@ TEST(ResolvePostgresDsnTest, UnsetVariableNamesTheFieldAndVariable) {
 TEST(ResolvePostgresDsnTest, EmptyFile) {
   riposte::testing::TempDir dir;
   WriteFile(dir.File("dsn"), "\n");
-  absl::StatusOr<std::string> dsn = ResolvePostgresDsn(FromFile(dir.File("dsn")));
+  absl::StatusOr<std::string> dsn =
+      ResolvePostgresDsn(FromFile(dir.File("dsn")));
   EXPECT_EQ(dsn.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(dsn.status().message(),
               HasSubstr("store.postgres.dsn_file: secret file"));
@@ -308,21 +311,20 @@ TEST(ResolvePostgresDsnTest, NothingConfigured) {
 // and what is wrong, with no piece of the string in the message.
 TEST(ResolvePostgresDsnTest, BadSyntaxIsReportedWithoutTheString) {
   riposte::testing::TempDir dir;
-  for (const char* bad : {"host=db password=hunter 2xyz",
-                          "host=db password='hunter2xyz",
-                          "postgresql://riposte:hunter@2xyz@db/riposte",
-                          "postgresql://riposte:hunter%zz2xyz@db/riposte",
-                          "host=db pasword=hunter2xyz", "   \t"}) {
+  for (const char* bad :
+       {"host=db password=hunter 2xyz", "host=db password='hunter2xyz",
+        "postgresql://riposte:hunter@2xyz@db/riposte",
+        "postgresql://riposte:hunter%zz2xyz@db/riposte",
+        "host=db pasword=hunter2xyz", "   \t"}) {
     WriteFile(dir.File("dsn"), bad);
     absl::StatusOr<std::string> dsn =
         ResolvePostgresDsn(FromFile(dir.File("dsn")));
     EXPECT_EQ(dsn.status().code(), absl::StatusCode::kInvalidArgument) << bad;
     const std::string message(dsn.status().message());
-    EXPECT_THAT(message,
-                HasSubstr(absl::StrCat("store.postgres.dsn_file: file '",
-                                       dir.File("dsn"),
-                                       "' does not hold a PostgreSQL "
-                                       "connection string")))
+    EXPECT_THAT(message, HasSubstr(absl::StrCat(
+                             "store.postgres.dsn_file: file '", dir.File("dsn"),
+                             "' does not hold a PostgreSQL "
+                             "connection string")))
         << bad;
     EXPECT_THAT(message, Not(HasSubstr("2xyz"))) << message;
     EXPECT_THAT(message, Not(HasSubstr("hunter"))) << message;

@@ -15,9 +15,9 @@ bool ReadTimeout(MapReader& reader, absl::string_view key, absl::Duration min,
     return false;
   }
   if (*out < min) {
-    reader.AddError(key, absl::StrCat("must be at least ",
-                                      absl::FormatDuration(min), ", got ",
-                                      absl::FormatDuration(*out)));
+    reader.AddError(key,
+                    absl::StrCat("must be at least ", absl::FormatDuration(min),
+                                 ", got ", absl::FormatDuration(*out)));
     return false;
   }
   return true;
@@ -31,18 +31,17 @@ void ReadPostgres(MapReader& reader, PostgresConfig* postgres) {
                   &postgres->connect_timeout) &&
       postgres->connect_timeout !=
           absl::Seconds(absl::ToInt64Seconds(postgres->connect_timeout))) {
-    reader.AddError("connect_timeout",
-                    absl::StrCat("must be a whole number of seconds (libpq "
-                                 "counts in seconds), got ",
-                                 absl::FormatDuration(
-                                     postgres->connect_timeout)));
+    reader.AddError(
+        "connect_timeout",
+        absl::StrCat("must be a whole number of seconds (libpq "
+                     "counts in seconds), got ",
+                     absl::FormatDuration(postgres->connect_timeout)));
   }
   const bool statement_ok =
       ReadTimeout(reader, "statement_timeout", absl::Milliseconds(1),
                   &postgres->statement_timeout);
-  const bool lock_ok = ReadTimeout(reader, "lock_timeout",
-                                   absl::Milliseconds(1),
-                                   &postgres->lock_timeout);
+  const bool lock_ok = ReadTimeout(
+      reader, "lock_timeout", absl::Milliseconds(1), &postgres->lock_timeout);
   // A lock wait is part of its statement: a longer lock_timeout never fires.
   if (statement_ok && lock_ok &&
       postgres->lock_timeout > postgres->statement_timeout) {

@@ -269,8 +269,8 @@ TEST_F(PrepareServerTest, PostgresIsNotYetBuiltIn) {
             "riposted.yaml: store.engine: \"postgres\": the PostgreSQL store "
             "engine is not yet built into this riposted binary (the "
             "configuration is otherwise valid; it would connect with "
-            "\"postgresql://riposte@db.internal/riposte?sslmode=verify-full\"); "
-            "use engine \"sqlite\" until a release that has it");
+            "\"postgresql://riposte@db.internal/riposte?sslmode=verify-full"
+            "\"); use engine \"sqlite\" until a release that has it");
   EXPECT_THAT(std::string(s.message()), Not(HasSubstr(kSecret)));
 }
 
