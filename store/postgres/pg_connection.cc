@@ -1,6 +1,6 @@
 #include "store/postgres/pg_connection.h"
 
-#include <postgresql/libpq-fe.h>
+#include <libpq-fe.h>
 
 #include <utility>
 

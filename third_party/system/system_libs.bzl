@@ -15,7 +15,6 @@ _LIBS = {
     "protobuf": ["protobuf"],
     "yaml_cpp": ["yaml-cpp"],
     "sqlite3": ["sqlite3"],
-    "libpq": ["libpq"],
     "crypto": ["libcrypto"],
     "ssl": ["libssl", "libcrypto"],
     "gtest": ["gtest"],
