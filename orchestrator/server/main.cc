@@ -35,7 +35,7 @@
 #include "orchestrator/server/audit_verification.h"
 #include "orchestrator/server/prepare.h"
 #include "orchestrator/server/server.h"
-#include "store/sqlite/sqlite_store.h"
+#include "orchestrator/server/open_store.h"
 
 namespace riposte::server {
 namespace {
@@ -209,11 +209,16 @@ int VerifyAuditSegment(const Flags& flags) {
 
 // Exit codes as docs/AUDIT.md says: 0 intact, 1 broken, 2 unreadable.
 int VerifyAudit(const config::ServerConfig& config, const Flags& flags) {
+  std::string postgres_dsn;
   if (config.store.UsesPostgres()) {
-    std::cerr << "riposted: --verify-audit: store.engine \"postgres\": the "
-                 "PostgreSQL store engine is not yet built into this riposted "
-                 "binary\n";
-    return 2;
+    absl::StatusOr<std::string> dsn =
+        config::ResolvePostgresDsn(config.store.postgres);
+    if (!dsn.ok()) {
+      std::cerr << "riposted: " << config.source << ": "
+                << dsn.status().message() << "\n";
+      return 2;
+    }
+    postgres_dsn = *std::move(dsn);
   }
   std::optional<CheckpointSource> checkpoints;
   if (!flags.checkpoint.empty()) {
@@ -228,10 +233,10 @@ int VerifyAudit(const config::ServerConfig& config, const Flags& flags) {
     }
     checkpoints = *std::move(loaded);
   }
-  store::sqlite::SqliteStoreOptions options;
-  options.path = StorePath(config);
-  options.read_only = true;
-  auto store = store::sqlite::SqliteStore::Open(options, Clock::Real());
+  StoreOpening opening;
+  opening.postgres_dsn = postgres_dsn;
+  opening.read_only = true;
+  auto store = OpenConfiguredStore(config, opening, Clock::Real());
   if (!store.ok()) {
     std::cerr << "riposted: " << store.status().message() << "\n";
     return 2;
@@ -269,7 +274,8 @@ int CheckConfig(const config::ServerConfig& config) {
   }
   std::cout << "riposted: " << config.source << " is valid ("
             << config.tenants.size() << " tenant(s), listen "
-            << config.grpc_listen << ", store " << StorePath(config) << ", "
+            << config.grpc_listen << ", store "
+            << DescribeStore(config, prepared->postgres_dsn) << ", "
             << policy_summary << ")\n";
   const config::RetentionConfig& retention = config.retention;
   if (!retention.enabled) {
@@ -380,13 +386,14 @@ int Run(int argc, char** argv) {
             {{"grpc", (*server)->grpc_address()},
              {"metrics", metrics_address},
              {"config", config->source},
-             {"store", StorePath(*config)},
+             {"store", (*server)->store_description()},
              {"tenants", static_cast<int64_t>(config->tenants.size())}});
   std::cout << "riposted: serving gRPC on " << (*server)->grpc_address();
   if (!metrics_address.empty()) {
     std::cout << ", metrics on http://" << metrics_address << "/metrics";
   }
-  std::cout << " (store " << StorePath(*config) << ")" << std::endl;
+  std::cout << " (store " << (*server)->store_description() << ")"
+            << std::endl;
   if (!flags.ready_file.empty() &&
       !WriteReadyFile(flags.ready_file, (*server)->grpc_address(),
                       metrics_address)) {

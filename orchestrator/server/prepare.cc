@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "common/postgres_dsn.h"
 #include "config/secret.h"
 #include "http/cpprest_http_client.h"
 #include "http/instrumented_http_client.h"
@@ -97,17 +96,6 @@ absl::StatusOr<PreparedServer> PrepareServer(const config::ServerConfig& config,
         config::ResolvePostgresDsn(config.store.postgres);
     if (!dsn.ok()) return InConfig(config, dsn.status());
     prepared.postgres_dsn = *std::move(dsn);
-    // Last, so that --check-config reports every mistake in the config
-    // before this. When the engine lands (issue 12), Server::Start opens it
-    // with postgres_dsn instead.
-    return InConfig(
-        config,
-        absl::UnimplementedError(absl::StrCat(
-            "store.engine: \"postgres\": the PostgreSQL store engine is not "
-            "yet built into this riposted binary (the configuration is "
-            "otherwise valid; it would connect with \"",
-            RedactDsn(prepared.postgres_dsn),
-            "\"); use engine \"sqlite\" until a release that has it")));
   }
   return prepared;
 }

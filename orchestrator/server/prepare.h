@@ -47,11 +47,6 @@ struct PreparedServer {
 // store.engine postgres, the connection string (never putting their
 // contents in a message). Writes nothing and opens no port.
 //
-// store.engine postgres: once everything else is checked and the
-// connection string resolved (config::ResolvePostgresDsn), returns
-// Unimplemented, because the PostgreSQL engine is not yet built into this
-// binary (issue 12); the message shows the redacted connection string.
-//
 // Every error starts with the config's source (its file name), and names
 // the key and the file at fault: "riposted.yaml:80: policy.path:
 // /etc/riposte/policy: ...", "riposted.yaml: auth.tokens_file: ...",

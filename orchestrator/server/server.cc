@@ -18,7 +18,7 @@
 #include "common/status_macros.h"
 #include "config/secret.h"
 #include "orchestrator/server/audit_verification.h"
-#include "store/sqlite/sqlite_store.h"
+#include "orchestrator/server/open_store.h"
 
 namespace riposte::server {
 namespace {
@@ -122,18 +122,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     return absl::UnavailableError(absl::StrCat(
         "data_dir: cannot create ", config.data_dir, ": ", ec.message()));
   }
-  store::sqlite::SqliteStoreOptions options;
-  options.path = StorePath(config);
-  options.max_batch = config.store.group_commit_max_batch;
   std::unique_ptr<audit::CheckpointSigner> signer = std::move(prepared.signer);
   if (signer != nullptr) s->checkpoint_public_key_ = signer->public_key();
-  options.on_storage_failure = [health = s->store_health_.get()](
+  StoreOpening opening;
+  opening.postgres_dsn = prepared.postgres_dsn;
+  opening.on_storage_failure = [health = s->store_health_.get()](
                                    const absl::Status& failure) {
     health->StorageFailed(failure);
   };
-  options.switch_to_incremental_vacuum = config.retention.enabled;
+  s->store_description_ = DescribeStore(config, prepared.postgres_dsn);
   RIPOSTE_ASSIGN_OR_RETURN(s->store_,
-                           store::sqlite::SqliteStore::Open(options, clock));
+                           OpenConfiguredStore(config, opening, clock));
 
   {
     execute::ExecutorOptions eo;

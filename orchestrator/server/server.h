@@ -58,6 +58,8 @@ class Server {
   // For /readyz: OK while the store accepts writes, else Unavailable naming
   // the reason (see StoreHealthMonitor). Liveness is not affected.
   absl::Status Readiness() const { return store_health_->Readiness(); }
+  // The store for logs: the SQLite file, or the database without password.
+  const std::string& store_description() const { return store_description_; }
 
   // Re-reads the policy from its configured path. On success the new
   // snapshot replaces the running one atomically; on failure the running one
@@ -97,6 +99,7 @@ class Server {
   std::unique_ptr<StoreHealthMonitor> store_health_ =
       std::make_unique<StoreHealthMonitor>();
   std::unique_ptr<store::Store> store_;
+  std::string store_description_;
   std::unique_ptr<intake::BreachValidator> validator_;
   std::unique_ptr<intake::BreachRecorder> recorder_;
   std::unique_ptr<intake::IntakeMetrics> intake_metrics_;

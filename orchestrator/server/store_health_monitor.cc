@@ -7,24 +7,33 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "store/postgres/pg_connection.h"
 #include "store/sqlite/sqlite_db.h"
 
 namespace riposte::server {
 namespace {
 
-using store::sqlite::ClassifyStorageFailure;
-using store::sqlite::StorageFailure;
-using store::sqlite::StorageFailureName;
+// The reasons riposte_store_write_failures_total counts; "other" last.
+constexpr absl::string_view kReasonNames[] = {"disk_full", "io_error",
+                                              "read_only", "unreachable",
+                                              "other"};
 
-constexpr StorageFailure kReasonOrder[] = {
-    StorageFailure::kDiskFull, StorageFailure::kIoError,
-    StorageFailure::kReadOnly, StorageFailure::kOther};
-
-int ReasonIndex(StorageFailure failure) {
-  for (int i = 0; i < 4; ++i) {
-    if (kReasonOrder[i] == failure) return i;
+// Why a write failed at the storage level, whichever engine failed it
+// (each marks its statuses with its own payload); "" if it did not.
+std::string StorageFailureReason(const absl::Status& status) {
+  const store::sqlite::StorageFailure sqlite =
+      store::sqlite::ClassifyStorageFailure(status);
+  if (sqlite != store::sqlite::StorageFailure::kNone) {
+    return std::string(store::sqlite::StorageFailureName(sqlite));
   }
-  return 3;
+  return store::postgres::PgStorageFailureReason(status);
+}
+
+int ReasonIndex(absl::string_view reason) {
+  for (int i = 0; i < 5; ++i) {
+    if (kReasonNames[i] == reason) return i;
+  }
+  return 4;
 }
 
 }  // namespace
@@ -40,27 +49,27 @@ void StoreHealthMonitor::Count(int reason) {
 }
 
 void StoreHealthMonitor::StorageFailed(const absl::Status& status) {
-  const StorageFailure failure = ClassifyStorageFailure(status);
-  if (failure == StorageFailure::kNone) return;
+  const std::string reason = StorageFailureReason(status);
+  if (reason.empty()) return;
   absl::MutexLock lock(&mu_);
-  Count(ReasonIndex(failure));
+  Count(ReasonIndex(reason));
   writable_ = false;
-  reason_ = std::string(StorageFailureName(failure));
+  reason_ = reason;
   error_ = std::string(status.message());
   if (writable_gauge_ != nullptr) writable_gauge_->Set(0);
 }
 
 bool StoreHealthMonitor::Record(const absl::Status& status) {
   const bool before = writable_;
-  const StorageFailure failure = ClassifyStorageFailure(status);
+  const std::string reason = StorageFailureReason(status);
   if (status.ok()) {
     writable_ = true;
     reason_.clear();
     error_.clear();
-  } else if (failure != StorageFailure::kNone) {
-    Count(ReasonIndex(failure));
+  } else if (!reason.empty()) {
+    Count(ReasonIndex(reason));
     writable_ = false;
-    reason_ = std::string(StorageFailureName(failure));
+    reason_ = reason;
     error_ = std::string(status.message());
   }
   if (writable_gauge_ != nullptr) writable_gauge_->Set(writable_ ? 1 : 0);
@@ -80,13 +89,14 @@ absl::Status StoreHealthMonitor::Start(
       metrics::CounterFamily * failures,
       registry.AddCounter("riposte_store_write_failures_total",
                           "Store writes that failed for a storage reason "
-                          "(disk_full, io_error, read_only, other).",
+                          "(disk_full, io_error, read_only, unreachable, "
+                          "other).",
                           {"reason"}));
   std::array<metrics::Counter*, kReasons> counters{};
   for (int i = 0; i < kReasons; ++i) {
     RIPOSTE_ASSIGN_OR_RETURN(
         counters[i],
-        failures->WithLabels({std::string(StorageFailureName(kReasonOrder[i]))}));
+        failures->WithLabels({std::string(kReasonNames[i])}));
   }
   RIPOSTE_ASSIGN_OR_RETURN(metrics::Gauge * gauge, writable->WithLabels({}));
   probe_ = std::move(probe);

@@ -21,7 +21,8 @@ namespace riposte::server {
 // Whether the store can write, for readiness and gRPC health.
 //
 // The store reports each write that failed for a storage reason (a full
-// disk, an I/O error, a read-only filesystem) through StorageFailed; the
+// disk, an I/O error, a read-only filesystem, a database that cannot be
+// reached) through StorageFailed; the
 // store is then "not writable" at once. While it is not writable, a probe (a
 // small write that needs new space) runs every `interval`; the first that
 // succeeds makes it writable again. A healthy store is never probed, so
@@ -30,7 +31,8 @@ namespace riposte::server {
 //
 //   riposte_store_writable                         1 or 0
 //   riposte_store_write_failures_total{reason}     disk_full, io_error,
-//                                                  read_only, other
+//                                                  read_only, unreachable,
+//                                                  other
 //
 // Work that needs a write and may wait (e.g. the start-up audit record when
 // riposted started on a full disk) is handed to WhenWritable.
@@ -38,7 +40,7 @@ namespace riposte::server {
 // Thread-safe.
 class StoreHealthMonitor {
  public:
-  // A small write; its status is classified by ClassifyStorageFailure.
+  // A small write; its status is classified as StorageFailed classifies.
   using Probe = std::function<absl::Status()>;
 
   explicit StoreHealthMonitor(absl::Duration interval = absl::Seconds(5));
@@ -68,7 +70,7 @@ class StoreHealthMonitor {
   void WhenWritable(std::function<absl::Status()> task);
 
  private:
-  static constexpr int kReasons = 4;
+  static constexpr int kReasons = 5;
   void Loop();
   // Applies a probe's outcome; returns whether the state changed.
   bool Record(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

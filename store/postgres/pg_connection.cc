@@ -47,6 +47,18 @@ std::string SqlStateOf(const absl::Status& status) {
   return state.has_value() ? std::string(*state) : std::string();
 }
 
+std::string PgStorageFailureReason(const absl::Status& status) {
+  if (status.code() != absl::StatusCode::kUnavailable) return "";
+  const std::string state = SqlStateOf(status);
+  if (state.empty() || state == "55P03" || state == "57014") return "";
+  if (state == "53100") return "disk_full";
+  if (state == "25006") return "read_only";
+  if (absl::StartsWith(state, "08") || absl::StartsWith(state, "57P")) {
+    return "unreachable";
+  }
+  return "other";
+}
+
 absl::Status PgError(absl::string_view sqlstate, absl::string_view what,
                      absl::string_view detail) {
   absl::Status status(CodeFor(sqlstate),

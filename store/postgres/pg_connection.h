@@ -27,6 +27,13 @@ inline constexpr char kSqlStatePayload[] = "riposte.store.postgres/sqlstate";
 // The SQLSTATE a status from this file carries, "" if none.
 std::string SqlStateOf(const absl::Status& status);
 
+// Why the database itself failed a write, for health and metrics:
+// "unreachable" (connection lost or refused, shutting down, starting up),
+// "disk_full" (53100), "read_only" (a standby after failover), "other"
+// (other resource or system errors); "" when `status` is not such a
+// failure (OK, a constraint, a statement or lock timeout, no SQLSTATE).
+std::string PgStorageFailureReason(const absl::Status& status);
+
 // Maps a SQLSTATE to a status code: unique violation is AlreadyExists,
 // other integrity violations FailedPrecondition, serialization failure and
 // deadlock Aborted (retry the transaction), connection loss, shutdown,

@@ -70,10 +70,7 @@ const std::string& SelectBreachByKey() {
 }  // namespace
 
 bool IsPgStorageFailure(const absl::Status& status) {
-  const std::string state = SqlStateOf(status);
-  if (state.empty()) return false;
-  return status.code() == absl::StatusCode::kUnavailable &&
-         state != "55P03" && state != "57014";
+  return !PgStorageFailureReason(status).empty();
 }
 
 // The writer's connection: transaction control for group commit, and every
@@ -720,7 +717,7 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
   writer_options.application_name = options.connect.application_name + "-writer";
   RIPOSTE_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> writer,
                            PgConnection::Connect(options.dsn, writer_options));
-  RIPOSTE_RETURN_IF_ERROR(MigratePg(*writer));
+  if (!options.read_only) RIPOSTE_RETURN_IF_ERROR(MigratePg(*writer));
   {
     RIPOSTE_ASSIGN_OR_RETURN(int version, PgSchemaVersion(*writer));
     if (version != kPgSchemaVersion) {
@@ -736,6 +733,7 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
     absl::MutexLock lock(&store->pool_mu_);
     store->idle_.push_back(std::move(reader));
   }
+  if (options.read_only) return store;
   GroupCommitOptions runner_options;
   runner_options.max_batch = options.max_batch;
   runner_options.on_storage_failure = options.on_storage_failure;
@@ -751,6 +749,10 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
 PostgresStore::~PostgresStore() { Close(); }
 
 void PostgresStore::Execute(Work work, Done done) {
+  if (runner_ == nullptr) {
+    done(absl::FailedPreconditionError("store: opened read-only"));
+    return;
+  }
   runner_->Execute(std::move(work), std::move(done));
 }
 
@@ -761,9 +763,11 @@ void PostgresStore::Close() {
   idle_.clear();
 }
 
-int64_t PostgresStore::CommitCount() const { return runner_->CommitCount(); }
+int64_t PostgresStore::CommitCount() const {
+  return runner_ == nullptr ? 0 : runner_->CommitCount();
+}
 int64_t PostgresStore::CommittedUnits() const {
-  return runner_->CommittedUnits();
+  return runner_ == nullptr ? 0 : runner_->CommittedUnits();
 }
 
 absl::StatusOr<PostgresStore::Reader> PostgresStore::Borrow() {

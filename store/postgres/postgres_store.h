@@ -24,6 +24,10 @@ struct PostgresStoreOptions {
   PgConnectOptions connect;
   // Most units of work committed in one transaction.
   int64_t max_batch = 1024;
+  // Read without writing anything (for offline audit verification): no
+  // migration (the schema must be current) and no writer; Execute fails
+  // every unit with FailedPrecondition.
+  bool read_only = false;
   // As SqliteStoreOptions::on_storage_failure: called on the writer thread
   // with every unit or commit that failed because the database could not
   // be reached or refused the write (IsPgStorageFailure).
