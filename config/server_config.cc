@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/postgres_dsn.h"
 #include "common/status_macros.h"
 #include "config/embedded_config.h"
 #include "config/internal/readers.h"
@@ -39,6 +40,7 @@ using internal::IsLoopbackHost;
 using internal::ReadAudit;
 using internal::ReadAuth;
 using internal::ReadLimit;
+using internal::ReadStore;
 using internal::ReadTenant;
 using internal::ReadTls;
 using internal::RequireNonEmpty;
@@ -181,27 +183,8 @@ absl::StatusOr<ServerConfig> FromDocument(const Node& doc,
     RequireNonEmpty(root, "data_dir", config.data_dir, ok || !present);
   }
 
-  root.OptionalMap("store", [&](MapReader& store) {
-    if (store.OptionalString("engine", &config.store.engine)) {
-      if (config.store.engine == "postgres" ||
-          config.store.engine == "postgresql") {
-        store.AddError("engine",
-                       "\"postgres\" is not supported yet (it arrives in a "
-                       "later release); use \"sqlite\"");
-      } else if (config.store.engine != "sqlite") {
-        store.AddError("engine",
-                       absl::StrCat("unknown engine ",
-                                    QuoteForMessage(config.store.engine),
-                                    " (allowed: sqlite)"));
-      }
-    }
-    store.OptionalMap("sqlite", [&](MapReader& sqlite) {
-      bool ok = sqlite.OptionalString("file", &config.store.sqlite_file);
-      RequireNonEmpty(sqlite, "file", config.store.sqlite_file, ok);
-    });
-    ReadLimit(store, "group_commit_max_batch",
-              &config.store.group_commit_max_batch);
-  });
+  root.OptionalMap("store",
+                   [&](MapReader& store) { ReadStore(store, &config.store); });
 
   bool has_tenants = root.RequiredSequence(
       "tenants", [&](const Node& item, const std::string& path) {
@@ -399,6 +382,31 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path) {
                         absl::StrCat("server config: ", doc.status().message()));
   }
   return FromDocument(*doc, path);
+}
+
+absl::StatusOr<std::string> ResolvePostgresDsn(const PostgresConfig& postgres) {
+  const std::string field = postgres.dsn.file.empty()
+                                ? "store.postgres.dsn_env"
+                                : "store.postgres.dsn_file";
+  if (postgres.dsn.empty()) {
+    return absl::InvalidArgumentError(
+        "store.postgres: no connection string configured (set dsn_file or "
+        "dsn_env)");
+  }
+  absl::StatusOr<std::string> dsn = ReadSecret(postgres.dsn);
+  if (!dsn.ok()) {
+    return absl::Status(dsn.status().code(),
+                        absl::StrCat(field, ": ", dsn.status().message()));
+  }
+  const std::string problem = DsnSyntaxProblem(*dsn);
+  if (!problem.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": ", DescribeSecretSource(postgres.dsn),
+        " does not hold a PostgreSQL connection string (key=value settings "
+        "or a postgresql:// URI): ",
+        problem, " (the string itself is not shown: it holds the password)"));
+  }
+  return dsn;
 }
 
 ServerConfig DefaultServerConfig() {

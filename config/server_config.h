@@ -112,10 +112,34 @@ struct IntakeLimits {
   int64_t stream_max_in_flight = 256;
 };
 
+// The PostgreSQL store engine (store.engine: postgres), for several
+// riposted replicas sharing one database. The connection string (libpq's
+// key=value or postgresql:// URI form) is a secret: it carries the
+// password, so the config names only where it is (ResolvePostgresDsn reads
+// it); a `dsn:` key in the file is refused.
+struct PostgresConfig {
+  bool enabled = false;  // true when store.postgres is present
+  SecretRef dsn;         // exactly one of dsn_file, dsn_env
+  int64_t pool_size = 4;  // connections per replica, 1..64
+  // Opening one connection; whole seconds (libpq counts in seconds).
+  absl::Duration connect_timeout = absl::Seconds(5);
+  // Longest one statement may run, and may wait for a row lock; each at
+  // least 1ms, lock_timeout at most statement_timeout.
+  absl::Duration statement_timeout = absl::Seconds(30);
+  absl::Duration lock_timeout = absl::Seconds(10);
+};
+
+// The store engine names store.engine accepts.
+inline constexpr absl::string_view kStoreEngineSqlite = "sqlite";
+inline constexpr absl::string_view kStoreEnginePostgres = "postgres";
+
 struct StoreConfig {
-  std::string engine = "sqlite";  // only "sqlite" for now
-  std::string sqlite_file = "riposte.db";
+  std::string engine = "sqlite";  // kStoreEngineSqlite or kStoreEnginePostgres
+  std::string sqlite_file = "riposte.db";  // engine sqlite only
   int64_t group_commit_max_batch = 1024;
+  PostgresConfig postgres;  // engine postgres only (and then required)
+
+  bool UsesPostgres() const { return engine == kStoreEnginePostgres; }
 };
 
 // How action runs are executed: the worker pool, retries, the circuit
@@ -281,7 +305,10 @@ inline constexpr absl::string_view kEmbeddedDefaultsSource =
 // "filename:line: key.path: message" (syntax errors also carry a column):
 // unknown keys, wrong types, bad durations, non-positive limits, bad
 // grpc.listen, message size below the breach limit plus headroom, bad,
-// duplicate or missing tenants, unsupported store engine, unknown log level,
+// duplicate or missing tenants, unknown store engine, engine postgres
+// without store.postgres (or engine sqlite with it), store.postgres without
+// exactly one of dsn_file and dsn_env or with a `dsn:` written inline,
+// pool_size outside 1..64, bad postgres timeouts, unknown log level,
 // plaintext (no grpc.tls) on a listen address that is not loopback, grpc.tls
 // without cert_file or key_file, require_client_cert without client_ca_file,
 // TLS with no way to authenticate a caller (neither auth.tokens_file nor
@@ -308,6 +335,20 @@ absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view yaml_text,
 // InvalidArgument as ParseServerConfig (or if `path` is a directory),
 // Unavailable on other I/O errors.
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path);
+
+// The PostgreSQL connection string of `postgres` (store.postgres.dsn_file
+// or dsn_env): the file's contents less a trailing newline, or the
+// variable's value, checked for libpq's syntax (DsnSyntaxProblem in
+// common/postgres_dsn.h). Reads the file or the environment each call.
+//
+// Returns, each message starting with the field and naming the file or
+// variable, and NEVER holding any part of the connection string:
+//   InvalidArgument     no dsn_file or dsn_env configured, or the string is
+//                       not a connection string libpq would read;
+//   NotFound, PermissionDenied, FailedPrecondition, Unavailable
+//                       as ReadSecret (config/secret.h).
+// Thread-safe, as long as nothing calls setenv() concurrently.
+absl::StatusOr<std::string> ResolvePostgresDsn(const PostgresConfig& postgres);
 
 // The configuration embedded from config/riposted.yaml, with source
 // kEmbeddedDefaultsSource. Aborts the process with the parse errors if the

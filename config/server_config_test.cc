@@ -314,12 +314,10 @@ TEST(ParseServerConfigTest, TenantProblems) {
 }
 
 TEST(ParseServerConfigTest, StoreEngine) {
-  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "store:\n  engine: postgres\n")),
-            "riposted.yaml:4: store.engine: \"postgres\" is not supported yet "
-            "(it arrives in a later release); use \"sqlite\"");
+  // More in store_config_test.
   EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal, "store:\n  engine: mysql\n")),
             "riposted.yaml:4: store.engine: unknown engine \"mysql\" "
-            "(allowed: sqlite)");
+            "(allowed: sqlite, postgres)");
   EXPECT_EQ(
       ErrorsOf(absl::StrCat(kMinimal, "store:\n  sqlite:\n    file: \"\"\n")),
       "riposted.yaml:5: store.sqlite.file: must not be empty");
@@ -537,8 +535,9 @@ TEST(ParseServerConfigTest, ReportsAllErrorsAtOnce) {
             "riposted.yaml:1: tenants: required key is missing\n"
             "riposted.yaml:2: grpc.listen: \"nowhere\" is not host:port (e.g. "
             "127.0.0.1:50051 or [::1]:50051)\n"
-            "riposted.yaml:4: store.engine: \"postgres\" is not supported yet "
-            "(it arrives in a later release); use \"sqlite\"\n"
+            "riposted.yaml:4: store.engine: \"postgres\" needs a "
+            "store.postgres section naming the connection string (dsn_file "
+            "or dsn_env)\n"
             "riposted.yaml:6: log.level: unknown level \"loud\" (allowed: "
             "debug, info, warn, error)\n"
             "riposted.yaml:8: shutdown.grace: bad duration \"soon\" (use e.g. "

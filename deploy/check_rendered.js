@@ -19,6 +19,13 @@
 //     policy path is the policy ConfigMap's mount, data_dir is a writable
 //     volume, and the gRPC and metrics ports match the container's ports,
 //     the probes and the scrape annotations;
+//   - with store.engine postgres (several replicas share the database):
+//     store.postgres.dsn_file on a Secret mount (never dsn_env), no
+//     PersistentVolumeClaim, rolling updates that never go below the
+//     replica count (maxUnavailable 0, maxSurge 1), a PodDisruptionBudget
+//     that keeps at least one pod serving, replicas spread over nodes, and
+//     a NetworkPolicy that allows DNS, HTTPS and PostgreSQL (5432) out;
+//     with sqlite, exactly one replica (an SQLite file has one writer);
 //   - the policy ConfigMap holds exactly the files of --policy-library;
 //   - the PrometheusRule (when rendered) has exactly the groups of --rules,
 //     and the ServiceMonitor scrapes a port the Service has.
@@ -68,6 +75,66 @@ function isUnder(p, dir) {
 function portOf(listen) {
   const colon = String(listen).lastIndexOf(":");
   return Number(String(listen).slice(colon + 1));
+}
+
+// Whether `selector` (matchLabels only) selects the riposted pods.
+function selectsRiposted(selector, pod) {
+  const labels = pod.metadata ? pod.metadata.labels || {} : {};
+  const want = (selector || {}).matchLabels || {};
+  return Object.keys(want).length > 0 &&
+         Object.entries(want).every(([k, v]) => labels[k] === v);
+}
+
+// What a replicated deployment on PostgreSQL needs.
+function checkReplicated(find, deployment, pod, volumes) {
+  const replicas = deployment.spec.replicas;
+  check(replicas >= 2, `store.engine postgres with ${replicas} replica(s): ` +
+                       "the point is several");
+  check(find("PersistentVolumeClaim").length === 0 &&
+        [...volumes.values()].every((v) => !v.persistentVolumeClaim),
+        "a PersistentVolumeClaim with store.engine postgres: the state is in " +
+        "the database, and a ReadWriteOnce volume would pin the replicas");
+  const rolling = (deployment.spec.strategy || {}).rollingUpdate || {};
+  check(String(rolling.maxUnavailable) === "0" && String(rolling.maxSurge) === "1",
+        "rollingUpdate must be maxUnavailable 0, maxSurge 1 (a new pod is " +
+        `ready before an old one goes), got ${JSON.stringify(rolling)}`);
+
+  const template = deployment.spec.template;
+  const pdbs = find("PodDisruptionBudget",
+                    (d) => selectsRiposted(d.spec.selector, template));
+  if (check(pdbs.length === 1, "expected one PodDisruptionBudget for riposted")) {
+    const spec = pdbs[0].spec;
+    const keeps = spec.minAvailable !== undefined && spec.minAvailable !== null
+      ? Number(spec.minAvailable)
+      : replicas - Number(spec.maxUnavailable);
+    check(Number.isInteger(keeps) && keeps >= 1 && keeps < replicas,
+          "the PodDisruptionBudget must keep at least one pod serving and " +
+          `let drains take one (keeps ${keeps} of ${replicas})`);
+  }
+
+  const spreads = (pod.topologySpreadConstraints || []).some(
+    (c) => c.topologyKey === "kubernetes.io/hostname" &&
+           c.whenUnsatisfiable === "DoNotSchedule" &&
+           selectsRiposted(c.labelSelector, template));
+  const anti = ((pod.affinity || {}).podAntiAffinity || {});
+  const avoids = [...(anti.preferredDuringSchedulingIgnoredDuringExecution || [])
+                    .map((t) => t.podAffinityTerm),
+                  ...(anti.requiredDuringSchedulingIgnoredDuringExecution || [])]
+    .some((t) => t && t.topologyKey === "kubernetes.io/hostname" &&
+                 selectsRiposted(t.labelSelector, template));
+  check(spreads && avoids,
+        "replicas must be spread over nodes (a hostname topology spread " +
+        "constraint, DoNotSchedule, and pod anti-affinity on hostname)");
+
+  const policies = find("NetworkPolicy",
+                        (d) => selectsRiposted(d.spec.podSelector, template));
+  const egressPorts = new Set(policies.flatMap((np) => (np.spec.egress || [])
+    .filter((rule) => (rule.to || []).length > 0)
+    .flatMap((rule) => (rule.ports || []).map((p) => Number(p.port)))));
+  for (const [port, what] of [[53, "DNS"], [443, "HTTPS"], [5432, "PostgreSQL"]]) {
+    check(egressPorts.has(port),
+          `the NetworkPolicy must allow ${what} (${port}) out`);
+  }
 }
 
 async function main() {
@@ -214,6 +281,16 @@ async function main() {
       }
     }
   }
+  const store = config.store || {};
+  const postgres = store.engine === "postgres";
+  if (postgres) {
+    const pg = store.postgres || {};
+    check(!pg.dsn_env, "store.postgres: use dsn_file from a Secret mount, not " +
+                       "dsn_env (an environment variable shows in the pod spec)");
+    if (check(pg.dsn_file, "store.postgres.dsn_file must be set")) {
+      secretFiles.push(["store.postgres.dsn_file", pg.dsn_file]);
+    }
+  }
   check(tls.cert_file && tls.key_file, "grpc.tls must be on (cert_file, key_file)");
   check(secretFiles.some(([k]) => k === "auth.tokens_file"),
         "auth.tokens_file must be set");
@@ -252,6 +329,16 @@ async function main() {
             `(has ${Object.keys(data).sort().join(", ")}; library has ` +
             `${Object.keys(library).sort().join(", ")}): run deploy/sync_copies.sh`);
     }
+  }
+
+  // Several replicas: only on a shared database, and kept serving.
+  if (postgres) {
+    checkReplicated(find, deployment, pod, volumes);
+  } else {
+    check(deployment.spec.replicas === 1,
+          `store.engine ${store.engine || "sqlite"} with ` +
+          `${deployment.spec.replicas} replicas: an SQLite store has one ` +
+          "writer; several replicas need engine postgres");
   }
 
   // data_dir: a writable volume.

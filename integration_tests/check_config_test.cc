@@ -194,5 +194,46 @@ TEST_F(CheckConfigTest, APolicyPathThatDoesNotExistNamesTheConfigLine) {
                                             dir_.File("no-such-policy"))));
 }
 
+// The PostgreSQL engine is not yet built in (issue 12): its connection
+// string is resolved first, so a missing one is what the check reports; a
+// config that is right otherwise is refused for the engine alone, without
+// its password.
+std::string PostgresStore(const std::string& dsn_file) {
+  return absl::StrCat("  - id: contoso\n"
+                      "store:\n"
+                      "  engine: postgres\n"
+                      "  postgres:\n"
+                      "    dsn_file: ", dsn_file, "\n");
+}
+
+TEST_F(CheckConfigTest, PostgresConnectionStringThatIsNotThere) {
+  std::string said = RefusedByBoth(
+      absl::StrCat(Head(), PostgresStore(dir_.File("no-such-dsn"))));
+  EXPECT_THAT(said, HasSubstr("riposted.yaml: store.postgres.dsn_file: "));
+  EXPECT_THAT(said, HasSubstr(dir_.File("no-such-dsn")));
+  EXPECT_THAT(said, Not(HasSubstr("not yet built")));
+}
+
+TEST_F(CheckConfigTest, PostgresIsRefusedAsNotYetBuiltIn) {
+  WriteFile(dir_.File("dsn"),
+            absl::StrCat("host=db.internal dbname=riposte user=riposte "
+                         "password='", kSecret, "' sslmode=verify-full\n"));
+  std::string said =
+      RefusedByBoth(absl::StrCat(Head(), PostgresStore(dir_.File("dsn"))));
+  EXPECT_THAT(said,
+              HasSubstr("store.engine: \"postgres\": the PostgreSQL store "
+                        "engine is not yet built into this riposted binary"));
+  EXPECT_THAT(said, HasSubstr("\"host=db.internal dbname=riposte "
+                              "user=riposte sslmode=verify-full\""));
+  // --verify-audit reads the store, and so refuses too.
+  CommandResult verify = RunCommand(
+      {RunfilePath("orchestrator/server/riposted"), "--verify-audit",
+       "--config", dir_.File("riposted.yaml")},
+      dir_.File("verify"));
+  EXPECT_EQ(verify.exit_code, 2);
+  EXPECT_THAT(verify.stderr_text, HasSubstr("not yet built into this"));
+  EXPECT_THAT(verify.stderr_text, Not(HasSubstr(kSecret)));
+}
+
 }  // namespace
 }  // namespace riposte::integration

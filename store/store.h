@@ -298,9 +298,10 @@ class IntakeTransaction {
       const audit::AuditEvent& event) = 0;
 };
 
-// Every operation available inside one unit of work: the intake's, and
-// those of the executor and the operators.
-class Transaction : public IntakeTransaction {
+// What the executor's workers do inside a unit of work: lease due runs,
+// record what happened, and read the decision behind a run. Besides the
+// intake's reads and audit trail (GetRun, GetSetting, AppendAudit).
+class ExecutorTransaction : public virtual IntakeTransaction {
  public:
   // Leases the run that is due first, if any, for `holder` until
   // `lease_until`: autonomous proposed, queued and approved runs (state
@@ -326,7 +327,12 @@ class Transaction : public IntakeTransaction {
       absl::string_view holder, absl::Time now) = 0;
   // The decision that proposed runs, e.g. for its narrative.
   virtual absl::StatusOr<std::optional<DecisionRow>> GetDecision(int64_t id) = 0;
+};
 
+// What operators' commands and the approval sweeper change: runs no worker
+// holds, and settings (e.g. the global pause).
+class OperatorTransaction : public virtual IntakeTransaction {
+ public:
   // Applies an operator's change (approve, reject, extend, revert, retry).
   virtual absl::Status UpdateRunForOperator(const OperatorRunUpdate& update) = 0;
   // Runs awaiting approval whose deadline is at or before `now`.
@@ -335,7 +341,11 @@ class Transaction : public IntakeTransaction {
 
   virtual absl::Status PutSetting(absl::string_view key,
                                   absl::string_view value) = 0;
+};
 
+// What retention and the audit archiver remove (docs/RETENTION.md).
+class RetentionTransaction : public virtual IntakeTransaction {
+ public:
   // Removes the incidents of one batch that retention allows (see
   // PruneRequest), each with everything that belongs to it.
   virtual absl::StatusOr<PruneResult> PruneIncidents(
@@ -354,6 +364,14 @@ class Transaction : public IntakeTransaction {
   // at least one record follows it (the chain's head always stays).
   virtual absl::Status RemoveArchivedAudit(const audit::ChainBase& base) = 0;
 };
+
+// Every operation available inside one unit of work: the union of the
+// roles. An engine implements this; code that plays one role takes that
+// role's interface. (The roles share IntakeTransaction as a virtual base, so
+// a Transaction is one IntakeTransaction.)
+class Transaction : public ExecutorTransaction,
+                    public OperatorTransaction,
+                    public RetentionTransaction {};
 
 // Durable storage behind one interface, whatever the engine. Thread-safe.
 //

@@ -10,11 +10,13 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
   libabsl-dev libyaml-cpp-dev libsqlite3-dev libssl-dev libcpprest-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcivetweb-dev nlohmann-json3-dev
+  libcivetweb-dev nlohmann-json3-dev libpq-dev
   # Tests and tools
   sqlite3 openssl python3 ca-certificates
   clang libclang-rt-14-dev
   prometheus
+  # A local PostgreSQL server and psql, for the postgres store engine's tests
+  postgresql-15 postgresql-client-15
 )
 
 missing=()

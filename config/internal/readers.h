@@ -119,6 +119,9 @@ bool ReadTenant(MapReader& reader, TenantConfig* tenant, Site* id_site);
 
 void ReadTls(MapReader& reader, TlsConfig* tls);
 
+// The store: section, with its engine's own section.
+void ReadStore(MapReader& reader, StoreConfig* store);
+
 // The audit: section; `default_origin` is used when origin is left out.
 void ReadAudit(MapReader& reader, const std::string& default_origin,
                AuditConfig* audit);

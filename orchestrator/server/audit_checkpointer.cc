@@ -39,6 +39,10 @@ AuditCheckpointer::~AuditCheckpointer() { Stop(); }
 
 absl::Status AuditCheckpointer::CheckpointIfMoved() {
   absl::MutexLock lock(&write_mu_);
+  // Another replica writes them while it holds the lease.
+  if (options_.lease != nullptr && options_.lease->fence() == 0) {
+    return absl::OkStatus();
+  }
   absl::StatusOr<store::StoreGauges> gauges = store_->Gauges();
   absl::Status status = gauges.status();
   audit::Checkpoint cp;

@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "metrics/metrics.h"
 #include "orchestrator/server/stop_signal.h"
+#include "store/singleton_lease.h"
 #include "store/store.h"
 
 namespace riposte::server {
@@ -21,6 +22,9 @@ struct CheckpointerOptions {
   std::string path;    // the append-only checkpoint file
   std::string origin;  // first line of every checkpoint
   absl::Duration interval = absl::Minutes(5);
+  // Among replicas, checkpoints are written only where this lease is
+  // held. Null: always (one process).
+  const store::SingletonLease* lease = nullptr;
 };
 
 // Writes signed checkpoints of the audit chain: one at Start, one every

@@ -209,6 +209,12 @@ int VerifyAuditSegment(const Flags& flags) {
 
 // Exit codes as docs/AUDIT.md says: 0 intact, 1 broken, 2 unreadable.
 int VerifyAudit(const config::ServerConfig& config, const Flags& flags) {
+  if (config.store.UsesPostgres()) {
+    std::cerr << "riposted: --verify-audit: store.engine \"postgres\": the "
+                 "PostgreSQL store engine is not yet built into this riposted "
+                 "binary\n";
+    return 2;
+  }
   std::optional<CheckpointSource> checkpoints;
   if (!flags.checkpoint.empty()) {
     std::optional<audit::CheckpointVerifier> verifier = ReadPublicKey(flags);

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/postgres_dsn.h"
 #include "config/secret.h"
 #include "http/cpprest_http_client.h"
 #include "http/instrumented_http_client.h"
@@ -90,6 +91,23 @@ absl::StatusOr<PreparedServer> PrepareServer(const config::ServerConfig& config,
         LoadCheckpointSigner(config.audit);
     if (!signer.ok()) return InConfig(config, signer.status());
     prepared.signer = *std::move(signer);
+  }
+  if (config.store.UsesPostgres()) {
+    absl::StatusOr<std::string> dsn =
+        config::ResolvePostgresDsn(config.store.postgres);
+    if (!dsn.ok()) return InConfig(config, dsn.status());
+    prepared.postgres_dsn = *std::move(dsn);
+    // Last, so that --check-config reports every mistake in the config
+    // before this. When the engine lands (issue 12), Server::Start opens it
+    // with postgres_dsn instead.
+    return InConfig(
+        config,
+        absl::UnimplementedError(absl::StrCat(
+            "store.engine: \"postgres\": the PostgreSQL store engine is not "
+            "yet built into this riposted binary (the configuration is "
+            "otherwise valid; it would connect with \"",
+            RedactDsn(prepared.postgres_dsn),
+            "\"); use engine \"sqlite\" until a release that has it")));
   }
   return prepared;
 }

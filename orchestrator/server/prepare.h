@@ -34,14 +34,23 @@ struct PreparedServer {
   std::vector<std::string> warnings;
   // Signs audit checkpoints; null when audit.checkpoint_file is not set.
   std::unique_ptr<audit::CheckpointSigner> signer;
+  // With store.engine postgres: the resolved connection string. A secret:
+  // log only RedactDsn (common/postgres_dsn.h) of it.
+  std::string postgres_dsn;
 };
 
 // The one path `riposted --check-config` and Server::Start share, so that
 // the check refuses every config start-up would refuse before it opens the
 // store, with the same message. Reads every file the config names: the
 // tokens file, the TLS certificate, key and client CA, the policy, the
-// audit checkpoint signing key, and each tenant's secrets (never putting their contents in a message). Writes
-// nothing and opens no port.
+// audit checkpoint signing key, each tenant's secrets and, with
+// store.engine postgres, the connection string (never putting their
+// contents in a message). Writes nothing and opens no port.
+//
+// store.engine postgres: once everything else is checked and the
+// connection string resolved (config::ResolvePostgresDsn), returns
+// Unimplemented, because the PostgreSQL engine is not yet built into this
+// binary (issue 12); the message shows the redacted connection string.
 //
 // Every error starts with the config's source (its file name), and names
 // the key and the file at fault: "riposted.yaml:80: policy.path:

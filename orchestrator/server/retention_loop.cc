@@ -52,6 +52,10 @@ absl::StatusOr<RetentionPass> RetentionLoop::RunPass() {
   absl::MutexLock pass_lock(&pass_mu_);
   const absl::Time started = clock_->Now();
   RetentionPass pass;
+  if (options_.lease != nullptr && options_.lease->fence() == 0) {
+    log::Debug("retention pass skipped: another replica holds the lease");
+    return pass;
+  }
   store::PruneRequest request;
   request.activity_before =
       started - std::max(options_.incidents, options_.correlation_window);
@@ -61,6 +65,9 @@ absl::StatusOr<RetentionPass> RetentionLoop::RunPass() {
   while (!stop_.stopping()) {
     store::PruneResult batch;
     RIPOSTE_RETURN_IF_ERROR(store_->ExecuteAndWait([&](store::Transaction& txn) {
+      if (options_.lease != nullptr) {
+        RIPOSTE_RETURN_IF_ERROR(options_.lease->CheckHeld(txn));
+      }
       RIPOSTE_ASSIGN_OR_RETURN(batch, txn.PruneIncidents(request));
       return absl::OkStatus();
     }));

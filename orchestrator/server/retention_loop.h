@@ -13,6 +13,7 @@
 #include "metrics/metrics.h"
 #include "orchestrator/server/audit_archiver.h"
 #include "orchestrator/server/stop_signal.h"
+#include "store/singleton_lease.h"
 #include "store/store.h"
 
 namespace riposte::server {
@@ -26,6 +27,9 @@ struct RetentionOptions {
   int64_t batch = 500;
   // Pages given back to the file system per unit of work.
   int64_t reclaim_pages = 4096;
+  // Among replicas, passes run only where this lease is held, and each
+  // removal checks its fence in the same unit. Null: always (one process).
+  const store::SingletonLease* lease = nullptr;
 };
 
 // What one pass removed.

@@ -60,9 +60,10 @@ namespace {
 // archiver when retention.audit is set.
 absl::StatusOr<std::unique_ptr<RetentionLoop>> StartRetention(
     const config::ServerConfig& config, store::Store* store, Clock* clock,
-    metrics::Registry& registry) {
+    metrics::Registry& registry, const store::SingletonLease* lease) {
   const config::RetentionConfig& r = config.retention;
   RetentionOptions options;
+  options.lease = lease;
   options.incidents = r.incidents;
   options.runs = r.runs;
   options.correlation_window = config.correlation_window;
@@ -137,8 +138,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   {
     execute::ExecutorOptions eo;
     eo.workers = static_cast<int>(config.execution.workers);
+    // Names this process in run leases and singleton leases.
     eo.holder = absl::StrCat("riposted-", getpid(), "-",
                              absl::ToUnixMicros(absl::Now()));
+    s->holder_ = eo.holder;
     eo.lease = config.execution.lease;
     eo.max_attempts = config.execution.max_attempts;
     eo.max_age = config.execution.max_age;
@@ -282,8 +285,20 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // Before anything acts: a trail that does not verify is said loudly, and
   // riposted still starts (stopping would not undo the damage).
   s->VerifyAuditAndReport();
+  {
+    // Work one replica at a time does, each under its own lease.
+    SingletonOptions so;
+    so.holder = s->holder_;
+    RIPOSTE_ASSIGN_OR_RETURN(
+        s->singletons_,
+        Singletons::Start(s->store_.get(),
+                          {kSweeperSingleton, kVerifierSingleton,
+                           kCheckpointerSingleton, kRetentionSingleton},
+                          std::move(so), clock, *s->metrics_));
+  }
   if (signer != nullptr) {
     CheckpointerOptions co;
+    co.lease = s->singletons_->lease(kCheckpointerSingleton);
     co.path = CheckpointPath(config);
     co.origin = config.audit.origin;
     co.interval = config.audit.checkpoint_interval;
@@ -295,7 +310,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (config.retention.enabled) {
     RIPOSTE_ASSIGN_OR_RETURN(s->retention_,
                              StartRetention(config, s->store_.get(), clock,
-                                            *s->metrics_));
+                                            *s->metrics_,
+                                            s->singletons_->lease(
+                                                kRetentionSingleton)));
   }
   RIPOSTE_RETURN_IF_ERROR(s->executor_->Start());
   s->sweeper_ = std::thread([server = s.get()] { server->SweepApprovalsLoop(); });
@@ -367,9 +384,10 @@ void Server::SweepApprovalsLoop() {
   while (true) {
     // The audit trail is verified hourly (and at start), so a record
     // edited behind riposted's back raises an alert.
+    // Among replicas, one verifies (it reads the whole chain).
     if (absl::Now() - last_verify >= absl::Hours(1)) {
       last_verify = absl::Now();
-      VerifyAuditAndReport();
+      if (singletons_->held(kVerifierSingleton)) VerifyAuditAndReport();
     }
     {
       absl::MutexLock lock(&sweep_mu_);
@@ -381,6 +399,7 @@ void Server::SweepApprovalsLoop() {
         return;
       }
     }
+    if (!singletons_->held(kSweeperSingleton)) continue;
     auto changed = commands_->SweepApprovals();
     if (!changed.ok()) {
       log::Warn("approval deadline sweep failed", {{"error", changed.status()}});
@@ -469,6 +488,8 @@ void Server::Shutdown() {
   if (executor_ != nullptr) executor_->Stop();
   // The last checkpoint covers everything the executor recorded.
   if (checkpointer_ != nullptr) checkpointer_->Stop();
+  // Another replica takes the singletons' work over at once.
+  if (singletons_ != nullptr) singletons_->Stop();
   // Every reply that was sent is durable already; anything still queued is
   // committed before the store closes.
   if (store_ != nullptr) store_->Close();

@@ -27,6 +27,7 @@
 #include "orchestrator/server/audit_checkpointer.h"
 #include "orchestrator/server/prepare.h"
 #include "orchestrator/server/retention_loop.h"
+#include "orchestrator/server/singletons.h"
 #include "orchestrator/server/server_metrics.h"
 #include "orchestrator/server/store_health_monitor.h"
 #include "store/store.h"
@@ -115,6 +116,9 @@ class Server {
   std::string checkpoint_public_key_;
   std::unique_ptr<AuditCheckpointer> checkpointer_;
   std::unique_ptr<RetentionLoop> retention_;
+  // This process's name in leases.
+  std::string holder_;
+  std::unique_ptr<Singletons> singletons_;
   bool shut_down_ = false;
 };
 

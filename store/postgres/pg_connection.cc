@@ -1,0 +1,264 @@
+#include "store/postgres/pg_connection.h"
+
+#include <libpq-fe.h>
+
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+
+namespace riposte::store::postgres {
+namespace {
+
+// SQLSTATE of a connection that is gone (connection_failure).
+constexpr char kConnectionFailure[] = "08006";
+
+absl::StatusCode CodeFor(absl::string_view state) {
+  if (state == "23505") return absl::StatusCode::kAlreadyExists;
+  if (absl::StartsWith(state, "23")) return absl::StatusCode::kFailedPrecondition;
+  if (state == "40001" || state == "40P01") return absl::StatusCode::kAborted;
+  // Connection exceptions, shutdown or recovery, resources (disk full, out
+  // of memory, too many connections), system I/O errors, a statement or
+  // lock timeout, and a server that went read-only (a standby after
+  // failover): all pass; the caller may try again.
+  if (absl::StartsWith(state, "08") || absl::StartsWith(state, "53") ||
+      absl::StartsWith(state, "57") || absl::StartsWith(state, "58") ||
+      state == "55P03" || state == "25006") {
+    return absl::StatusCode::kUnavailable;
+  }
+  return absl::StatusCode::kInternal;
+}
+
+std::string Trimmed(const char* message) {
+  return std::string(absl::StripTrailingAsciiWhitespace(
+      message == nullptr ? "" : message));
+}
+
+int64_t Millis(absl::Duration d) { return absl::ToInt64Milliseconds(d); }
+
+}  // namespace
+
+std::string SqlStateOf(const absl::Status& status) {
+  auto state = status.GetPayload(kSqlStatePayload);
+  return state.has_value() ? std::string(*state) : std::string();
+}
+
+absl::Status PgError(absl::string_view sqlstate, absl::string_view what,
+                     absl::string_view detail) {
+  absl::Status status(CodeFor(sqlstate),
+                      absl::StrCat("postgres: ", what, ": ", detail));
+  status.SetPayload(kSqlStatePayload, absl::Cord(sqlstate));
+  return status;
+}
+
+PgParam::PgParam(int64_t v) : value(absl::StrCat(v)), null(false) {}
+
+PgParam::PgParam(double v)
+    : value(absl::StrFormat("%.17g", v)), null(false) {}
+
+PgParam PgParam::Bytes(absl::string_view bytes) {
+  PgParam p(bytes);
+  p.binary = true;
+  return p;
+}
+
+PgResult& PgResult::operator=(PgResult&& other) noexcept {
+  if (this != &other) {
+    if (result_ != nullptr) PQclear(result_);
+    result_ = other.result_;
+    other.result_ = nullptr;
+  }
+  return *this;
+}
+
+PgResult::~PgResult() {
+  if (result_ != nullptr) PQclear(result_);
+}
+
+int PgResult::rows() const { return PQntuples(result_); }
+int PgResult::columns() const { return PQnfields(result_); }
+
+int64_t PgResult::affected() const {
+  int64_t n = 0;
+  return absl::SimpleAtoi(PQcmdTuples(result_), &n) ? n : 0;
+}
+
+bool PgResult::IsNull(int row, int col) const {
+  return PQgetisnull(result_, row, col) != 0;
+}
+
+absl::string_view PgResult::Text(int row, int col) const {
+  return absl::string_view(PQgetvalue(result_, row, col),
+                           PQgetlength(result_, row, col));
+}
+
+int64_t PgResult::Int64(int row, int col) const {
+  int64_t v = 0;
+  return absl::SimpleAtoi(Text(row, col), &v) ? v : 0;
+}
+
+double PgResult::Double(int row, int col) const {
+  double v = 0;
+  return absl::SimpleAtod(Text(row, col), &v) ? v : 0;
+}
+
+bool PgResult::Bool(int row, int col) const { return Text(row, col) == "t"; }
+
+std::string PgResult::Bytes(int row, int col) const {
+  if (IsNull(row, col)) return std::string();
+  size_t n = 0;
+  unsigned char* raw = PQunescapeBytea(
+      reinterpret_cast<const unsigned char*>(PQgetvalue(result_, row, col)),
+      &n);
+  if (raw == nullptr) return std::string();
+  std::string out(reinterpret_cast<const char*>(raw), n);
+  PQfreemem(raw);
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(
+    absl::string_view dsn, const PgConnectOptions& options) {
+  std::string text(dsn);
+  char* parse_error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(text.c_str(), &parse_error);
+  if (parse_error != nullptr) PQfreemem(parse_error);
+  if (parsed == nullptr) {
+    // libpq's message quotes the string, which may hold a password.
+    return absl::InvalidArgumentError(
+        "postgres: the connection string could not be parsed (not shown: it "
+        "may hold a password)");
+  }
+  PQconninfoFree(parsed);
+  std::unique_ptr<PgConnection> conn(
+      new PgConnection(std::move(text), options));
+  absl::Status opened = conn->Open();
+  if (!opened.ok()) return opened;
+  return conn;
+}
+
+PgConnection::~PgConnection() {
+  if (conn_ != nullptr) PQfinish(conn_);
+}
+
+absl::Status PgConnection::Open() {
+  if (conn_ != nullptr) {
+    PQfinish(conn_);
+    conn_ = nullptr;
+  }
+  prepared_.clear();
+  // Ours come first so that the connection string's own settings win.
+  const std::string timeout =
+      absl::StrCat(std::max<int64_t>(
+          1, absl::ToInt64Seconds(options_.connect_timeout)));
+  const char* keywords[] = {"connect_timeout", "application_name", "dbname",
+                            nullptr};
+  const char* values[] = {timeout.c_str(), options_.application_name.c_str(),
+                          dsn_.c_str(), nullptr};
+  conn_ = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  if (conn_ == nullptr) {
+    return PgError(kConnectionFailure, "connect", "out of memory");
+  }
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    return PgError(kConnectionFailure, "connect", Trimmed(PQerrorMessage(conn_)));
+  }
+  // Notices (e.g. "terminating connection due to administrator command")
+  // would go to stderr bypassing our log; the status that follows says it.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  return Exec(absl::StrFormat(
+      "SET client_encoding = 'UTF8'; SET statement_timeout = %d; "
+      "SET lock_timeout = %d;",
+      Millis(options_.statement_timeout), Millis(options_.lock_timeout)));
+}
+
+absl::Status PgConnection::Reconnect() { return Open(); }
+
+bool PgConnection::healthy() const {
+  return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK;
+}
+
+absl::StatusOr<PgResult> PgConnection::Finish(PGresult* raw,
+                                              absl::string_view what) {
+  PgResult result(raw);
+  const ExecStatusType status =
+      raw == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(raw);
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    return result;
+  }
+  const char* state =
+      raw == nullptr ? nullptr : PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+  std::string message = Trimmed(raw == nullptr ? PQerrorMessage(conn_)
+                                               : PQresultErrorMessage(raw));
+  if (message.empty()) message = Trimmed(PQerrorMessage(conn_));
+  if (state == nullptr || PQstatus(conn_) == CONNECTION_BAD) {
+    return PgError(kConnectionFailure, what, message);
+  }
+  return PgError(state, what, message);
+}
+
+absl::Status PgConnection::Exec(absl::string_view sql) {
+  if (!healthy()) {
+    return PgError(kConnectionFailure, "exec", "not connected");
+  }
+  const std::string text(sql);
+  return Finish(PQexec(conn_, text.c_str()), "exec").status();
+}
+
+namespace {
+
+// libpq's parallel arrays for a parameter list.
+struct ParamArrays {
+  explicit ParamArrays(const std::vector<PgParam>& params) {
+    values.reserve(params.size());
+    lengths.reserve(params.size());
+    formats.reserve(params.size());
+    for (const PgParam& p : params) {
+      values.push_back(p.null ? nullptr : p.value.data());
+      lengths.push_back(static_cast<int>(p.value.size()));
+      formats.push_back(p.binary ? 1 : 0);
+    }
+  }
+  int size() const { return static_cast<int>(values.size()); }
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+};
+
+}  // namespace
+
+absl::StatusOr<PgResult> PgConnection::Query(
+    absl::string_view sql, const std::vector<PgParam>& params) {
+  if (!healthy()) {
+    return PgError(kConnectionFailure, "query", "not connected");
+  }
+  const std::string text(sql);
+  ParamArrays a(params);
+  return Finish(PQexecParams(conn_, text.c_str(), a.size(), nullptr,
+                             a.values.data(), a.lengths.data(),
+                             a.formats.data(), /*resultFormat=*/0),
+                "query");
+}
+
+absl::StatusOr<PgResult> PgConnection::Run(const PgStatement& statement,
+                                           const std::vector<PgParam>& params) {
+  if (!healthy()) {
+    return PgError(kConnectionFailure, statement.name, "not connected");
+  }
+  if (!prepared_.contains(statement.name)) {
+    absl::StatusOr<PgResult> prepared = Finish(
+        PQprepare(conn_, statement.name, statement.sql, 0, nullptr),
+        statement.name);
+    if (!prepared.ok()) return prepared.status();
+    prepared_.insert(statement.name);
+  }
+  ParamArrays a(params);
+  return Finish(PQexecPrepared(conn_, statement.name, a.size(),
+                               a.values.data(), a.lengths.data(),
+                               a.formats.data(), /*resultFormat=*/0),
+                statement.name);
+}
+
+}  // namespace riposte::store::postgres

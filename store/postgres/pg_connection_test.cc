@@ -1,0 +1,149 @@
+#include "store/postgres/pg_connection.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "store/postgres/testing/pg_server.h"
+
+namespace riposte::store::postgres {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class PgConnectionTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto server = testing::PgServer::Start({.password = "s3cret-pw"});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+
+  std::unique_ptr<PgConnection> Connect() {
+    auto conn = PgConnection::Connect(
+        server_->Dsn() + " password=s3cret-pw", PgConnectOptions());
+    EXPECT_TRUE(conn.ok()) << conn.status();
+    return conn.ok() ? std::move(*conn) : nullptr;
+  }
+
+  static testing::PgServer* server_;
+};
+
+testing::PgServer* PgConnectionTest::server_ = nullptr;
+
+TEST_F(PgConnectionTest, RoundTripsEveryParameterKind) {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  const std::string bytes("a\0b\xff", 4);
+  auto r = conn->Query(
+      "SELECT $1::bigint, $2::float8, $3::text, $4::bytea, $5::bool, "
+      "$6::text IS NULL",
+      {int64_t{-9007199254740993}, 0.1 + 0.2, "zoë", PgParam::Bytes(bytes),
+       true, PgParam::Null()});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->rows(), 1);
+  EXPECT_EQ(r->Int64(0, 0), -9007199254740993);
+  EXPECT_EQ(r->Double(0, 1), 0.1 + 0.2);  // exact: no digits lost
+  EXPECT_EQ(r->Text(0, 2), "zoë");
+  EXPECT_EQ(r->Bytes(0, 3), bytes);
+  EXPECT_TRUE(r->Bool(0, 4));
+  EXPECT_TRUE(r->Bool(0, 5));
+}
+
+TEST_F(PgConnectionTest, PreparedStatementsSurviveReuseAndReconnect) {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  static constexpr PgStatement kAdd{"test_add", "SELECT $1::int + $2::int"};
+  for (int i = 0; i < 3; ++i) {
+    auto r = conn->Run(kAdd, {i, 10});
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->Int64(0, 0), i + 10);
+  }
+  ASSERT_TRUE(conn->Reconnect().ok());
+  auto r = conn->Run(kAdd, {1, 1});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->Int64(0, 0), 2);
+}
+
+TEST_F(PgConnectionTest, MapsSqlStatesToStatusCodes) {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  ASSERT_TRUE(conn->Exec("CREATE TEMP TABLE t (k int PRIMARY KEY, "
+                         "v int CHECK (v > 0))")
+                  .ok());
+  ASSERT_TRUE(conn->Query("INSERT INTO t VALUES (1, 1)").ok());
+  absl::Status dup = conn->Query("INSERT INTO t VALUES (1, 2)").status();
+  EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists) << dup;
+  EXPECT_EQ(SqlStateOf(dup), "23505");
+  absl::Status check = conn->Query("INSERT INTO t VALUES (2, 0)").status();
+  EXPECT_EQ(check.code(), absl::StatusCode::kFailedPrecondition) << check;
+  absl::Status syntax = conn->Exec("SELEC 1");
+  EXPECT_EQ(syntax.code(), absl::StatusCode::kInternal) << syntax;
+  absl::Status affected = conn->Query("UPDATE t SET v = 5").status();
+  EXPECT_TRUE(affected.ok());
+  auto updated = conn->Query("UPDATE t SET v = 6 WHERE k = 1");
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->affected(), 1);
+}
+
+TEST_F(PgConnectionTest, StatementTimeoutIsUnavailable) {
+  PgConnectOptions options;
+  options.statement_timeout = absl::Milliseconds(50);
+  auto conn = PgConnection::Connect(server_->Dsn() + " password=s3cret-pw",
+                                    options);
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  absl::Status slow = (*conn)->Exec("SELECT pg_sleep(5)");
+  EXPECT_EQ(slow.code(), absl::StatusCode::kUnavailable) << slow;
+  EXPECT_EQ(SqlStateOf(slow), "57014");
+}
+
+TEST_F(PgConnectionTest, WrongPasswordNeverEchoesTheConnectionString) {
+  auto conn = PgConnection::Connect(server_->Dsn() + " password=wrong-pw-123",
+                                    PgConnectOptions());
+  ASSERT_FALSE(conn.ok());
+  EXPECT_EQ(conn.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(conn.status().message(), HasSubstr("password authentication"));
+  EXPECT_THAT(conn.status().message(), Not(HasSubstr("wrong-pw-123")));
+}
+
+TEST_F(PgConnectionTest, UnparseableConnectionStringIsNotQuoted) {
+  auto conn = PgConnection::Connect("host=x password='unterminated-secret",
+                                    PgConnectOptions());
+  ASSERT_FALSE(conn.ok());
+  EXPECT_EQ(conn.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(conn.status().message(), Not(HasSubstr("unterminated-secret")));
+}
+
+TEST_F(PgConnectionTest, ServerGoneIsUnavailableAndReconnectRecovers) {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  ASSERT_TRUE(conn->Exec("SELECT 1").ok());
+  ASSERT_TRUE(server_->Crash().ok());
+  absl::Status lost = conn->Exec("SELECT 1");
+  EXPECT_EQ(lost.code(), absl::StatusCode::kUnavailable) << lost;
+  EXPECT_FALSE(conn->Reconnect().ok());  // still down
+  EXPECT_EQ(conn->Exec("SELECT 1").code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE(server_->Restart().ok());
+  ASSERT_TRUE(conn->Reconnect().ok());
+  EXPECT_TRUE(conn->Exec("SELECT 1").ok());
+}
+
+TEST_F(PgConnectionTest, CreatesDatabases) {
+  ASSERT_TRUE(server_->CreateDatabase("made_here").ok());
+  auto conn = PgConnection::Connect(
+      server_->Dsn("made_here") + " password=s3cret-pw", PgConnectOptions());
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  auto r = (*conn)->Query("SELECT current_database()");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->Text(0, 0), "made_here");
+}
+
+}  // namespace
+}  // namespace riposte::store::postgres
