@@ -5,6 +5,8 @@
 #include <chrono>
 #include <limits>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
@@ -40,8 +42,8 @@ void ExpectInvalid(const grpc::Status& s, const std::string& prefix) {
   EXPECT_THAT(s.error_message(), ::testing::StartsWith(prefix));
 }
 
-// The store with a gate on its reads: while closed, every read waits (as
-// on a slow disk or a stalled database) until it opens again.
+// The store with a gate: while stalled, every read waits and every unit of
+// work is held (as on a slow disk or a stalled database) until released.
 class GatedStore : public store::Store {
  public:
   void Wrap(store::Store* inner) { inner_ = inner; }
@@ -51,10 +53,18 @@ class GatedStore : public store::Store {
     closed_ = true;
   }
   void Release() ABSL_LOCKS_EXCLUDED(mu_) {
-    absl::MutexLock lock(&mu_);
-    closed_ = false;
+    std::vector<std::pair<Work, Done>> held;
+    {
+      absl::MutexLock lock(&mu_);
+      closed_ = false;
+      held.swap(held_);
+      waiting_ -= static_cast<int>(held.size());
+    }
+    for (auto& [work, done] : held) {
+      inner_->Execute(std::move(work), std::move(done));
+    }
   }
-  // True once `n` reads wait at the gate, within `timeout`.
+  // True once `n` reads or units wait at the gate, within `timeout`.
   bool AwaitWaiting(int n, absl::Duration timeout) ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
     auto enough = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -64,6 +74,14 @@ class GatedStore : public store::Store {
   }
 
   void Execute(Work work, Done done) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (closed_) {
+        ++waiting_;
+        held_.emplace_back(std::move(work), std::move(done));
+        return;
+      }
+    }
     inner_->Execute(std::move(work), std::move(done));
   }
   absl::StatusOr<std::vector<audit::AuditRecord>> ReadAudit(
@@ -148,6 +166,7 @@ class GatedStore : public store::Store {
   absl::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   int waiting_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::pair<Work, Done>> held_ ABSL_GUARDED_BY(mu_);
 };
 
 class OperatorServiceTest : public ::testing::Test {
@@ -554,6 +573,29 @@ TEST_F(OperatorServiceTest, CallsWaitingOnTheStoreDoNotHoldUpOthers) {
     streams.push_back(
         stub_->StreamAudit(stream_ctx.back().get(), v1::StreamAuditRequest()));
   }
+  // An export, and commands whose units of work wait to be written.
+  auto export_ctx = As("alice");
+  auto exporter = stub_->ExportAudit(export_ctx.get(), v1::ExportAuditRequest());
+  struct Command {
+    grpc::ClientContext ctx;
+    v1::RunCommand req;
+    v1::ActionRun resp;
+    grpc::Status status;
+    absl::Notification done;
+  };
+  std::vector<std::unique_ptr<Command>> commands;
+  for (int i = 0; i < 8; ++i) {
+    auto command = std::make_unique<Command>();
+    command->ctx.AddMetadata("x-test-caller", "alice");
+    command->req.set_run_id(999'000 + i);
+    command->req.set_reason("stalled");
+    Command* c = command.get();
+    stub_->async()->Reject(&c->ctx, &c->req, &c->resp, [c](grpc::Status s) {
+      c->status = std::move(s);
+      c->done.Notify();
+    });
+    commands.push_back(std::move(command));
+  }
   ASSERT_TRUE(gate_.AwaitWaiting(1, absl::Seconds(10)));
 
   auto ctx = As("alice");
@@ -569,6 +611,16 @@ TEST_F(OperatorServiceTest, CallsWaitingOnTheStoreDoNotHoldUpOthers) {
     EXPECT_TRUE(call->status.ok()) << call->status.error_message();
     EXPECT_EQ(call->resp.incidents_size(), 1);
   }
+  for (auto& command : commands) {
+    ASSERT_TRUE(command->done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+    EXPECT_EQ(command->status.error_code(), grpc::StatusCode::NOT_FOUND)
+        << command->status.error_message();
+  }
+  v1::AuditExportChunk chunk;
+  std::string exported;
+  while (exporter->Read(&chunk)) exported += chunk.jsonl();
+  EXPECT_TRUE(exporter->Finish().ok());
+  EXPECT_THAT(exported, HasSubstr("breach.received"));
   for (auto& stream : streams) {
     v1::AuditEntry entry;
     int entries = 0;

@@ -14,6 +14,10 @@
 
 namespace riposte::store::testing {
 
+void PrintTo(const StoreEngineFactory& factory, std::ostream* os) {
+  *os << factory.name;
+}
+
 std::string EngineName(
     const ::testing::TestParamInfo<StoreEngineFactory>& info) {
   return info.param.name;

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ struct StoreEngineFactory {
   // was closed: for the durability cases.
   std::function<absl::StatusOr<std::unique_ptr<Store>>(Clock*)> reopen;
 };
+
+// Failure messages name the engine, not the factory's bytes.
+void PrintTo(const StoreEngineFactory& factory, std::ostream* os);
 
 // For INSTANTIATE_TEST_SUITE_P: names each case after the engine.
 std::string EngineName(

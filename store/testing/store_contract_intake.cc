@@ -458,6 +458,12 @@ TEST_P(StoreContractTest, SettingsAreReadInAndOutsideUnitsAndOverwritten) {
   ASSERT_TRUE(empty.has_value());
   EXPECT_EQ(*empty, "");
   EXPECT_FALSE(store_->ReadSetting("never")->has_value());
+  // Large values (the health probe writes 64 KiB) come back whole.
+  const std::string large(256 * 1024, 'x');
+  ASSERT_TRUE(
+      Run([&](Transaction& txn) { return txn.PutSetting("large", large); })
+          .ok());
+  EXPECT_EQ(*store_->ReadSetting("large"), large);
 }
 
 }  // namespace
