@@ -135,6 +135,7 @@ void SqliteStore::Execute(Work work, Done done) {
 }
 
 void SqliteStore::Close() {
+  if (closed_.exchange(true)) return;
   // Finishes the queued units, then drops the writer's statements.
   if (runner_ != nullptr) runner_->Close();
   {

@@ -1,6 +1,7 @@
 #ifndef RIPOSTE_STORE_SQLITE_SQLITE_STORE_H_
 #define RIPOSTE_STORE_SQLITE_SQLITE_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -115,6 +116,7 @@ class SqliteStore : public Store {
   std::unique_ptr<Database> writer_;
   // Null when read-only.
   std::unique_ptr<GroupCommitRunner> runner_;
+  std::atomic<bool> closed_{false};
 
   absl::Mutex read_mu_;
   // Destroyed before reader_.
