@@ -124,6 +124,7 @@ absl::Status SqliteStore::Init() {
                                                 std::move(sessions));
   return absl::OkStatus();
 }
+
 SqliteStore::~SqliteStore() { Close(); }
 
 void SqliteStore::Execute(Work work, Done done) {
