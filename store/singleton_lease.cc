@@ -93,7 +93,7 @@ absl::StatusOr<bool> SingletonLease::Hold() {
   return fence != 0;
 }
 
-absl::Status SingletonLease::CheckHeld(Transaction& txn) const {
+absl::Status SingletonLease::CheckHeld(IntakeTransaction& txn) const {
   const int64_t fence = this->fence();
   RIPOSTE_ASSIGN_OR_RETURN(std::optional<LeaseValue> current,
                            Read(txn, name_));

@@ -44,7 +44,7 @@ class SingletonLease {
   // Inside a unit of work that acts as the singleton: OK only while this
   // holder still has the lease with the fence Hold saw, FailedPrecondition
   // otherwise (another replica took over; the unit must not write).
-  absl::Status CheckHeld(Transaction& txn) const;
+  absl::Status CheckHeld(IntakeTransaction& txn) const;
 
   // Ends the lease if held (on shutdown), so another replica can take it
   // at once instead of waiting for it to expire.

@@ -84,7 +84,7 @@ absl::Status Executor::Start() {
   if (store_->exclusive()) {
     int64_t released = 0;
     absl::Status status = store_->ExecuteAndWait(
-        [&](store::Transaction& txn) -> absl::Status {
+        [&](store::ExecutorTransaction& txn) -> absl::Status {
           RIPOSTE_ASSIGN_OR_RETURN(
               released, txn.ReleaseForeignLeases(options_.holder, clock_->Now()));
           return absl::OkStatus();
@@ -140,14 +140,15 @@ void Executor::WorkerLoop(int index) {
 
     // Idle: wait for a wake-up, the next due time, or the poll interval.
     absl::Duration wait = options_.idle_poll;
-    auto next = store_->ExecuteAndWait([&](store::Transaction& txn) -> absl::Status {
-      RIPOSTE_ASSIGN_OR_RETURN(auto t, txn.NextDueTime(clock_->Now()));
-      if (t.has_value()) {
-        wait = std::max(absl::ZeroDuration(),
-                        std::min(wait, *t - clock_->Now()));
-      }
-      return absl::OkStatus();
-    });
+    auto next = store_->ExecuteAndWait(
+        [&](store::ExecutorTransaction& txn) -> absl::Status {
+          RIPOSTE_ASSIGN_OR_RETURN(auto t, txn.NextDueTime(clock_->Now()));
+          if (t.has_value()) {
+            wait = std::max(absl::ZeroDuration(),
+                            std::min(wait, *t - clock_->Now()));
+          }
+          return absl::OkStatus();
+        });
     if (!next.ok()) wait = options_.idle_poll;
     absl::MutexLock lock(&mu_);
     auto woken = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -168,7 +169,7 @@ absl::Status Executor::Finish(const store::ActionRunRow& run,
   ev.event = event;
   ev.subject = absl::StrCat(run.tenant_id, "/", run.target_key);
   ev.details = details;
-  auto work = [update, ev](store::Transaction& txn) -> absl::Status {
+  auto work = [update, ev](store::ExecutorTransaction& txn) -> absl::Status {
     RIPOSTE_RETURN_IF_ERROR(txn.UpdateLeasedRun(update));
     return txn.AppendAudit(ev).status();
   };
@@ -193,7 +194,7 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
   std::string narrative;
   bool takeover = false;
   RIPOSTE_RETURN_IF_ERROR(store_->ExecuteAndWait(
-      [&](store::Transaction& txn) -> absl::Status {
+      [&](store::ExecutorTransaction& txn) -> absl::Status {
         RIPOSTE_ASSIGN_OR_RETURN(
             auto before, txn.ClaimDueRun(options_.holder, now, now + options_.lease));
         claimed = std::move(before);
@@ -278,9 +279,10 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
   if (run.expires_at.has_value()) req.expires_at = *run.expires_at;
   std::string checkpointed = run.memo;
   req.checkpoint = [this, &run, &checkpointed](const std::string& memo) {
-    absl::Status s = store_->ExecuteAndWait([&](store::Transaction& txn) {
-      return txn.CheckpointRunMemo(run.id, run.fence, memo);
-    });
+    absl::Status s =
+        store_->ExecuteAndWait([&](store::ExecutorTransaction& txn) {
+          return txn.CheckpointRunMemo(run.id, run.fence, memo);
+        });
     if (s.ok()) checkpointed = memo;
     return s;
   };

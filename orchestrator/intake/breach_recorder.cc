@@ -27,7 +27,7 @@ void BreachRecorder::Record(v1::Breach breach, Done done) {
 
   const decide::UndoCheck* can_undo = &can_undo_;  // outlives the store's work
   auto work = [state, received, window, policy,
-               can_undo](store::Transaction& txn) -> absl::Status {
+               can_undo](store::IntakeTransaction& txn) -> absl::Status {
     decide::BreachUnitOptions options;
     options.correlation_window = window;
     options.policy = policy.get();

@@ -45,7 +45,8 @@ absl::Status WrongState(const store::ActionRunRow& run, absl::string_view want) 
 }
 
 // Applies `u` to `run` if the lifecycle lets `actor` make that transition.
-absl::Status Update(store::Transaction& txn, const store::ActionRunRow& run,
+absl::Status Update(store::OperatorTransaction& txn,
+                    const store::ActionRunRow& run,
                     const store::OperatorRunUpdate& u, runs::Actor actor) {
   absl::Status allowed = runs::CheckTransition(run.state, u.state, actor);
   if (!allowed.ok()) {
@@ -99,7 +100,7 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Command(
   RIPOSTE_RETURN_IF_ERROR(CheckReason(reason));
   store::ActionRunRow result;
   absl::Status s = store_->ExecuteAndWait(
-      [&](store::Transaction& txn) -> absl::Status {
+      [&](store::OperatorTransaction& txn) -> absl::Status {
         RIPOSTE_ASSIGN_OR_RETURN(auto run, txn.GetRun(run_id));
         if (!run.has_value()) {
           return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
@@ -135,7 +136,7 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Approve(
   const absl::Time now = clock_->Now();
   auto policy = policies_ != nullptr ? policies_->Get() : nullptr;
   return Command(run_id, identity, reason,
-                 [&](store::Transaction& txn, store::ActionRunRow& run,
+                 [&](store::OperatorTransaction& txn, store::ActionRunRow& run,
                      std::string& event, std::string& details) -> absl::Status {
     if (run.state != S::kAwaitingApproval) return WrongState(run, "awaiting approval");
     if (run.approval_deadline.has_value() && *run.approval_deadline <= now) {
@@ -194,7 +195,7 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Reject(
     int64_t run_id, const std::string& identity, const std::string& reason) {
   const absl::Time now = clock_->Now();
   return Command(run_id, identity, reason,
-                 [&](store::Transaction& txn, store::ActionRunRow& run,
+                 [&](store::OperatorTransaction& txn, store::ActionRunRow& run,
                      std::string& event, std::string&) -> absl::Status {
     if (run.state != S::kAwaitingApproval) return WrongState(run, "awaiting approval");
     store::OperatorRunUpdate u = From(run, now);
@@ -212,7 +213,7 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Extend(
     const ExpiryChange& change) {
   const absl::Time now = clock_->Now();
   return Command(run_id, identity, reason,
-                 [&](store::Transaction& txn, store::ActionRunRow& run,
+                 [&](store::OperatorTransaction& txn, store::ActionRunRow& run,
                      std::string& event, std::string& details) -> absl::Status {
     if (run.state != S::kActive) return WrongState(run, "active");
     if (!run.reversible) {
@@ -255,7 +256,7 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Revert(
     int64_t run_id, const std::string& identity, const std::string& reason) {
   const absl::Time now = clock_->Now();
   return Command(run_id, identity, reason,
-                 [&](store::Transaction& txn, store::ActionRunRow& run,
+                 [&](store::OperatorTransaction& txn, store::ActionRunRow& run,
                      std::string& event, std::string&) -> absl::Status {
     if (run.state != S::kActive) return WrongState(run, "active");
     if (!run.reversible) {
@@ -277,7 +278,7 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Retry(
     int64_t run_id, const std::string& identity, const std::string& reason) {
   const absl::Time now = clock_->Now();
   return Command(run_id, identity, reason,
-                 [&](store::Transaction& txn, store::ActionRunRow& run,
+                 [&](store::OperatorTransaction& txn, store::ActionRunRow& run,
                      std::string& event, std::string&) -> absl::Status {
     if (run.state != S::kFailed) return WrongState(run, "failed");
     store::OperatorRunUpdate u = From(run, now);
@@ -302,7 +303,7 @@ absl::StatusOr<int> RunCommands::SweepApprovals() {
   const absl::Time now = clock_->Now();
   int changed = 0;
   RIPOSTE_RETURN_IF_ERROR(store_->ExecuteAndWait(
-      [&](store::Transaction& txn) -> absl::Status {
+      [&](store::OperatorTransaction& txn) -> absl::Status {
         changed = 0;
         RIPOSTE_ASSIGN_OR_RETURN(auto expired, txn.ListExpiredApprovals(now));
         for (const auto& run : expired) {
@@ -351,7 +352,7 @@ absl::StatusOr<PauseState> RunCommands::SetPaused(bool paused,
   RIPOSTE_RETURN_IF_ERROR(CheckReason(reason));
   const absl::Time now = clock_->Now();
   RIPOSTE_RETURN_IF_ERROR(store_->ExecuteAndWait(
-      [&](store::Transaction& txn) -> absl::Status {
+      [&](store::OperatorTransaction& txn) -> absl::Status {
         RIPOSTE_RETURN_IF_ERROR(
             txn.PutSetting(decide::kPausedSetting, paused ? "true" : "false"));
         RIPOSTE_RETURN_IF_ERROR(txn.PutSetting(kPausedBy, identity));

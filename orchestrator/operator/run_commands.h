@@ -86,7 +86,7 @@ class RunCommands {
 
  private:
   using Mutation = std::function<absl::Status(
-      store::Transaction& txn, store::ActionRunRow& run,
+      store::OperatorTransaction& txn, store::ActionRunRow& run,
       std::string& event, std::string& details)>;
   // Loads the run, runs `mutate`, audits `event` with `details`, and
   // returns the run as it is afterwards.

@@ -61,10 +61,11 @@ absl::StatusOr<int64_t> AuditArchiver::ArchiveOne() {
   }
   const audit::AuditedRows rows = named.Named();
   int64_t stored = 0;
-  RIPOSTE_RETURN_IF_ERROR(store_->ExecuteAndWait([&](store::Transaction& txn) {
-    RIPOSTE_ASSIGN_OR_RETURN(stored, txn.CountStoredRows(rows));
-    return absl::OkStatus();
-  }));
+  RIPOSTE_RETURN_IF_ERROR(
+      store_->ExecuteAndWait([&](store::RetentionTransaction& txn) {
+        RIPOSTE_ASSIGN_OR_RETURN(stored, txn.CountStoredRows(rows));
+        return absl::OkStatus();
+      }));
   if (stored > 0) {
     log::Debug("audit segment waits for its rows to leave the store",
                {{"first", first}, {"last", last}, {"rows_stored", stored}});
@@ -92,15 +93,17 @@ absl::StatusOr<int64_t> AuditArchiver::ArchiveOne() {
       std::string note,
       signer_->Sign(audit::Checkpoint{options_.origin, last, new_base.hash}));
   RIPOSTE_ASSIGN_OR_RETURN(std::string path, writer->Finish(note));
-  RIPOSTE_RETURN_IF_ERROR(store_->ExecuteAndWait([&](store::Transaction& txn) {
-    // Checked again in the unit that deletes: a row may have come meanwhile.
-    RIPOSTE_ASSIGN_OR_RETURN(int64_t now_stored, txn.CountStoredRows(rows));
-    if (now_stored > 0) {
-      return absl::FailedPreconditionError(
-          "rows named in the segment were stored meanwhile");
-    }
-    return txn.RemoveArchivedAudit(new_base);
-  }));
+  RIPOSTE_RETURN_IF_ERROR(
+      store_->ExecuteAndWait([&](store::RetentionTransaction& txn) {
+        // Checked again in the unit that deletes: a row may have come
+        // meanwhile.
+        RIPOSTE_ASSIGN_OR_RETURN(int64_t now_stored, txn.CountStoredRows(rows));
+        if (now_stored > 0) {
+          return absl::FailedPreconditionError(
+              "rows named in the segment were stored meanwhile");
+        }
+        return txn.RemoveArchivedAudit(new_base);
+      }));
   log::Info("audit segment archived", {{"first", first},
                                        {"last", last},
                                        {"file", path},

@@ -64,13 +64,14 @@ absl::StatusOr<RetentionPass> RetentionLoop::RunPass() {
   // One unit per batch: intake's units go in between.
   while (!stop_.stopping()) {
     store::PruneResult batch;
-    RIPOSTE_RETURN_IF_ERROR(store_->ExecuteAndWait([&](store::Transaction& txn) {
-      if (options_.lease != nullptr) {
-        RIPOSTE_RETURN_IF_ERROR(options_.lease->CheckHeld(txn));
-      }
-      RIPOSTE_ASSIGN_OR_RETURN(batch, txn.PruneIncidents(request));
-      return absl::OkStatus();
-    }));
+    RIPOSTE_RETURN_IF_ERROR(
+        store_->ExecuteAndWait([&](store::RetentionTransaction& txn) {
+          if (options_.lease != nullptr) {
+            RIPOSTE_RETURN_IF_ERROR(options_.lease->CheckHeld(txn));
+          }
+          RIPOSTE_ASSIGN_OR_RETURN(batch, txn.PruneIncidents(request));
+          return absl::OkStatus();
+        }));
     incidents_->Increment(batch.incidents);
     breaches_->Increment(batch.breaches);
     decisions_->Increment(batch.decisions);
@@ -94,11 +95,12 @@ absl::StatusOr<RetentionPass> RetentionLoop::RunPass() {
   // Freed pages back to the file system, a bounded number per unit.
   int64_t free_pages = 0;
   do {
-    RIPOSTE_RETURN_IF_ERROR(store_->ExecuteAndWait([&](store::Transaction& txn) {
-      RIPOSTE_ASSIGN_OR_RETURN(free_pages,
-                               txn.ReclaimSpace(options_.reclaim_pages));
-      return absl::OkStatus();
-    }));
+    RIPOSTE_RETURN_IF_ERROR(
+        store_->ExecuteAndWait([&](store::RetentionTransaction& txn) {
+          RIPOSTE_ASSIGN_OR_RETURN(free_pages,
+                                   txn.ReclaimSpace(options_.reclaim_pages));
+          return absl::OkStatus();
+        }));
   } while (free_pages > options_.reclaim_pages && !stop_.stopping());
   absl::StatusOr<store::StoreGauges> gauges = store_->Gauges();
   log::Info("retention pass",

@@ -251,4 +251,6 @@ int64_t Database::LastInsertRowId() const {
   return sqlite3_last_insert_rowid(db_);
 }
 
+int64_t Database::Changes() const { return sqlite3_changes(db_); }
+
 }  // namespace riposte::store::sqlite

@@ -81,6 +81,8 @@ class Database {
   absl::Status Exec(absl::string_view sql);
   absl::StatusOr<std::unique_ptr<Statement>> Prepare(absl::string_view sql);
   int64_t LastInsertRowId() const;
+  // Rows changed by the last INSERT, UPDATE or DELETE.
+  int64_t Changes() const;
   sqlite3* raw() const { return db_; }
 
  private:

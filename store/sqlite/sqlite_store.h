@@ -1,21 +1,28 @@
 #ifndef RIPOSTE_STORE_SQLITE_SQLITE_STORE_H_
 #define RIPOSTE_STORE_SQLITE_SQLITE_STORE_H_
 
+#include <atomic>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/sqlite_schema.h"
 #include "store/store.h"
 
+namespace riposte::store {
+class GroupCommitRunner;
+}  // namespace riposte::store
+
 namespace riposte::store::sqlite {
+
+struct Tables;
 
 struct SqliteStoreOptions {
   // The database file. Its directory must exist.
@@ -41,12 +48,11 @@ struct SqliteStoreOptions {
 // The embedded engine: one SQLite file in WAL mode with synchronous=FULL, so
 // a unit of work reported durable survives a crash or power loss.
 //
-// One writer thread drains the queue of units: it opens a transaction, runs
-// each queued unit inside its own savepoint, and commits once for all of
-// them, so concurrent callers share one fsync. A notifier thread then runs
-// the units' Done callbacks (which typically send replies), so the writer
-// goes straight on to the next batch. A second connection serves reads. The
-// file is locked against a second writer process.
+// One writer connection runs the queued units through a GroupCommitRunner
+// (one transaction and one fsync per batch, a savepoint per unit); a second
+// connection serves reads. The schema is in sqlite_schema.cc, each table's
+// SQL in its own file (breaches.cc, runs.cc, ...). The file is locked
+// against a second writer process.
 //
 // Thread-safe.
 class SqliteStore : public Store {
@@ -60,7 +66,7 @@ class SqliteStore : public Store {
       const SqliteStoreOptions& options, Clock* clock);
 
   // The schema version this build writes.
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = sqlite::kSchemaVersion;
 
   ~SqliteStore() override;
 
@@ -95,52 +101,26 @@ class SqliteStore : public Store {
   int64_t CommittedUnits() const;
 
  private:
-  class Txn;
-  struct Pending {
-    Work work;
-    Done done;
-  };
-  struct Statements;
-
   SqliteStore(SqliteStoreOptions options, Clock* clock);
   absl::Status Init();
-  absl::Status Migrate();
-  void EnableIncrementalVacuum();
-  absl::Status LoadChainTip();
-  void WriterLoop();
-  void CommitBatch(std::deque<Pending>& batch);
-  void NotifierLoop();
-
-  // Outcomes of one committed batch, handed to the notifier thread so the
-  // writer can start on the next batch while replies go out.
-  struct Outcomes {
-    std::vector<Done> done;
-    std::vector<absl::Status> status;
-  };
+  // Runs `fn` on the reader's tables; Unavailable once closed.
+  template <typename Fn>
+  auto OnReader(Fn fn) -> decltype(fn(std::declval<Tables&>()));
 
   const SqliteStoreOptions options_;
   Clock* const clock_;
   int lock_fd_ = -1;
 
-  // Owned by the writer thread once it runs.
+  // The writer connection; its statements belong to the runner's session,
+  // which Close destroys first.
   std::unique_ptr<Database> writer_;
-  std::unique_ptr<Statements> stmts_;
-  int64_t tip_seq_ = 0;
-  std::string tip_hash_;
-  int64_t next_breach_id_ = 1;
-
-  mutable absl::Mutex mu_;
-  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
-  bool closing_ ABSL_GUARDED_BY(mu_) = false;
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  int64_t commits_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t committed_units_ ABSL_GUARDED_BY(mu_) = 0;
-  std::thread writer_thread_;
-  std::deque<Outcomes> outcomes_ ABSL_GUARDED_BY(mu_);
-  bool writer_exited_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread notifier_thread_;
+  // Null when read-only.
+  std::unique_ptr<GroupCommitRunner> runner_;
+  std::atomic<bool> closed_{false};
 
   absl::Mutex read_mu_;
+  // Destroyed before reader_.
+  std::unique_ptr<Tables> read_tables_ ABSL_GUARDED_BY(read_mu_);
   std::unique_ptr<Database> reader_ ABSL_GUARDED_BY(read_mu_);
 };
 
