@@ -11,40 +11,14 @@
 #include "audit/audit_record.h"
 #include "common/status_macros.h"
 #include "runs/lifecycle.h"
+#include "store/engine_rules.h"
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_schema.h"
 
 namespace riposte::store::postgres {
 namespace {
 
-// The settings key of the audit chain's base: "<seq> <hash>".
-constexpr char kAuditBaseKey[] = "audit.archive_base";
 
-absl::StatusOr<audit::ChainBase> ParseAuditBase(
-    const std::optional<std::string>& value) {
-  audit::ChainBase base;
-  if (!value.has_value()) return base;
-  std::vector<std::string> parts = absl::StrSplit(*value, ' ');
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &base.seq) ||
-      base.seq < 1 || parts[1].size() != 64) {
-    return absl::DataLossError(
-        absl::StrCat("store: setting ", kAuditBaseKey, " is corrupt"));
-  }
-  base.hash = parts[1];
-  return base;
-}
-
-// The final run states, quoted for an IN (...) list.
-std::string FinalStateList() {
-  std::vector<std::string> names;
-  for (int i = 0; i <= static_cast<int>(runs::RunState::kSuppressed); ++i) {
-    const auto state = static_cast<runs::RunState>(i);
-    if (runs::IsFinal(state)) {
-      names.push_back(absl::StrCat("'", runs::RunStateName(state), "'"));
-    }
-  }
-  return absl::StrJoin(names, ", ");
-}
 
 std::vector<std::string> StateNames(const std::vector<runs::RunState>& states) {
   std::vector<std::string> names;
@@ -55,10 +29,6 @@ std::vector<std::string> StateNames(const std::vector<runs::RunState>& states) {
   return names;
 }
 
-absl::Status LeaseLost(int64_t id, int64_t fence) {
-  return absl::FailedPreconditionError(
-      absl::StrCat("run ", id, ": lease lost (fence ", fence, " is stale)"));
-}
 
 const std::string& SelectBreachByKey() {
   static const std::string* sql = new std::string(absl::StrCat(
@@ -421,16 +391,7 @@ class PostgresStore::Session : public BatchSession, public Transaction {
     std::optional<ActionRunRow> run;
     if (found.rows() == 0) return run;
     run = ReadRun(found, 0);
-    // Applying leads to running; an active run past expiry, or a reverting
-    // one taken over, is reverted.
-    run->claimed_from = run->state;
-    run->state = runs::ClaimedState(run->state);
-    run->lease_holder = std::string(holder);
-    run->lease_expires = lease_until;
-    run->fence += 1;
-    run->attempts += 1;
-    if (!run->first_attempt_at.has_value()) run->first_attempt_at = now;
-    run->updated_at = now;
+    MarkClaimed(*run, holder, now, lease_until);
     static const PgStatement kClaim{
         "claim_run",
         "UPDATE action_runs SET state = $1, lease_holder = $2, "
@@ -537,10 +498,7 @@ class PostgresStore::Session : public BatchSession, public Transaction {
                     up.reset_attempts, Micros(up.now), up.id,
                     runs::RunStateName(up.expected_state)}));
     if (r.affected() != 1) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "run ", up.id, " changed meanwhile (no longer ",
-          runs::RunStateName(up.expected_state),
-          ", or being worked on); look at it again"));
+      return RunChangedMeanwhile(up.id, up.expected_state);
     }
     return absl::OkStatus();
   }
@@ -587,7 +545,7 @@ class PostgresStore::Session : public BatchSession, public Transaction {
         // (possibly many; only for incidents that pass the rest).
         "SELECT i.id, i.last_seen_us < $2 AND NOT EXISTS (SELECT 1 FROM "
         "action_runs r WHERE r.incident_id = i.id AND (r.state NOT IN (",
-        FinalStateList(),
+        FinalRunStatesSql(),
         ") OR r.updated_us >= $3)) AND NOT EXISTS (SELECT 1 FROM breaches b "
         "WHERE b.incident_id = i.id AND (b.observed_us >= $2 OR "
         "b.received_us >= $2)) FROM incidents i WHERE i.id > $1 ORDER BY i.id "
@@ -673,7 +631,7 @@ class PostgresStore::Session : public BatchSession, public Transaction {
     static const PgStatement kDelete{"delete_audit",
                                      "DELETE FROM audit_log WHERE seq <= $1"};
     RIPOSTE_RETURN_IF_ERROR(conn_->Run(kDelete, {base.seq}).status());
-    return PutSetting(kAuditBaseKey, absl::StrCat(base.seq, " ", base.hash));
+    return PutSetting(kAuditBaseKey, FormatAuditBase(base));
   }
 
  private:

@@ -7,15 +7,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "store/engine_rules.h"
 
 namespace riposte::store::sqlite {
 namespace {
 
-constexpr char kColumns[] =
-    "seq, time_us, actor, event, subject, details, policy_version, "
-    "prev_hash, hash";
 
-// Columns: kColumns.
+// Columns: kAuditColumns.
 audit::AuditRecord ReadAuditRecord(const Statement& s) {
   audit::AuditRecord r;
   r.seq = s.ColumnInt(0);
@@ -30,22 +28,6 @@ audit::AuditRecord ReadAuditRecord(const Statement& s) {
   return r;
 }
 
-// The settings key of the audit chain's base: "<seq> <hash>".
-constexpr char kBaseKey[] = "audit.archive_base";
-
-absl::StatusOr<audit::ChainBase> ParseBase(
-    const std::optional<std::string>& value) {
-  audit::ChainBase base;
-  if (!value.has_value()) return base;
-  std::vector<std::string> parts = absl::StrSplit(*value, ' ');
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &base.seq) ||
-      base.seq < 1 || parts[1].size() != 64) {
-    return absl::DataLossError(
-        absl::StrCat("store: setting ", kBaseKey, " is corrupt"));
-  }
-  base.hash = parts[1];
-  return base;
-}
 
 }  // namespace
 
@@ -70,7 +52,7 @@ absl::StatusOr<audit::AuditRecord> AuditLog::Append(
   if (r.event.details.empty()) r.event.details = "{}";
   audit::Seal(tip_.seq, tip_.hash, r);
   RIPOSTE_ASSIGN_OR_RETURN(Statement * s, insert_.Get(db_, [] {
-    return absl::StrCat("INSERT INTO audit_log (", kColumns,
+    return absl::StrCat("INSERT INTO audit_log (", kAuditColumns,
                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   }));
   ResetOnExit reset(*s);
@@ -91,7 +73,7 @@ absl::StatusOr<audit::AuditRecord> AuditLog::Append(
 absl::StatusOr<std::vector<audit::AuditRecord>> AuditLog::Read(
     int64_t after_seq, int64_t limit) {
   RIPOSTE_ASSIGN_OR_RETURN(Statement * s, read_.Get(db_, [] {
-    return absl::StrCat("SELECT ", kColumns,
+    return absl::StrCat("SELECT ", kAuditColumns,
                         " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?");
   }));
   ResetOnExit reset(*s);
@@ -101,8 +83,8 @@ absl::StatusOr<std::vector<audit::AuditRecord>> AuditLog::Read(
 
 absl::StatusOr<audit::ChainBase> AuditLog::ReadBase() {
   RIPOSTE_ASSIGN_OR_RETURN(std::optional<std::string> value,
-                           settings_.Get(kBaseKey));
-  return ParseBase(value);
+                           settings_.Get(kAuditBaseKey));
+  return ParseAuditBase(value);
 }
 
 absl::StatusOr<audit::VerifyResult> AuditLog::Verify() {
@@ -115,7 +97,7 @@ absl::StatusOr<audit::VerifyResult> AuditLog::Verify() {
   } end_read{db_};
   RIPOSTE_ASSIGN_OR_RETURN(audit::ChainBase base, ReadBase());
   RIPOSTE_ASSIGN_OR_RETURN(
-      auto s, db_.Prepare(absl::StrCat("SELECT ", kColumns,
+      auto s, db_.Prepare(absl::StrCat("SELECT ", kAuditColumns,
                                        " FROM audit_log ORDER BY seq")));
   audit::ChainVerifier verifier(base);
   while (true) {
@@ -149,7 +131,7 @@ absl::Status AuditLog::RemoveArchived(const audit::ChainBase& base) {
   ResetOnExit reset(*d);
   d->Bind(1, base.seq);
   RIPOSTE_RETURN_IF_ERROR(d->Run());
-  return settings_.Put(kBaseKey, absl::StrCat(base.seq, " ", base.hash));
+  return settings_.Put(kAuditBaseKey, FormatAuditBase(base));
 }
 
 }  // namespace riposte::store::sqlite

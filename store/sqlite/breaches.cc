@@ -2,16 +2,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "store/engine_rules.h"
 
 namespace riposte::store::sqlite {
 namespace {
 
-constexpr char kColumns[] =
-    "id, detector_id, breach_id, tenant_id, subject_key, model_name, score, "
-    "observed_us, received_us, incident_id, payload, payload_digest, outcome, "
-    "corroborates";
 
-// Columns: kColumns.
+// Columns: kBreachColumns.
 BreachRow ReadBreach(const Statement& s) {
   BreachRow row;
   row.id = s.ColumnInt(0);
@@ -37,7 +34,7 @@ absl::StatusOr<std::optional<BreachRow>> Breaches::Find(
     absl::string_view detector_id, absl::string_view breach_id) {
   RIPOSTE_ASSIGN_OR_RETURN(Statement * s, find_.Get(db_, [] {
     return absl::StrCat(
-        "SELECT ", kColumns,
+        "SELECT ", kBreachColumns,
         " FROM breaches WHERE detector_id = ? AND breach_id = ?");
   }));
   ResetOnExit reset(*s);
@@ -76,7 +73,7 @@ absl::StatusOr<std::vector<BreachRow>> Breaches::ObservedBetween(
     int64_t incident_id, absl::Time from, absl::Time to, int64_t limit) {
   // Served by breaches_by_incident_observed, whatever the incident's size.
   RIPOSTE_ASSIGN_OR_RETURN(Statement * s, observed_between_.Get(db_, [] {
-    return absl::StrCat("SELECT ", kColumns,
+    return absl::StrCat("SELECT ", kBreachColumns,
                         " FROM breaches WHERE incident_id = ? AND observed_us "
                         "BETWEEN ? AND ? ORDER BY id LIMIT ?");
   }));
@@ -91,7 +88,7 @@ absl::StatusOr<std::vector<BreachRow>> Breaches::ObservedBetween(
 absl::StatusOr<std::vector<BreachRow>> Breaches::OfIncident(
     int64_t incident_id) {
   RIPOSTE_ASSIGN_OR_RETURN(Statement * s, of_incident_.Get(db_, [] {
-    return absl::StrCat("SELECT ", kColumns,
+    return absl::StrCat("SELECT ", kBreachColumns,
                         " FROM breaches WHERE incident_id = ? ORDER BY "
                         "observed_us, id");
   }));

@@ -3,15 +3,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/status_macros.h"
+#include "store/engine_rules.h"
 
 namespace riposte::store::sqlite {
 namespace {
 
-constexpr char kColumns[] =
-    "id, breach_id, incident_id, tenant_id, policy_version, decided_us, "
-    "matched_rules, narrative";
 
-// Columns: kColumns.
+// Columns: kDecisionColumns.
 DecisionRow ReadDecision(const Statement& s) {
   DecisionRow d;
   d.id = s.ColumnInt(0);
@@ -48,7 +46,7 @@ absl::StatusOr<int64_t> Decisions::Insert(const DecisionRow& row) {
 
 absl::StatusOr<std::optional<DecisionRow>> Decisions::Get(int64_t id) {
   RIPOSTE_ASSIGN_OR_RETURN(Statement * s, get_.Get(db_, [] {
-    return absl::StrCat("SELECT ", kColumns, " FROM decisions WHERE id = ?");
+    return absl::StrCat("SELECT ", kDecisionColumns, " FROM decisions WHERE id = ?");
   }));
   ResetOnExit reset(*s);
   s->Bind(1, id);
@@ -58,7 +56,7 @@ absl::StatusOr<std::optional<DecisionRow>> Decisions::Get(int64_t id) {
 absl::StatusOr<std::vector<DecisionRow>> Decisions::OfIncident(
     int64_t incident_id) {
   RIPOSTE_ASSIGN_OR_RETURN(Statement * s, of_incident_.Get(db_, [] {
-    return absl::StrCat("SELECT ", kColumns,
+    return absl::StrCat("SELECT ", kDecisionColumns,
                         " FROM decisions WHERE incident_id = ? ORDER BY id");
   }));
   ResetOnExit reset(*s);

@@ -8,15 +8,13 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/status_macros.h"
+#include "store/engine_rules.h"
 
 namespace riposte::store::sqlite {
 namespace {
 
-constexpr char kColumns[] =
-    "id, tenant_id, subject_key, subject_kind, first_seen_us, last_seen_us, "
-    "breach_count, corroborations";
 
-// Columns: kColumns.
+// Columns: kIncidentColumns.
 IncidentRow ReadIncident(const Statement& s) {
   IncidentRow r;
   r.id = s.ColumnInt(0);
@@ -36,7 +34,7 @@ absl::StatusOr<std::optional<IncidentRow>> Incidents::FindLatest(
     absl::string_view tenant_id, absl::string_view subject_key) {
   RIPOSTE_ASSIGN_OR_RETURN(Statement * s, find_latest_.Get(db_, [] {
     return absl::StrCat(
-        "SELECT ", kColumns,
+        "SELECT ", kIncidentColumns,
         " FROM incidents WHERE tenant_id = ? AND subject_key = ? "
         "ORDER BY last_seen_us DESC, id DESC LIMIT 1");
   }));
@@ -83,7 +81,7 @@ absl::StatusOr<std::vector<IncidentRow>> Incidents::Find(
     const IncidentFilter& f) {
   RIPOSTE_ASSIGN_OR_RETURN(Statement * s, find_.Get(db_, [] {
     return absl::StrCat(
-        "SELECT ", kColumns,
+        "SELECT ", kIncidentColumns,
         " FROM incidents WHERE (?1 = '' OR tenant_id = ?1) AND (?2 = '' OR "
         "subject_key = ?2) AND last_seen_us >= ?3 AND last_seen_us < ?4 AND "
         "(?5 = 0 OR id < ?5) ORDER BY id DESC LIMIT ?6");

@@ -8,22 +8,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "store/engine_rules.h"
 #include "runs/lifecycle.h"
 
 namespace riposte::store::sqlite {
 namespace {
 
-// The final run states, quoted for an IN (...) list.
-std::string FinalStateList() {
-  std::vector<std::string> names;
-  for (int i = 0; i <= static_cast<int>(runs::RunState::kSuppressed); ++i) {
-    const auto state = static_cast<runs::RunState>(i);
-    if (runs::IsFinal(state)) {
-      names.push_back(absl::StrCat("'", runs::RunStateName(state), "'"));
-    }
-  }
-  return absl::StrJoin(names, ", ");
-}
 
 }  // namespace
 
@@ -57,7 +47,7 @@ absl::StatusOr<PruneResult> Retention::PruneIncidents(
           // (possibly many; only for incidents that pass the rest).
           "SELECT i.id, i.last_seen_us < ?2 AND NOT EXISTS (SELECT 1 FROM "
           "action_runs r WHERE r.incident_id = i.id AND (r.state NOT IN (",
-          FinalStateList(),
+          FinalRunStatesSql(),
           ") OR r.updated_us >= ?3)) AND NOT EXISTS (SELECT 1 FROM breaches b "
           "WHERE b.incident_id = i.id AND (b.observed_us >= ?2 OR "
           "b.received_us >= ?2)) FROM incidents i WHERE i.id > ?1 ORDER BY "

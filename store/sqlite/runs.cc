@@ -4,20 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "store/engine_rules.h"
 
 namespace riposte::store::sqlite {
 namespace {
 
-constexpr char kColumns[] =
-    "id, decision_id, incident_id, tenant_id, action, target_kind, "
-    "target_key, target, state, rule, rung, rule_mode, autonomous, "
-    "duration_s, approval_deadline_us, on_approval_expiry, two_person, gates, "
-    "idempotency_key, created_us, updated_us, not_before_us, attempts, "
-    "lease_holder, lease_expires_us, fence, last_error, expires_at_us, memo, "
-    "first_attempt_us, effect_us, reversible, approvers, escalated, outcome, "
-    "outcome_note";
 
-// Columns: kColumns.
+// Columns: kRunColumns.
 ActionRunRow ReadRun(const Statement& s) {
   ActionRunRow r;
   r.id = s.ColumnInt(0);
@@ -82,17 +75,12 @@ void BindOptional(Statement& s, int index, const std::optional<absl::Time>& t) {
   }
 }
 
-// A lease that no longer holds: another worker took the run over.
-absl::Status LeaseLost(int64_t id, int64_t fence) {
-  return absl::FailedPreconditionError(
-      absl::StrCat("run ", id, ": lease lost (fence ", fence, " is stale)"));
-}
 
 }  // namespace
 
 absl::StatusOr<std::optional<ActionRunRow>> Runs::Get(int64_t id) {
   RIPOSTE_ASSIGN_OR_RETURN(Statement * s, get_.Get(db_, [] {
-    return absl::StrCat("SELECT ", kColumns, " FROM action_runs WHERE id = ?");
+    return absl::StrCat("SELECT ", kRunColumns, " FROM action_runs WHERE id = ?");
   }));
   ResetOnExit reset(*s);
   s->Bind(1, id);
@@ -146,7 +134,7 @@ absl::StatusOr<std::vector<ActionRunRow>> Runs::OnTargets(
   // the statement for each shape is prepared once and kept.
   CachedStatement& cached = on_targets_[{target_keys.size(), states.size()}];
   RIPOSTE_ASSIGN_OR_RETURN(Statement * s, cached.Get(db_, [&] {
-    std::string sql = absl::StrCat("SELECT ", kColumns,
+    std::string sql = absl::StrCat("SELECT ", kRunColumns,
                                    " FROM action_runs WHERE tenant_id = ?1 "
                                    "AND target_key IN (");
     int param = 2;
@@ -191,7 +179,7 @@ absl::StatusOr<std::optional<ActionRunRow>> Runs::ClaimDue(
     // or its expiry has passed. ?1 = now.
     RIPOSTE_ASSIGN_OR_RETURN(Statement * s, find_due_.Get(db_, [] {
       return absl::StrCat(
-          "SELECT ", kColumns,
+          "SELECT ", kRunColumns,
           " FROM action_runs WHERE ((state = 'proposed' AND autonomous = 1) "
           "OR state IN ('queued', 'approved') OR (state IN ('running', "
           "'reverting') AND lease_expires_us <= ?1) OR (state = 'active' AND "
@@ -203,16 +191,7 @@ absl::StatusOr<std::optional<ActionRunRow>> Runs::ClaimDue(
     RIPOSTE_ASSIGN_OR_RETURN(run, ReadOne<ActionRunRow>(*s, ReadRun));
     if (!run.has_value()) return run;
   }
-  // Applying leads to running; an active run past expiry, or a reverting
-  // one taken over, is reverted.
-  run->claimed_from = run->state;
-  run->state = runs::ClaimedState(run->state);
-  run->lease_holder = std::string(holder);
-  run->lease_expires = lease_until;
-  run->fence += 1;
-  run->attempts += 1;
-  if (!run->first_attempt_at.has_value()) run->first_attempt_at = now;
-  run->updated_at = now;
+  MarkClaimed(*run, holder, now, lease_until);
   RIPOSTE_ASSIGN_OR_RETURN(
       Statement * u,
       claim_.Get(db_,
@@ -344,10 +323,7 @@ absl::Status Runs::UpdateForOperator(const OperatorRunUpdate& up) {
       .Bind(10, runs::RunStateName(up.expected_state));
   RIPOSTE_RETURN_IF_ERROR(u->Run());
   if (db_.Changes() != 1) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("run ", up.id, " changed meanwhile (no longer ",
-                     runs::RunStateName(up.expected_state),
-                     ", or being worked on); look at it again"));
+    return RunChangedMeanwhile(up.id, up.expected_state);
   }
   return absl::OkStatus();
 }
@@ -356,7 +332,7 @@ absl::StatusOr<std::vector<ActionRunRow>> Runs::ExpiredApprovals(
     absl::Time now) {
   RIPOSTE_ASSIGN_OR_RETURN(Statement * s, expired_approvals_.Get(db_, [] {
     return absl::StrCat(
-        "SELECT ", kColumns,
+        "SELECT ", kRunColumns,
         " FROM action_runs WHERE state = 'awaiting_approval' AND "
         "approval_deadline_us IS NOT NULL AND approval_deadline_us <= ? "
         "ORDER BY id");
@@ -368,7 +344,7 @@ absl::StatusOr<std::vector<ActionRunRow>> Runs::ExpiredApprovals(
 
 absl::StatusOr<std::vector<ActionRunRow>> Runs::List(int64_t limit) {
   RIPOSTE_ASSIGN_OR_RETURN(
-      auto s, db_.Prepare(absl::StrCat("SELECT ", kColumns,
+      auto s, db_.Prepare(absl::StrCat("SELECT ", kRunColumns,
                                        " FROM action_runs ORDER BY id DESC "
                                        "LIMIT ?")));
   s->Bind(1, limit);
@@ -379,7 +355,7 @@ absl::StatusOr<std::vector<ActionRunRow>> Runs::Find(const RunFilter& f) {
   // The state list varies; operators' listings are rare enough to prepare
   // each time.
   std::string sql = absl::StrCat(
-      "SELECT ", kColumns,
+      "SELECT ", kRunColumns,
       " FROM action_runs WHERE (?1 = '' OR tenant_id = ?1) AND (?2 = '' OR "
       "target_key = ?2) AND (?3 = '' OR action = ?3) AND (?4 = 0 OR "
       "incident_id = ?4) AND created_us >= ?5 AND created_us < ?6 AND (?7 = 0 "
