@@ -166,10 +166,13 @@ absl::Status PgConnection::Open() {
   const std::string timeout =
       absl::StrCat(std::max<int64_t>(
           1, absl::ToInt64Seconds(options_.connect_timeout)));
-  const char* keywords[] = {"connect_timeout", "application_name", "dbname",
-                            nullptr};
+  // TCP keepalives notice a server gone silent within about half a
+  // minute rather than the system's two hours.
+  const char* keywords[] = {"connect_timeout", "application_name",
+                            "keepalives_idle", "keepalives_interval",
+                            "keepalives_count", "dbname", nullptr};
   const char* values[] = {timeout.c_str(), options_.application_name.c_str(),
-                          dsn_.c_str(), nullptr};
+                          "10", "5", "3", dsn_.c_str(), nullptr};
   conn_ = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn_ == nullptr) {
     return PgError(kConnectionFailure, "connect", "out of memory");
@@ -180,10 +183,14 @@ absl::Status PgConnection::Open() {
   // Notices (e.g. "terminating connection due to administrator command")
   // would go to stderr bypassing our log; the status that follows says it.
   PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  // A transaction left open by a client that vanished without closing its
+  // socket (a partition, a frozen VM) would hold its locks until TCP gave
+  // up, hours later; the server ends it after the statement timeout.
   return Exec(absl::StrFormat(
       "SET client_encoding = 'UTF8'; SET statement_timeout = %d; "
-      "SET lock_timeout = %d;",
-      Millis(options_.statement_timeout), Millis(options_.lock_timeout)));
+      "SET lock_timeout = %d; SET idle_in_transaction_session_timeout = %d;",
+      Millis(options_.statement_timeout), Millis(options_.lock_timeout),
+      Millis(options_.statement_timeout)));
 }
 
 absl::Status PgConnection::Reconnect() { return Open(); }

@@ -95,7 +95,8 @@ struct PgStatement {
 
 struct PgConnectOptions {
   absl::Duration connect_timeout = absl::Seconds(5);
-  // Server-side limits for each statement and lock wait (zero: none).
+  // Server-side limits for each statement and lock wait (zero: none). A
+  // transaction idle longer than statement_timeout is ended by the server.
   absl::Duration statement_timeout = absl::Seconds(30);
   absl::Duration lock_timeout = absl::ZeroDuration();
   std::string application_name = "riposted";

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "store/postgres/testing/pg_server.h"
@@ -102,6 +103,33 @@ TEST_F(PgConnectionTest, StatementTimeoutIsUnavailable) {
   absl::Status slow = (*conn)->Exec("SELECT pg_sleep(5)");
   EXPECT_EQ(slow.code(), absl::StatusCode::kUnavailable) << slow;
   EXPECT_EQ(SqlStateOf(slow), "57014");
+}
+
+TEST_F(PgConnectionTest, ATransactionLeftIdleIsEndedAndItsLocksFreed) {
+  PgConnectOptions options;
+  options.statement_timeout = absl::Milliseconds(300);
+  auto holder = PgConnection::Connect(server_->Dsn() + " password=s3cret-pw",
+                                      options);
+  auto other = Connect();
+  ASSERT_TRUE(holder.ok() && other != nullptr);
+  ASSERT_TRUE(other->Exec("CREATE TABLE IF NOT EXISTS idle_lock (id int); "
+                          "INSERT INTO idle_lock VALUES (1)")
+                  .ok());
+  // A client that stops talking in the middle of a transaction...
+  ASSERT_TRUE((*holder)
+                  ->Exec("BEGIN; SELECT * FROM idle_lock FOR UPDATE")
+                  .ok());
+  // ...does not keep the row locked: the server ends its transaction.
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  bool locked_by_us = false;
+  while (!locked_by_us && absl::Now() < deadline) {
+    locked_by_us =
+        other->Exec("BEGIN; SELECT * FROM idle_lock FOR UPDATE NOWAIT; COMMIT")
+            .ok();
+    if (!locked_by_us) other->Exec("ROLLBACK").IgnoreError();
+  }
+  EXPECT_TRUE(locked_by_us);
+  EXPECT_EQ((*holder)->Exec("SELECT 1").code(), absl::StatusCode::kUnavailable);
 }
 
 TEST_F(PgConnectionTest, WrongPasswordNeverEchoesTheConnectionString) {
