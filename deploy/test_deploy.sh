@@ -15,14 +15,13 @@
 #      policy ConfigMap equal to policies/library, the PrometheusRule equal
 #      to deploy/prometheus/riposte-rules.yaml.
 #   5. The riposted.yaml each overlay mounts passes
-#      `riposted --check-config` (single), or is refused only because the
-#      PostgreSQL engine is not yet built into riposted (replicated, until
-#      issue 12 lands; the check refuses the engine after every other
-#      check, so nothing else is wrong). The check reads every file the
-#      config names, so it runs with throwaway stand-ins (a self-signed
-#      certificate from openssl, a tokens file, client secrets, a
-#      connection string) where the Secrets would be mounted, and refuses
-#      the config without them.
+#      `riposted --check-config` (single, and the replicated ones on
+#      PostgreSQL: the check resolves the connection string but connects
+#      to nothing, and never shows its password). The check reads every
+#      file the config names, so it runs with throwaway stand-ins (a
+#      self-signed certificate from openssl, a tokens file, client
+#      secrets, a connection string) where the Secrets would be mounted,
+#      and refuses the config without them.
 #   6. promtool: check rules, rule unit tests, check the example config.
 #
 # Runs under `bazel test //deploy:deploy_test`. Every check runs; the last
@@ -368,25 +367,21 @@ if [[ -s "$WORK/single-riposted.yaml" && -n "$STAND_INS" ]]; then
   fi
 fi
 
-# The replicated overlays: riposted refuses store.engine: postgres, after
-# every other check, as not yet built in (issue 12). So, secrets stood in,
-# the engine must be the only thing refused; and without the connection
-# string, the check must name store.postgres.dsn_file first.
-# TODO(issue 12): once the engine is built in, expect exit 0 here, like
-# single, and update the overlays' comments and deploy/README.md.
+# The replicated overlays, secrets stood in, pass the check as single does:
+# it resolves the connection string (connecting to nothing) and names the
+# store with the password removed; the stand-in password is never shown.
+# Without the connection string the check names store.postgres.dsn_file.
 for o in replicated replicated-external-db; do
   [[ -s "$WORK/$o-riposted.yaml" && -n "$STAND_INS" ]] || continue
   with_stand_ins "$WORK/$o-riposted.yaml" "$WORK/$o-stand-in.yaml"
   out="$("$RIPOSTED" --check-config --config "$WORK/$o-stand-in.yaml" 2>&1)"
   rc=$?
-  if [[ $rc -eq 2 && "$(grep -c . <<<"$out")" -eq 1 ]] &&
-     grep -q 'store.engine: "postgres": the PostgreSQL store engine is not yet built into this riposted binary (the configuration is otherwise valid' <<<"$out" &&
+  if [[ $rc -eq 0 ]] &&
+     grep -q "store postgres host=riposte-db-rw dbname=riposte user=riposte sslmode=verify-full, policy $LIBRARY with [1-9][0-9]* rule(s)" <<<"$out" &&
      ! grep -q "$PG_STAND_IN_PASSWORD" <<<"$out"; then
-    pass "$o: riposted --check-config refuses only the engine, not yet built in (issue 12), secrets stood in; the password is not shown"
-  elif [[ $rc -eq 0 ]]; then
-    fail "$o: riposted now accepts store.engine: postgres: update the overlays' comments, deploy/README.md and this test"
+    pass "$o: riposted --check-config accepts the mounted riposted.yaml on PostgreSQL, its secrets stood in; the password is not shown: $(head -n1 <<<"$out")"
   else
-    fail "$o: riposted --check-config (exit $rc) refuses more than the engine, or shows the password: $out"
+    fail "$o: riposted --check-config (exit $rc) refuses the mounted riposted.yaml, or does not name the store without its password: $out"
   fi
 done
 if [[ -s "$WORK/replicated-riposted.yaml" && -n "$STAND_INS" ]]; then
@@ -396,7 +391,7 @@ if [[ -s "$WORK/replicated-riposted.yaml" && -n "$STAND_INS" ]]; then
   mv "$WORK/dsn.away" "$STAND_IN/etc/riposte/secrets/postgres/dsn"
   if [[ $rc -eq 2 ]] &&
      grep -q "store.postgres.dsn_file: cannot open secret file '$STAND_IN/etc/riposte/secrets/postgres/dsn'" <<<"$out"; then
-    pass "replicated: riposted --check-config resolves the connection string before refusing the engine (a missing one is named)"
+    pass "replicated: riposted --check-config reads the connection string (a missing one is refused, naming store.postgres.dsn_file)"
   else
     fail "replicated: riposted --check-config did not name the missing connection string file (exit $rc): $out"
   fi

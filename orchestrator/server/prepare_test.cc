@@ -226,9 +226,9 @@ TEST_F(PrepareServerTest, AnInvalidPolicyIsRefusedWithItsErrors) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("bad-rules.yaml:3"));
 }
 
-// The PostgreSQL engine is not built in yet (issue 12): riposted refuses
-// engine postgres, but only after the connection string is found, so that
-// --check-config reports a mistake in the config first.
+// engine postgres: the connection string is resolved when the server is
+// prepared (so --check-config, which connects to nothing, reports a
+// missing one), naming the key and the file or variable.
 std::string PostgresYaml(const std::string& dsn_key, const std::string& where) {
   return absl::StrCat("tenants:\n"
                       "  - id: contoso\n"
