@@ -13,6 +13,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -34,6 +35,7 @@
 #include "gtest/gtest.h"
 #include "integration_tests/testing/breaches.h"
 #include "integration_tests/testing/fake_cloud.h"
+#include "integration_tests/testing/grpc_health.h"
 #include "integration_tests/testing/ledger.h"
 #include "integration_tests/testing/pg_query.h"
 #include "integration_tests/testing/replica_set.h"
@@ -45,6 +47,7 @@
 namespace riposte::integration {
 namespace {
 
+using ::grpc::health::v1::HealthCheckResponse;
 using store::postgres::testing::PgServer;
 
 constexpr int kReplicas = 3;
@@ -111,13 +114,13 @@ struct Submitted {
 // seen, and a retry loop that moves round-robin to the next replica.
 class Client {
  public:
-  Client(ReplicaSet &replicas, Load &load) : replicas_(replicas), load_(load) {}
+  Client(ReplicaSet& replicas, Load& load) : replicas_(replicas), load_(load) {}
 
   // Submits `breach` starting at replica `turn`, never to `avoid`, until a
   // replica answers OK. Unavailable and deadline failures (a replica killed
   // mid-call, the database away) are retried with backoff, as
   // DEPLOYMENT-POSTGRES.md asks of detectors; any other code is returned.
-  absl::StatusOr<Submitted> Submit(const v1::Breach &breach, int turn,
+  absl::StatusOr<Submitted> Submit(const v1::Breach& breach, int turn,
                                    int avoid = -1) {
     v1::SubmitRequest req;
     *req.mutable_breach() = breach;
@@ -155,8 +158,8 @@ class Client {
   }
 
  private:
-  v1::Intake::Stub &Stub(const std::string &address) {
-    auto &stub = stubs_[address];
+  v1::Intake::Stub& Stub(const std::string& address) {
+    auto& stub = stubs_[address];
     if (stub == nullptr) {
       stub = v1::Intake::NewStub(
           grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
@@ -164,14 +167,14 @@ class Client {
     return *stub;
   }
 
-  ReplicaSet &replicas_;
-  Load &load_;
+  ReplicaSet& replicas_;
+  Load& load_;
   std::map<std::string, std::unique_ptr<v1::Intake::Stub>> stubs_;
 };
 
 // A resubmission names the stored breach the first acknowledgement named.
-std::string CheckDuplicate(const v1::Breach &breach, const Ack &first,
-                           const v1::SubmitResponse &again) {
+std::string CheckDuplicate(const v1::Breach& breach, const Ack& first,
+                           const v1::SubmitResponse& again) {
   if (again.duplicate() && !again.duplicate_differs() &&
       again.stored_breach_id() == first.stored_breach_id &&
       again.incident_id() == first.incident_id) {
@@ -187,7 +190,7 @@ std::string CheckDuplicate(const v1::Breach &breach, const Ack &first,
 
 // Submits fresh breaches while the phase allows, and otherwise resubmits
 // one it had acknowledged to a replica other than the one that did.
-void Detector(int index, ReplicaSet &replicas, Load &load) {
+void Detector(int index, ReplicaSet& replicas, Load& load) {
   Client client(replicas, load);
   struct Sent {
     v1::Breach breach;
@@ -224,7 +227,7 @@ void Detector(int index, ReplicaSet &replicas, Load &load) {
           absl::Seconds(1));
       continue;
     }
-    const Sent &old = sent[rng() % sent.size()];
+    const Sent& old = sent[rng() % sent.size()];
     absl::StatusOr<Submitted> r =
         client.Submit(old.breach, turn++, old.replica);
     ++load.resubmissions;
@@ -280,7 +283,23 @@ class ReplicasTest : public ::testing::Test {
     }
   }
 
-  int64_t Count(const std::string &sql) { return PgCount(dsn_, sql); }
+  // The replicas' logs outlive the test, for a failure's post-mortem.
+  void TearDown() override {
+    const char* outputs = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR");
+    if (outputs == nullptr) return;
+    for (const auto& e : std::filesystem::directory_iterator(dir_.path())) {
+      const std::string name = e.path().filename().string();
+      if (absl::StartsWith(name, "riposted-") &&
+          !absl::EndsWith(name, ".yaml")) {
+        std::error_code ignored;
+        std::filesystem::copy_file(
+            e.path(), std::filesystem::path(outputs) / name,
+            std::filesystem::copy_options::overwrite_existing, ignored);
+      }
+    }
+  }
+
+  int64_t Count(const std::string& sql) { return PgCount(dsn_, sql); }
 
   testing::TempDir dir_;
   std::unique_ptr<PgServer> pg_;
@@ -298,7 +317,7 @@ TEST_F(ReplicasTest, KillsAndADatabaseCrashNeitherLoseNorDoubleAnything) {
   }
   auto replicas = ReplicaSet::Start(configs_, dir_.path());
   ASSERT_TRUE(replicas.ok()) << replicas.status();
-  ReplicaSet &set = **replicas;
+  ReplicaSet& set = **replicas;
 
   Load load;
   std::vector<std::thread> detectors;
@@ -326,7 +345,11 @@ TEST_F(ReplicasTest, KillsAndADatabaseCrashNeitherLoseNorDoubleAnything) {
       load.allowed += kFreshPerPhase;
       continue;
     }
-    const int victim = static_cast<int>(rng() % kReplicas);
+    // Replica 0 lives through the database crash (later kills pick among
+    // the others): it must recover by itself.
+    const int victim = database_crashes == 0
+                           ? static_cast<int>(rng() % kReplicas)
+                           : 1 + static_cast<int>(rng() % (kReplicas - 1));
     absl::Status killed = set.Kill(victim);
     ASSERT_TRUE(killed.ok()) << killed;
     ++kills;
@@ -337,7 +360,7 @@ TEST_F(ReplicasTest, KillsAndADatabaseCrashNeitherLoseNorDoubleAnything) {
   ASSERT_TRUE(WaitFor([&] { return load.fresh_done.load() >= kFresh; },
                       absl::Seconds(90)));
   load.stop = true;
-  for (auto &d : detectors) d.join();
+  for (auto& d : detectors) d.join();
   {
     absl::MutexLock lock(&load.mu);
     EXPECT_THAT(load.problems, ::testing::IsEmpty());
@@ -353,7 +376,19 @@ TEST_F(ReplicasTest, KillsAndADatabaseCrashNeitherLoseNorDoubleAnything) {
       << Count(unfinished) << " runs unfinished";
   for (int i = 0; i < kReplicas; ++i) {
     EXPECT_FALSE(set.Crashed(i)) << set.replica(i).process().Stderr();
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          return HealthCheck(set.address(i), "riposte.v1.Intake") ==
+                 HealthCheckResponse::SERVING;
+        },
+        absl::Seconds(30)))
+        << "replica " << i;
   }
+  // The witness saw the database go and come back.
+  EXPECT_THAT(
+      set.replica(0).process().Stderr(),
+      ::testing::AllOf(::testing::HasSubstr("store is not writable"),
+                       ::testing::HasSubstr("store is writable again")));
 
   // Every acknowledged breach is stored once, under the ids it was
   // acknowledged with; nothing else is stored.
@@ -364,7 +399,7 @@ TEST_F(ReplicasTest, KillsAndADatabaseCrashNeitherLoseNorDoubleAnything) {
                        "breaches");
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_EQ(stored->size(), acked.size());
-  for (const auto &row : *stored) {
+  for (const auto& row : *stored) {
     auto it = acked.find({row[0], row[1]});
     ASSERT_NE(it, acked.end())
         << row[0] << "/" << row[1] << " not acknowledged";
@@ -381,7 +416,7 @@ TEST_F(ReplicasTest, KillsAndADatabaseCrashNeitherLoseNorDoubleAnything) {
   auto states =
       PgRows(dsn_, "SELECT state, COUNT(*) FROM action_runs GROUP BY state");
   ASSERT_TRUE(states.ok());
-  for (const auto &row : *states) RecordProperty("runs_" + row[0], row[1]);
+  for (const auto& row : *states) RecordProperty("runs_" + row[0], row[1]);
   for (int n = 0; n < kFresh; n += 2) {
     const std::string user = cloud_->User(Victim(n)).body;
     EXPECT_EQ(JsonField(user, "accountEnabled"), "true") << user;
@@ -399,7 +434,7 @@ TEST_F(ReplicasTest, KillsAndADatabaseCrashNeitherLoseNorDoubleAnything) {
   {
     Client client(set, load);
     int turn = 0;
-    for (const auto &[key, breach] : load.ledger.Attempted()) {
+    for (const auto& [key, breach] : load.ledger.Attempted()) {
       absl::StatusOr<Submitted> r = client.Submit(breach, turn++);
       ASSERT_TRUE(r.ok()) << r.status();
       auto first = acked.find(key);
@@ -429,7 +464,7 @@ TEST_F(ReplicasTest, KillsAndADatabaseCrashNeitherLoseNorDoubleAnything) {
   EXPECT_THAT(verify.stdout_text, ::testing::HasSubstr("\"ok\":true"));
 
   // The connection string's password never reached a log.
-  for (const auto &e : std::filesystem::directory_iterator(dir_.path())) {
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path())) {
     if (absl::StartsWith(e.path().filename().string(), "riposted-") &&
         !absl::EndsWith(e.path().string(), ".yaml")) {
       EXPECT_FALSE(absl::StrContains(ReadFile(e.path().string()), kPassword))

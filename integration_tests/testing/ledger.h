@@ -31,11 +31,11 @@ struct Ledger {
   std::map<BreachKey, Ack> acked ABSL_GUARDED_BY(mu);
   std::map<BreachKey, v1::Breach> attempted ABSL_GUARDED_BY(mu);
 
-  void Attempt(const v1::Breach &b) {
+  void Attempt(const v1::Breach& b) {
     absl::MutexLock lock(&mu);
     attempted[{b.detector_id(), b.breach_id()}] = b;
   }
-  void Acknowledge(const v1::SubmitResponse &r) {
+  void Acknowledge(const v1::SubmitResponse& r) {
     absl::MutexLock lock(&mu);
     acked[{r.detector_id(), r.breach_id()}] =
         Ack{r.stored_breach_id(), r.incident_id()};

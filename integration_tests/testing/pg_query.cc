@@ -12,7 +12,7 @@ using store::postgres::PgConnectOptions;
 using store::postgres::PgResult;
 
 absl::StatusOr<std::vector<std::vector<std::string>>> PgRows(
-    const std::string &dsn, const std::string &sql) {
+    const std::string& dsn, const std::string& sql) {
   PgConnectOptions options;
   options.application_name = "riposte-test";
   absl::StatusOr<std::unique_ptr<PgConnection>> conn =
@@ -22,7 +22,7 @@ absl::StatusOr<std::vector<std::vector<std::string>>> PgRows(
   if (!result.ok()) return result.status();
   std::vector<std::vector<std::string>> rows;
   for (int r = 0; r < result->rows(); ++r) {
-    std::vector<std::string> &row = rows.emplace_back();
+    std::vector<std::string>& row = rows.emplace_back();
     for (int c = 0; c < result->columns(); ++c) {
       row.emplace_back(result->Text(r, c));
     }
@@ -30,7 +30,7 @@ absl::StatusOr<std::vector<std::vector<std::string>>> PgRows(
   return rows;
 }
 
-int64_t PgCount(const std::string &dsn, const std::string &sql) {
+int64_t PgCount(const std::string& dsn, const std::string& sql) {
   absl::StatusOr<std::vector<std::vector<std::string>>> rows = PgRows(dsn, sql);
   int64_t n = -1;
   if (!rows.ok() || rows->empty() || rows->front().empty() ||

@@ -17,11 +17,11 @@ namespace riposte::integration {
 // Every row of `sql`, each column as text ("" for NULL). Unavailable if
 // the database cannot be reached; the statement's error otherwise.
 absl::StatusOr<std::vector<std::vector<std::string>>> PgRows(
-    const std::string &dsn, const std::string &sql);
+    const std::string& dsn, const std::string& sql);
 
 // The first column of the first row of `sql` as an integer, or -1 if the
 // database cannot be reached or the query returns nothing.
-int64_t PgCount(const std::string &dsn, const std::string &sql);
+int64_t PgCount(const std::string& dsn, const std::string& sql);
 
 }  // namespace riposte::integration
 

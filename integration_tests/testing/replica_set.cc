@@ -40,7 +40,7 @@ absl::Status ReplicaSet::Kill(int i) {
     addresses_[i].clear();
   }
   if (servers_[i] == nullptr) return absl::OkStatus();
-  ChildProcess &process = servers_[i]->process();
+  ChildProcess& process = servers_[i]->process();
   if (process.Exited()) {
     const int code = process.Wait();
     return absl::FailedPreconditionError(
@@ -69,14 +69,14 @@ absl::Status ReplicaSet::Restart(int i) {
 std::vector<int> ReplicaSet::Stop() {
   {
     absl::MutexLock lock(&mu_);
-    for (std::string &a : addresses_) a.clear();
+    for (std::string& a : addresses_) a.clear();
   }
   // All at once, so they drain in parallel.
-  for (auto &server : servers_) {
+  for (auto& server : servers_) {
     if (server != nullptr) server->process().Signal(SIGTERM);
   }
   std::vector<int> codes;
-  for (auto &server : servers_) {
+  for (auto& server : servers_) {
     codes.push_back(server == nullptr ? -1 : server->process().Wait());
   }
   return codes;

@@ -47,7 +47,7 @@ class ReplicaSet {
   // replica that was down).
   std::vector<int> Stop();
 
-  RiposteServer &replica(int i) { return *servers_[i]; }
+  RiposteServer& replica(int i) { return *servers_[i]; }
 
  private:
   ReplicaSet() = default;
