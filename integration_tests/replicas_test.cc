@@ -340,6 +340,14 @@ TEST_F(ReplicasTest, KillsAndADatabaseCrashNeitherLoseNorDoubleAnything) {
         << " fresh breaches done";
     if (event == kDatabaseCrashAfter) {
       ASSERT_TRUE(pg_->Crash().ok());
+      // Down long enough for the replicas to notice: the witness (replica
+      // 0, below) stops serving Intake while it cannot write.
+      EXPECT_TRUE(WaitFor(
+          [&] {
+            return HealthCheck(set.address(0), "riposte.v1.Intake") ==
+                   HealthCheckResponse::NOT_SERVING;
+          },
+          absl::Seconds(30)));
       ASSERT_TRUE(pg_->Restart().ok());
       ++database_crashes;
       load.allowed += kFreshPerPhase;
@@ -478,6 +486,11 @@ TEST_F(ReplicasTest, KillsAndADatabaseCrashNeitherLoseNorDoubleAnything) {
   RecordProperty("resubmissions", load.resubmissions.load());
   RecordProperty("retried_calls", load.retries.load());
   RecordProperty("runs_taken_over", static_cast<int>(takeovers));
+  RecordProperty(
+      "reverts_taken_over",
+      static_cast<int>(Count("SELECT COUNT(*) FROM audit_log WHERE event = "
+                             "'action.reverting' AND details LIKE "
+                             "'%\"lease_taken_over\":true%'")));
   RecordProperty("seconds",
                  static_cast<int>(absl::ToInt64Seconds(absl::Now() - started)));
 }
