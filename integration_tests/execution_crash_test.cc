@@ -17,6 +17,7 @@
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "integration_tests/testing/breaches.h"
 #include "integration_tests/testing/fake_cloud.h"
 #include "integration_tests/testing/riposted_process.h"
 #include "riposte/v1/intake.grpc.pb.h"
@@ -26,20 +27,18 @@ namespace {
 
 constexpr int kUsers = 24;
 
-constexpr char kPolicy[] = R"(
-rules:
-  - name: takeover
-    match: {models: ["Test / Takeover"], subject: user}
-    ladder: [disable_user]
-    mode: autonomous
-    duration: 24h
-  - name: copies
+std::string Policy() {
+  return "rules:\n" +
+         AutonomousUserRule("takeover", "Test / Takeover", "disable_user",
+                            "24h") +
+         R"(  - name: copies
     match: {models: ["Test / Takeover"]}
     target: related_emails
     ladder: [quarantine_email]
     mode: autonomous
     duration: 24h
 )";
+}
 
 std::string User(int i) { return absl::StrCat("victim", i, "@contoso.com"); }
 std::string MessageId(int i) { return absl::StrCat("<phish-", i, "@evil.example>"); }
@@ -52,7 +51,7 @@ class ExecutionCrashTest : public ::testing::Test {
     auto cloud = FakeCloud::Start(o);
     ASSERT_TRUE(cloud.ok()) << cloud.status();
     cloud_ = std::move(*cloud);
-    WriteFile(dir_.File("policy.yaml"), kPolicy);
+    WriteFile(dir_.File("policy.yaml"), Policy());
     config_ = dir_.File("riposted.yaml");
     WriteFile(config_, absl::StrCat(
         "grpc:\n  listen: 127.0.0.1:0\n"

@@ -19,9 +19,10 @@
 #include "common/testing/file_size_limit.h"
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
-#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/health/v1/health.pb.h"
 #include "gtest/gtest.h"
 #include "integration_tests/testing/breaches.h"
+#include "integration_tests/testing/grpc_health.h"
 #include "integration_tests/testing/riposted_process.h"
 #include "integration_tests/testing/store_query.h"
 #include "metrics/exporter/testing/http_client.h"
@@ -53,7 +54,6 @@ class FullDiskTest : public ::testing::Test {
                                        grpc::InsecureChannelCredentials());
     intake_ = v1::Intake::NewStub(channel);
     operator_ = v1::Operator::NewStub(channel);
-    health_ = grpc::health::v1::Health::NewStub(channel);
   }
 
   void StartServer() {
@@ -84,13 +84,7 @@ class FullDiskTest : public ::testing::Test {
   }
 
   HealthCheckResponse::ServingStatus Health(const std::string& service) {
-    grpc::health::v1::HealthCheckRequest req;
-    req.set_service(service);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    HealthCheckResponse resp;
-    if (!health_->Check(&ctx, req, &resp).ok()) return HealthCheckResponse::UNKNOWN;
-    return resp.status();
+    return HealthCheck(server_->address(), service);
   }
 
   int ReadyzStatus(std::string* body = nullptr) {
@@ -146,7 +140,6 @@ class FullDiskTest : public ::testing::Test {
   std::unique_ptr<RiposteServer> server_;
   std::unique_ptr<v1::Intake::Stub> intake_;
   std::unique_ptr<v1::Operator::Stub> operator_;
-  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
   std::map<std::string, int64_t> acked_;  // breach id -> incident id
 };
 

@@ -19,40 +19,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "integration_tests/testing/breaches.h"
+#include "integration_tests/testing/ledger.h"
 #include "integration_tests/testing/riposted_process.h"
 #include "riposte/v1/intake.grpc.pb.h"
 
 namespace riposte::integration {
 namespace {
 
-using Key = std::pair<std::string, std::string>;  // detector, breach id
-
-struct Ack {
-  int64_t stored_breach_id;
-  int64_t incident_id;
-};
-
-// What the clients saw: which breaches were acknowledged, and every breach
-// that was attempted (acknowledged or not).
-struct Ledger {
-  absl::Mutex mu;
-  std::map<Key, Ack> acked ABSL_GUARDED_BY(mu);
-  std::map<Key, v1::Breach> attempted ABSL_GUARDED_BY(mu);
-
-  void Attempt(const v1::Breach& b) {
-    absl::MutexLock lock(&mu);
-    attempted[{b.detector_id(), b.breach_id()}] = b;
-  }
-  void Acknowledge(const v1::SubmitResponse& r) {
-    absl::MutexLock lock(&mu);
-    acked[{r.detector_id(), r.breach_id()}] =
-        Ack{r.stored_breach_id(), r.incident_id()};
-  }
-  size_t AckCount() {
-    absl::MutexLock lock(&mu);
-    return acked.size();
-  }
-};
+using Key = BreachKey;
 
 void UnaryClient(const std::string& address, const std::string& detector,
                  std::atomic<bool>& stop, Ledger& ledger) {
@@ -165,13 +139,8 @@ TEST_F(IntakeCrashTest, AcknowledgedBreachesSurviveSigkillExactlyOnce) {
   auto stub = v1::Intake::NewStub(grpc::CreateChannel(
       server->address(), grpc::InsecureChannelCredentials()));
 
-  std::map<Key, Ack> acked;
-  std::map<Key, v1::Breach> attempted;
-  {
-    absl::MutexLock lock(&ledger.mu);
-    acked = ledger.acked;
-    attempted = ledger.attempted;
-  }
+  const std::map<Key, Ack> acked = ledger.Acked();
+  const std::map<Key, v1::Breach> attempted = ledger.Attempted();
   ASSERT_GE(acked.size(), kCycles * 300u);
 
   // Every acknowledged breach is there: resubmitting returns the original

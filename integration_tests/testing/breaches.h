@@ -43,6 +43,20 @@ inline std::string TestConfig(const std::string& data_dir) {
          "  grace: 10s\n";
 }
 
+// A policy rule (one item of `rules:`) that takes `action` autonomously on
+// the user a breach of `model` is about, in effect for `duration` (e.g.
+// "3s"; "" for none).
+inline std::string AutonomousUserRule(const std::string& name,
+                                      const std::string& model,
+                                      const std::string& action,
+                                      const std::string& duration) {
+  std::string rule = "  - name: " + name + "\n    match: {models: [\"" + model +
+                     "\"], subject: user}\n    ladder: [" + action +
+                     "]\n    mode: autonomous\n";
+  if (!duration.empty()) rule += "    duration: " + duration + "\n";
+  return rule;
+}
+
 }  // namespace riposte::integration
 
 #endif  // RIPOSTE_INTEGRATION_TESTS_TESTING_BREACHES_H_

@@ -1,6 +1,7 @@
 #include "store/postgres/pg_connection.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <utility>
 
@@ -194,6 +195,20 @@ absl::Status PgConnection::Open() {
 }
 
 absl::Status PgConnection::Reconnect() { return Open(); }
+
+absl::Status PgConnection::ReviveIfClosed() {
+  if (healthy()) {
+    // Nothing is due on an idle connection. What does arrive is, in
+    // practice, the server ending the session (its last message, then end
+    // of file); the rare other kind (a parameter's new value after a
+    // configuration reload) costs only a reconnection.
+    pollfd waiting{PQsocket(conn_), POLLIN, 0};
+    if (waiting.fd >= 0 && poll(&waiting, 1, /*timeout=*/0) == 0) {
+      return absl::OkStatus();
+    }
+  }
+  return Reconnect();
+}
 
 bool PgConnection::healthy() const {
   return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK;

@@ -133,6 +133,13 @@ class PgConnection {
   // Connects again with the original settings; statements are prepared
   // again on next use.
   absl::Status Reconnect();
+  // For a connection idle between statements (pooled, or the writer's
+  // between batches): connects again if it is broken or the server sent
+  // anything meanwhile, which on an idle session means the server ended it
+  // (a restart or failover: its last message, then end of file). Checked
+  // on the socket, without a round trip. OK if the connection is usable;
+  // the reconnection's error otherwise.
+  absl::Status ReviveIfClosed();
 
  private:
   PgConnection(std::string dsn, PgConnectOptions options)

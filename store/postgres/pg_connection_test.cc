@@ -58,6 +58,26 @@ TEST_F(PgConnectionTest, RoundTripsEveryParameterKind) {
   EXPECT_TRUE(r->Bool(0, 5));
 }
 
+TEST_F(PgConnectionTest, ReviveIfClosedKeepsALiveSessionAndReplacesAnEndedOne) {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  auto pid = [&] {
+    auto r = conn->Query("SELECT pg_backend_pid()");
+    return r.ok() ? std::string(r->Text(0, 0)) : r.status().ToString();
+  };
+  const std::string first = pid();
+  ASSERT_TRUE(conn->ReviveIfClosed().ok());
+  EXPECT_EQ(pid(), first);  // idle and open: the same session, untouched
+  ASSERT_TRUE(server_->Crash().ok());
+  ASSERT_TRUE(server_->Restart().ok());
+  // libpq does not know yet; the server's goodbye waits on the socket.
+  EXPECT_TRUE(conn->healthy());
+  ASSERT_TRUE(conn->ReviveIfClosed().ok());
+  const std::string second = pid();
+  EXPECT_NE(second, first);
+  EXPECT_THAT(second, Not(HasSubstr("UNAVAILABLE")));
+}
+
 TEST_F(PgConnectionTest, PreparedStatementsSurviveReuseAndReconnect) {
   auto conn = Connect();
   ASSERT_NE(conn, nullptr);

@@ -53,9 +53,7 @@ class PostgresStore::Session : public BatchSession, public Transaction {
   // --- BatchSession ---
 
   absl::Status Begin() override {
-    if (!conn_->healthy()) {
-      RIPOSTE_RETURN_IF_ERROR(conn_->Reconnect());
-    }
+    RIPOSTE_RETURN_IF_ERROR(conn_->ReviveIfClosed());
     pending_release_ = false;
     RIPOSTE_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
     // The chain head first, always: this serialises the write
@@ -752,8 +750,8 @@ absl::StatusOr<PostgresStore::Reader> PostgresStore::Borrow() {
     } else {
       ready = made.status();
     }
-  } else if (!conn->healthy()) {
-    ready = conn->Reconnect();
+  } else {
+    ready = conn->ReviveIfClosed();
   }
   if (!ready.ok()) {
     absl::MutexLock lock(&pool_mu_);

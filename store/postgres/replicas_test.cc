@@ -332,6 +332,27 @@ TEST_F(ReplicasTest, DatabaseGoneIsUnavailableThenRecoversWithNothingLost) {
   EXPECT_TRUE(verified->ok) << verified->reason;
 }
 
+// A replica that did nothing while the database restarted holds idle
+// connections the old server closed: its first read and its first write
+// afterwards must connect again, not fail (replicas_test in
+// integration_tests saw Operator VerifyAudit fail this way).
+TEST_F(ReplicasTest, FirstReadAndWriteAfterARestartWhileIdleSucceed) {
+  auto a = Replica();
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(a->ExecuteAndWait(Submit("before")).ok());
+  ASSERT_TRUE(a->Stats().ok());  // a read connection, now idle in the pool
+  ASSERT_TRUE(server_->Crash().ok());
+  ASSERT_TRUE(server_->Restart().ok());
+  auto verified = a->VerifyAudit();
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_TRUE(verified->ok) << verified->reason;
+  absl::Status after = a->ExecuteAndWait(Submit("after"));
+  EXPECT_TRUE(after.ok()) << after;
+  auto stats = a->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->breaches, 2);
+}
+
 TEST_F(ReplicasTest, WrongPasswordIsRefusedWithoutEchoingIt) {
   PostgresStoreOptions options;
   options.dsn = server_->Dsn(db_) + " password=not-the-one-99";
