@@ -72,9 +72,10 @@ void GroupCommitRunner::CommitBatch(BatchSession& session,
       session.UnitStarted();
       absl::Status s = session.Savepoint();
       if (s.ok()) s = batch[i].work(txn);
-      if (s.ok()) {
-        s = session.Release();
-      } else {
+      // A release can fail too: a session may send a unit's last writes
+      // with it.
+      if (s.ok()) s = session.Release();
+      if (!s.ok()) {
         // Undo this unit only.
         absl::Status undo = session.RollbackToSavepoint();
         if (undo.ok()) undo = session.Release();

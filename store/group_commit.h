@@ -25,7 +25,9 @@ class BatchSession {
   virtual ~BatchSession() = default;
   virtual absl::Status Begin() = 0;      // opens the batch's transaction
   virtual absl::Status Savepoint() = 0;  // before each unit
-  virtual absl::Status Release() = 0;    // unit succeeded
+  // Unit succeeded. May fail (a session may send the unit's last writes
+  // with it): the unit is then undone as if its work had failed.
+  virtual absl::Status Release() = 0;
   virtual absl::Status
   RollbackToSavepoint() = 0;  // undo this unit only (then Release)
   virtual absl::Status Commit() = 0;

@@ -129,7 +129,10 @@ class FakeSession : public BatchSession {
   absl::Status Savepoint() override {
     return Log("savepoint", absl::OkStatus());
   }
-  absl::Status Release() override { return Log("release", absl::OkStatus()); }
+  absl::Status Release() override {
+    return Log("release", releases_++ == fail_release ? release_failure
+                                                      : absl::OkStatus());
+  }
   absl::Status RollbackToSavepoint() override {
     return Log("rollback_to", rollback_to_status);
   }
@@ -153,8 +156,11 @@ class FakeSession : public BatchSession {
   absl::Status begin_status;
   absl::Status rollback_to_status;
   absl::Status commit_status;
+  int fail_release = -1;  // which Release call (from 0) fails
+  absl::Status release_failure;
 
  private:
+  int releases_ = 0;  // on the writer thread only
   absl::Status Log(const char* call, absl::Status result) {
     absl::MutexLock lock(&mu_);
     calls_.push_back(call);
@@ -316,6 +322,31 @@ TEST(GroupCommitRunnerTest,
   ASSERT_GE(calls.size(), 3u);
   EXPECT_THAT(std::vector<std::string>(calls.end() - 3, calls.end()),
               ElementsAre("commit", "rollback", "abandoned"));
+}
+
+// A session may send a unit's last writes with its release (PostgreSQL
+// does): a failed release is that unit's failure, undone alone.
+TEST(GroupCommitRunnerTest, FailedReleaseUndoesThatUnitAlone) {
+  Runner r;
+  FakeSession& session = *r.fakes[0];
+  session.fail_release = 1;  // unit 1's
+  session.release_failure = absl::FailedPreconditionError("duplicate seq");
+  Blocker blocker;
+  Outcomes outcomes;
+  r.runner->Execute(blocker.Work(), outcomes.Expect(0));
+  blocker.WaitStarted();
+  r.runner->Execute(Ok(), outcomes.Expect(1));
+  r.runner->Execute(Ok(), outcomes.Expect(2));
+  blocker.Release();
+  ASSERT_TRUE(outcomes.WaitFor(3));
+  EXPECT_EQ(outcomes.status(1), session.release_failure);
+  EXPECT_TRUE(outcomes.status(2).ok());
+  std::vector<std::string> calls = session.calls();
+  EXPECT_THAT(std::vector<std::string>(calls.begin() + 5, calls.end()),
+              ElementsAre("begin", "unit", "savepoint", "release",
+                          "rollback_to", "release", "unit_undone", "unit",
+                          "savepoint", "release", "commit"));
+  EXPECT_EQ(r.runner->CommittedUnits(), 2);
 }
 
 TEST(GroupCommitRunnerTest, UnitThatCannotBeUndoneAbandonsTheBatch) {

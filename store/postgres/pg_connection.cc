@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/cord.h"
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "common/status_macros.h"
 
 namespace riposte::store::postgres {
 namespace {
@@ -163,6 +165,7 @@ absl::Status PgConnection::Open() {
     conn_ = nullptr;
   }
   prepared_.clear();
+  deferred_.clear();  // they belonged to the session that is gone
   // Ours come first so that the connection string's own settings win.
   const std::string timeout =
       absl::StrCat(std::max<int64_t>(
@@ -235,8 +238,12 @@ absl::StatusOr<PgResult> PgConnection::Finish(PGresult* raw,
 
 absl::Status PgConnection::Exec(absl::string_view sql) {
   if (!healthy()) {
+    deferred_.clear();
     return PgError(kConnectionFailure, "exec", "not connected");
   }
+  // Several statements in one string need the simple protocol, which a
+  // pipeline cannot carry: the queue goes first, on its own.
+  RIPOSTE_RETURN_IF_ERROR(Flush());
   const std::string text(sql);
   return Finish(PQexec(conn_, text.c_str()), "exec").status();
 }
@@ -266,8 +273,10 @@ struct ParamArrays {
 absl::StatusOr<PgResult> PgConnection::Query(
     absl::string_view sql, const std::vector<PgParam>& params) {
   if (!healthy()) {
+    deferred_.clear();
     return PgError(kConnectionFailure, "query", "not connected");
   }
+  RIPOSTE_RETURN_IF_ERROR(Flush());
   const std::string text(sql);
   ParamArrays a(params);
   return Finish(PQexecParams(conn_, text.c_str(), a.size(), nullptr,
@@ -279,8 +288,10 @@ absl::StatusOr<PgResult> PgConnection::Query(
 absl::StatusOr<PgResult> PgConnection::Run(const PgStatement& statement,
                                            const std::vector<PgParam>& params) {
   if (!healthy()) {
+    deferred_.clear();
     return PgError(kConnectionFailure, statement.name, "not connected");
   }
+  if (!deferred_.empty()) return RunPipeline(&statement, &params);
   if (!prepared_.contains(statement.name)) {
     absl::StatusOr<PgResult> prepared = Finish(
         PQprepare(conn_, statement.name, statement.sql, 0, nullptr),
@@ -293,6 +304,88 @@ absl::StatusOr<PgResult> PgConnection::Run(const PgStatement& statement,
                                a.values.data(), a.lengths.data(),
                                a.formats.data(), /*resultFormat=*/0),
                 statement.name);
+}
+
+void PgConnection::Defer(const PgStatement& statement,
+                         std::vector<PgParam> params) {
+  deferred_.push_back(Deferred{&statement, std::move(params)});
+}
+
+absl::Status PgConnection::Flush() {
+  if (deferred_.empty()) return absl::OkStatus();
+  if (!healthy()) {
+    deferred_.clear();
+    return PgError(kConnectionFailure, "flush", "not connected");
+  }
+  return RunPipeline(nullptr, nullptr).status();
+}
+
+absl::StatusOr<PgResult> PgConnection::RunPipeline(
+    const PgStatement* last, const std::vector<PgParam>* last_params) {
+  std::vector<Deferred> queue = std::move(deferred_);
+  deferred_.clear();
+  if (last != nullptr) queue.push_back(Deferred{last, *last_params});
+  if (PQenterPipelineMode(conn_) != 1) {
+    return PgError(kConnectionFailure, "pipeline",
+                   Trimmed(PQerrorMessage(conn_)));
+  }
+  // What the server will answer, in order: a statement's preparation
+  // (first use on this connection) and each execution.
+  struct Expected {
+    const char* name;
+    bool prepare;
+  };
+  std::vector<Expected> expected;
+  bool sent = true;
+  for (const Deferred& d : queue) {
+    if (!prepared_.contains(d.statement->name)) {
+      // Counted as prepared from here on, so that a second use in the same
+      // pipeline does not prepare again; undone below if it fails.
+      sent = PQsendPrepare(conn_, d.statement->name, d.statement->sql, 0,
+                           nullptr) == 1;
+      if (!sent) break;
+      prepared_.insert(d.statement->name);
+      expected.push_back({d.statement->name, true});
+    }
+    ParamArrays a(d.params);
+    sent = PQsendQueryPrepared(conn_, d.statement->name, a.size(),
+                               a.values.data(), a.lengths.data(),
+                               a.formats.data(), /*resultFormat=*/0) == 1;
+    if (!sent) break;
+    expected.push_back({d.statement->name, false});
+  }
+  // A pipeline that broke off leaves libpq in a state no later call can
+  // use: the connection goes, and the next batch connects again.
+  auto broken = [this](absl::string_view what) {
+    const std::string message = Trimmed(PQerrorMessage(conn_));
+    PQfinish(conn_);
+    conn_ = nullptr;
+    return PgError(kConnectionFailure, what, message);
+  };
+  if (!sent || PQpipelineSync(conn_) != 1) return broken("pipeline");
+  absl::Status failure = absl::OkStatus();
+  std::optional<PgResult> answer;
+  for (const Expected& e : expected) {
+    PGresult* raw = PQgetResult(conn_);
+    if (raw == nullptr) return broken(e.name);
+    const bool aborted = PQresultStatus(raw) == PGRES_PIPELINE_ABORTED;
+    if (aborted) PQclear(raw);
+    absl::StatusOr<PgResult> r =
+        aborted ? absl::AbortedError("skipped") : Finish(raw, e.name);
+    if (!r.ok() && e.prepare) prepared_.erase(e.name);
+    if (!r.ok() && !aborted && failure.ok()) failure = r.status();
+    if (r.ok() && !e.prepare) answer = std::move(*r);
+    // Each statement's results end with a null.
+    while ((raw = PQgetResult(conn_)) != nullptr) PQclear(raw);
+  }
+  PGresult* sync = PQgetResult(conn_);
+  const bool synced =
+      sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  if (sync != nullptr) PQclear(sync);
+  if (!synced || PQexitPipelineMode(conn_) != 1) return broken("pipeline");
+  if (!failure.ok()) return failure;
+  if (last == nullptr || !answer.has_value()) return PgResult(nullptr);
+  return std::move(*answer);
 }
 
 }  // namespace riposte::store::postgres

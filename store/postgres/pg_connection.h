@@ -127,6 +127,16 @@ class PgConnection {
   absl::StatusOr<PgResult> Run(const PgStatement& statement,
                                const std::vector<PgParam>& params = {});
 
+  // Queues a statement whose only answer is success, to travel with the
+  // next call that needs the server (Run, Exec, Query, Flush): Run sends
+  // the queue and its own statement in one round trip (libpq's pipeline
+  // mode); the others send the queue first. That call returns the first
+  // failure among the queued statements and its own, and the statements
+  // after a failure do not run. `statement` must outlive the queue.
+  void Defer(const PgStatement& statement, std::vector<PgParam> params = {});
+  // Sends what Defer queued, if anything, and returns its outcome.
+  absl::Status Flush();
+
   // Whether the connection is up as far as libpq knows (it learns of a
   // dropped server only when a call fails).
   bool healthy() const;
@@ -146,11 +156,21 @@ class PgConnection {
       : dsn_(std::move(dsn)), options_(std::move(options)) {}
   absl::Status Open();
   absl::StatusOr<PgResult> Finish(PGresult* result, absl::string_view what);
+  // Sends the deferred statements and then `last` (if not null) as one
+  // pipeline; returns `last`'s result, or the first failure.
+  absl::StatusOr<PgResult> RunPipeline(const PgStatement* last,
+                                       const std::vector<PgParam>* params);
+
+  struct Deferred {
+    const PgStatement* statement;
+    std::vector<PgParam> params;
+  };
 
   const std::string dsn_;
   const PgConnectOptions options_;
   PGconn* conn_ = nullptr;
   absl::flat_hash_set<std::string> prepared_;
+  std::vector<Deferred> deferred_;
 };
 
 }  // namespace riposte::store::postgres

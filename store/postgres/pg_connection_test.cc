@@ -93,6 +93,66 @@ TEST_F(PgConnectionTest, PreparedStatementsSurviveReuseAndReconnect) {
   EXPECT_EQ(r->Int64(0, 0), 2);
 }
 
+TEST_F(PgConnectionTest, DeferredStatementsRunInOrderBeforeTheNextOne) {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  ASSERT_TRUE(conn->Exec("CREATE TEMP TABLE deferred_log (n int)").ok());
+  static constexpr PgStatement kLog{"test_log",
+                                    "INSERT INTO deferred_log VALUES ($1)"};
+  static constexpr PgStatement kAll{
+      "test_all", "SELECT string_agg(n::text, ',' ORDER BY n) FROM deferred_log"};
+  conn->Defer(kLog, {1});
+  conn->Defer(kLog, {2});  // same statement twice: prepared once
+  auto r = conn->Run(kAll);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->Text(0, 0), "1,2");
+  conn->Defer(kLog, {3});
+  ASSERT_TRUE(conn->Flush().ok());
+  ASSERT_TRUE(conn->Flush().ok());  // nothing queued
+  r = conn->Run(kAll);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->Text(0, 0), "1,2,3");
+}
+
+TEST_F(PgConnectionTest, DeferredFailureIsTheNextCallsAndStopsTheRest) {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  ASSERT_TRUE(
+      conn->Exec("CREATE TEMP TABLE deferred_once (n int PRIMARY KEY)").ok());
+  static constexpr PgStatement kPut{"test_put",
+                                    "INSERT INTO deferred_once VALUES ($1)"};
+  static constexpr PgStatement kCount{"test_count",
+                                      "SELECT COUNT(*) FROM deferred_once"};
+  conn->Defer(kPut, {1});
+  conn->Defer(kPut, {1});  // duplicate key
+  conn->Defer(kPut, {2});  // skipped
+  auto r = conn->Run(kCount);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAlreadyExists) << r.status();
+  // Outside a transaction block the statements sent together are one
+  // implicit transaction: nothing of them stays. The connection goes on.
+  r = conn->Run(kCount);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->Int64(0, 0), 0);
+  conn->Defer(kPut, {1});
+  EXPECT_TRUE(conn->Flush().ok());
+  conn->Defer(kPut, {1});
+  EXPECT_EQ(conn->Flush().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(conn->Exec("SELECT 1").ok());
+}
+
+TEST_F(PgConnectionTest, DeferredStatementThatCannotBePreparedIsPreparedAgain) {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  static constexpr PgStatement kBad{"test_bad", "SELEC 1"};
+  for (int i = 0; i < 2; ++i) {
+    conn->Defer(kBad);
+    absl::Status s = conn->Flush();
+    // A syntax error each time, never "prepared statement does not exist".
+    EXPECT_THAT(s.message(), HasSubstr("syntax")) << i;
+  }
+  EXPECT_TRUE(conn->Exec("SELECT 1").ok());
+}
+
 TEST_F(PgConnectionTest, MapsSqlStatesToStatusCodes) {
   auto conn = Connect();
   ASSERT_NE(conn, nullptr);

@@ -55,7 +55,9 @@ class PostgresStore::Session : public BatchSession, public Transaction {
   absl::Status Begin() override {
     RIPOSTE_RETURN_IF_ERROR(conn_->ReviveIfClosed());
     pending_release_ = false;
-    RIPOSTE_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
+    // BEGIN travels with the lock of the chain head: one round trip.
+    static const PgStatement kBegin{"begin", "BEGIN"};
+    conn_->Defer(kBegin);
     // The chain head first, always: this serialises the write
     // transactions of every replica, and gives the true tip to seal onto.
     static const PgStatement kLockHead{
@@ -76,22 +78,33 @@ class PostgresStore::Session : public BatchSession, public Transaction {
     return absl::OkStatus();
   }
 
+  // Round trips are most of a unit's time (every write transaction holds
+  // the chain head, so they add up across replicas): the savepoint, and
+  // the previous unit's release, go with the unit's first statement, and
+  // writes whose answer is only success (UpdateIncident, AppendAudit) with
+  // the unit's next statement. Release sends what is still queued, so a
+  // unit's failure stays its own.
   absl::Status Savepoint() override {
-    // The previous unit's release travels with this savepoint.
-    absl::Status s = conn_->Exec(pending_release_
-                                     ? "RELEASE SAVEPOINT unit; SAVEPOINT unit"
-                                     : "SAVEPOINT unit");
+    static const PgStatement kRelease{"release_unit", "RELEASE SAVEPOINT unit"};
+    static const PgStatement kSavepoint{"savepoint_unit", "SAVEPOINT unit"};
+    if (pending_release_) conn_->Defer(kRelease);
+    conn_->Defer(kSavepoint);
     pending_release_ = false;
-    return s;
+    return absl::OkStatus();
   }
 
   absl::Status Release() override {
+    RIPOSTE_RETURN_IF_ERROR(conn_->Flush());
     pending_release_ = true;
     return absl::OkStatus();
   }
 
   absl::Status RollbackToSavepoint() override {
     pending_release_ = false;
+    // The unit's queued statements run first (Exec sends them): the
+    // savepoint among them must exist to roll back to; a failure of the
+    // others is what is being undone.
+    conn_->Flush().IgnoreError();
     return conn_->Exec("ROLLBACK TO SAVEPOINT unit");
   }
 
@@ -112,6 +125,7 @@ class PostgresStore::Session : public BatchSession, public Transaction {
 
   void Rollback() override {
     pending_release_ = false;
+    conn_->Flush().IgnoreError();  // whatever was queued is abandoned too
     if (conn_->healthy()) conn_->Exec("ROLLBACK").IgnoreError();
   }
 
@@ -207,10 +221,9 @@ class PostgresStore::Session : public BatchSession, public Transaction {
         "update_incident",
         "UPDATE incidents SET first_seen_us = $1, last_seen_us = $2, "
         "breach_count = $3, corroborations = $4 WHERE id = $5"};
-    return conn_
-        ->Run(kUpdate, {Micros(row.first_seen), Micros(row.last_seen),
-                        row.breach_count, row.corroborations, row.id})
-        .status();
+    conn_->Defer(kUpdate, {Micros(row.first_seen), Micros(row.last_seen),
+                           row.breach_count, row.corroborations, row.id});
+    return absl::OkStatus();
   }
 
   absl::StatusOr<std::vector<BreachRow>> ListBreachesObservedBetween(
@@ -358,12 +371,9 @@ class PostgresStore::Session : public BatchSession, public Transaction {
         absl::StrCat("INSERT INTO audit_log (", kAuditColumns,
                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
     static const PgStatement kInsert{"insert_audit", sql.c_str()};
-    RIPOSTE_RETURN_IF_ERROR(
-        conn_
-            ->Run(kInsert, {r.seq, Micros(r.time), r.event.actor,
-                            r.event.event, r.event.subject, r.event.details,
-                            r.event.policy_version, r.prev_hash, r.hash})
-            .status());
+    conn_->Defer(kInsert, {r.seq, Micros(r.time), r.event.actor,
+                           r.event.event, r.event.subject, r.event.details,
+                           r.event.policy_version, r.prev_hash, r.hash});
     tip_seq_ = r.seq;
     tip_hash_ = r.hash;
     return r;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "common/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -360,6 +361,66 @@ TEST_F(ReplicasTest, WrongPasswordIsRefusedWithoutEchoingIt) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(store.status().message(), Not(HasSubstr("not-the-one-99")));
+}
+
+// A unit's last writes travel with its release: when one of them fails,
+// that unit alone is undone, the rest of its batch commits, and the chain
+// has no gap.
+TEST_F(ReplicasTest, AUnitWhoseLastWriteFailsIsUndoneAloneInItsBatch) {
+  auto store = Replica();
+  ASSERT_NE(store, nullptr);
+  absl::Notification started, go;
+  absl::Mutex mu;
+  std::vector<absl::Status> results(4);
+  int told = 0;
+  auto done = [&](int i) {
+    return [&, i](absl::Status s) {
+      absl::MutexLock lock(&mu);
+      results[i] = std::move(s);
+      ++told;
+    };
+  };
+  // Holds the writer so that the next three make one batch.
+  store->Execute(
+      [&](Transaction&) {
+        started.Notify();
+        go.WaitForNotification();
+        return absl::OkStatus();
+      },
+      done(0));
+  started.WaitForNotification();
+  store->Execute(Submit("a"), done(1));
+  store->Execute(
+      [](Transaction& txn) -> absl::Status {
+        audit::AuditEvent ev;
+        ev.actor = "test";
+        ev.event = "fine";
+        ev.subject = "x";
+        absl::Status s = txn.AppendAudit(ev).status();
+        if (!s.ok()) return s;
+        ev.subject = "bad \xff";  // not UTF-8: the server refuses it
+        return txn.AppendAudit(ev).status();
+      },
+      done(2));
+  store->Execute(Submit("b"), done(3));
+  go.Notify();
+  {
+    absl::MutexLock lock(&mu);
+    auto all = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return told == 4; };
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&all), absl::Seconds(30)));
+  }
+  EXPECT_TRUE(results[1].ok()) << results[1];
+  EXPECT_FALSE(results[2].ok());
+  EXPECT_TRUE(results[3].ok()) << results[3];
+  for (const char* id : {"a", "b"}) {
+    auto found = store->GetBreach("det-1", id);
+    ASSERT_TRUE(found.ok()) << found.status();
+    EXPECT_TRUE(found->has_value()) << id;
+  }
+  auto verified = store->VerifyAudit();
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_TRUE(verified->ok) << verified->reason;
+  EXPECT_EQ(verified->records, 2);  // a's and b's; none of the undone unit
 }
 
 }  // namespace

@@ -129,6 +129,11 @@ std::string PgServer::Dsn(absl::string_view dbname) const {
                       " dbname=", dbname);
 }
 
+std::string PgServer::SocketDsn(absl::string_view dbname) const {
+  return absl::StrCat("host=", dir_, " port=", port_, " user=", user_,
+                      " dbname=", dbname);
+}
+
 absl::Status PgServer::RunTool(const std::vector<std::string>& args,
                                absl::string_view what) {
   std::vector<std::string> argv;

@@ -37,6 +37,9 @@ class PgServer {
   const std::string& user() const { return user_; }
   // A libpq connection string for database `dbname` (without the password).
   std::string Dsn(absl::string_view dbname = "postgres") const;
+  // The same over the server's Unix socket (in its directory): trust
+  // authentication whatever `password` says.
+  std::string SocketDsn(absl::string_view dbname = "postgres") const;
 
   // Makes an empty database.
   absl::Status CreateDatabase(absl::string_view name);
