@@ -268,6 +268,22 @@ struct ParamArrays {
   std::vector<int> formats;
 };
 
+// libpq sends a text parameter as a C string: a NUL would silently cut it
+// short (and, say, an audit row would no longer match its hash). Refused.
+absl::Status NulFree(const std::vector<PgParam>& params,
+                     absl::string_view what) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    const PgParam& p = params[i];
+    if (!p.null && !p.binary &&
+        p.value.find('\0') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("postgres: ", what, ": parameter ", i + 1,
+                       " holds a NUL byte, which text cannot store"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<PgResult> PgConnection::Query(
@@ -276,6 +292,7 @@ absl::StatusOr<PgResult> PgConnection::Query(
     deferred_.clear();
     return PgError(kConnectionFailure, "query", "not connected");
   }
+  RIPOSTE_RETURN_IF_ERROR(NulFree(params, "query"));
   RIPOSTE_RETURN_IF_ERROR(Flush());
   const std::string text(sql);
   ParamArrays a(params);
@@ -291,6 +308,7 @@ absl::StatusOr<PgResult> PgConnection::Run(const PgStatement& statement,
     deferred_.clear();
     return PgError(kConnectionFailure, statement.name, "not connected");
   }
+  RIPOSTE_RETURN_IF_ERROR(NulFree(params, statement.name));
   if (!deferred_.empty()) return RunPipeline(&statement, &params);
   if (!prepared_.contains(statement.name)) {
     absl::StatusOr<PgResult> prepared = Finish(
@@ -325,6 +343,9 @@ absl::StatusOr<PgResult> PgConnection::RunPipeline(
   std::vector<Deferred> queue = std::move(deferred_);
   deferred_.clear();
   if (last != nullptr) queue.push_back(Deferred{last, *last_params});
+  for (const Deferred& d : queue) {
+    RIPOSTE_RETURN_IF_ERROR(NulFree(d.params, d.statement->name));
+  }
   if (PQenterPipelineMode(conn_) != 1) {
     return PgError(kConnectionFailure, "pipeline",
                    Trimmed(PQerrorMessage(conn_)));

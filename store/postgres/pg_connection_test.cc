@@ -212,6 +212,25 @@ TEST_F(PgConnectionTest, ATransactionLeftIdleIsEndedAndItsLocksFreed) {
   EXPECT_EQ((*holder)->Exec("SELECT 1").code(), absl::StatusCode::kUnavailable);
 }
 
+TEST_F(PgConnectionTest, ATextParameterWithANulIsRefusedNotCutShort) {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  const std::string with_nul("before\0after", 12);
+  absl::Status query = conn->Query("SELECT $1::text", {with_nul}).status();
+  EXPECT_EQ(query.code(), absl::StatusCode::kInvalidArgument) << query;
+  EXPECT_THAT(query.message(), HasSubstr("parameter 1 holds a NUL byte"));
+  static constexpr PgStatement kEcho{"test_echo", "SELECT $1::text"};
+  EXPECT_EQ(conn->Run(kEcho, {"ok", with_nul}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  conn->Defer(kEcho, {with_nul});
+  EXPECT_EQ(conn->Run(kEcho, {"fine"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // Bytes keep their NUL, and the connection is still usable.
+  auto bytes = conn->Query("SELECT $1::bytea", {PgParam::Bytes(with_nul)});
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  EXPECT_EQ(bytes->Bytes(0, 0), with_nul);
+}
+
 TEST_F(PgConnectionTest, WrongPasswordNeverEchoesTheConnectionString) {
   auto conn = PgConnection::Connect(server_->Dsn() + " password=wrong-pw-123",
                                     PgConnectOptions());
