@@ -165,6 +165,7 @@ absl::Status PgConnection::Open() {
     conn_ = nullptr;
   }
   prepared_.clear();
+  refused_writes_ = false;
   deferred_.clear();  // they belonged to the session that is gone
   // Ours come first so that the connection string's own settings win.
   const std::string timeout =
@@ -200,7 +201,7 @@ absl::Status PgConnection::Open() {
 absl::Status PgConnection::Reconnect() { return Open(); }
 
 absl::Status PgConnection::ReviveIfClosed() {
-  if (healthy()) {
+  if (healthy() && !refused_writes_) {
     // Nothing is due on an idle connection. What does arrive is, in
     // practice, the server ending the session (its last message, then end
     // of file); the rare other kind (a parameter's new value after a
@@ -233,6 +234,11 @@ absl::StatusOr<PgResult> PgConnection::Finish(PGresult* raw,
   if (state == nullptr || PQstatus(conn_) == CONNECTION_BAD) {
     return PgError(kConnectionFailure, what, message);
   }
+  // A server that refuses writes (a standby, e.g. the old primary after a
+  // failover) stays so for this session: the next revival connects again,
+  // which (with target_session_attrs=read-write or an address that follows
+  // the primary) reaches the one that accepts them.
+  if (absl::string_view(state) == "25006") refused_writes_ = true;
   return PgError(state, what, message);
 }
 

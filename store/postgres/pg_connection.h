@@ -146,7 +146,8 @@ class PgConnection {
   // For a connection idle between statements (pooled, or the writer's
   // between batches): connects again if it is broken or the server sent
   // anything meanwhile, which on an idle session means the server ended it
-  // (a restart or failover: its last message, then end of file). Checked
+  // (a restart or failover: its last message, then end of file), or a
+  // session whose server refused a write as read-only (a standby). Checked
   // on the socket, without a round trip. OK if the connection is usable;
   // the reconnection's error otherwise.
   absl::Status ReviveIfClosed();
@@ -169,6 +170,8 @@ class PgConnection {
   const std::string dsn_;
   const PgConnectOptions options_;
   PGconn* conn_ = nullptr;
+  // The server refused a write as read-only (SQLSTATE 25006).
+  bool refused_writes_ = false;
   absl::flat_hash_set<std::string> prepared_;
   std::vector<Deferred> deferred_;
 };

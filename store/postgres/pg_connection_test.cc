@@ -231,6 +231,18 @@ TEST_F(PgConnectionTest, ATextParameterWithANulIsRefusedNotCutShort) {
   EXPECT_EQ(bytes->Bytes(0, 0), with_nul);
 }
 
+TEST_F(PgConnectionTest, ASessionThatRefusedWritesIsReplacedAtRevival) {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  // As a standby would: every transaction of this session is read-only.
+  ASSERT_TRUE(conn->Exec("SET default_transaction_read_only = on").ok());
+  absl::Status refused = conn->Exec("CREATE TABLE refused_here (id int)");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable) << refused;
+  EXPECT_EQ(PgStorageFailureReason(refused), "read_only");
+  ASSERT_TRUE(conn->ReviveIfClosed().ok());
+  EXPECT_TRUE(conn->Exec("CREATE TABLE written_after (id int)").ok());
+}
+
 TEST_F(PgConnectionTest, WrongPasswordNeverEchoesTheConnectionString) {
   auto conn = PgConnection::Connect(server_->Dsn() + " password=wrong-pw-123",
                                     PgConnectOptions());
