@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "integration_tests/testing/breaches.h"
 #include "integration_tests/testing/riposted_process.h"
+#include "integration_tests/testing/signed_checkpoints.h"
 #include "riposte/v1/intake.grpc.pb.h"
 
 namespace riposte::integration {
@@ -75,17 +76,9 @@ std::vector<audit::AuditRecord> ReadChain(const std::string& path) {
 class AuditCheckpointTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const audit::testing::TestKeyPair keys =
-        audit::testing::GenerateEd25519KeyPair();
-    WriteFile(dir_.File("audit-key.pem"), keys.private_pem);
-    WriteFile(dir_.File("audit-key.pub"), keys.public_pem);
     config_path_ = dir_.File("riposted.yaml");
-    WriteFile(config_path_,
-              absl::StrCat(TestConfig(dir_.File("data")),
-                           "audit:\n"
-                           "  checkpoint_file: audit.checkpoints\n"
-                           "  signing_key_file: ", dir_.File("audit-key.pem"), "\n"
-                           "  checkpoint_interval: 1h\n"));
+    WriteFile(config_path_, absl::StrCat(TestConfig(dir_.File("data")),
+                                         SignedCheckpointsConfig(dir_.path())));
   }
 
   std::string Db() const { return dir_.File("data/riposte.db"); }

@@ -10,18 +10,16 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "audit/testing/test_keys.h"
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "integration_tests/testing/breaches.h"
 #include "integration_tests/testing/riposted_process.h"
+#include "integration_tests/testing/signed_checkpoints.h"
 #include "integration_tests/testing/store_query.h"
 #include "riposte/v1/intake.grpc.pb.h"
 
@@ -32,27 +30,13 @@ using ::testing::HasSubstr;
 
 constexpr int kBreaches = 8;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 class RetentionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const audit::testing::TestKeyPair keys =
-        audit::testing::GenerateEd25519KeyPair();
-    WriteFile(dir_.File("audit-key.pem"), keys.private_pem);
-    WriteFile(dir_.File("audit-key.pub"), keys.public_pem);
     config_path_ = dir_.File("riposted.yaml");
     WriteFile(config_path_,
               absl::StrCat(TestConfig(dir_.File("data")),
-                           "audit:\n"
-                           "  checkpoint_file: audit.checkpoints\n"
-                           "  signing_key_file: ", dir_.File("audit-key.pem"), "\n"
-                           "  checkpoint_interval: 1h\n"
+                           SignedCheckpointsConfig(dir_.path()),
                            "retention:\n"
                            "  incidents: 1d\n"
                            "  interval: 1h\n"
