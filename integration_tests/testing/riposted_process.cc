@@ -16,18 +16,6 @@
 
 namespace riposte::integration {
 
-bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  absl::Duration backoff = absl::Milliseconds(2);
-  while (true) {
-    if (condition()) return true;
-    if (absl::Now() >= deadline) return false;
-    // Polling interval, not a wait for an event: the condition decides.
-    absl::SleepFor(backoff);
-    backoff = std::min(backoff * 2, absl::Milliseconds(100));
-  }
-}
-
 std::string RunfilePath(const std::string& relative) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
   const char* workspace = std::getenv("TEST_WORKSPACE");

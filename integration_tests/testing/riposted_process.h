@@ -10,12 +10,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/testing/wait_for.h"
 
 namespace riposte::integration {
 
-// Polls `condition` until it holds or `timeout` passes. Returns whether it
-// held. Tests use this instead of sleeping.
-bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout);
+using ::riposte::testing::WaitFor;
 
 // Path of a binary from this workspace's runfiles, e.g.
 // "orchestrator/server/riposted".

@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "common/clock.h"
 #include "common/testing/temp_dir.h"
+#include "common/testing/wait_for.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "store/postgres/postgres_store.h"
@@ -17,14 +18,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-bool WaitFor(const std::function<bool()>& condition) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return condition();
-}
+using ::riposte::testing::WaitFor;
 
 class SingletonsTest : public ::testing::Test {
  protected:
