@@ -23,7 +23,10 @@
 //          fixed schedule for --open_loop_seconds=S (10), each at its
 //          scheduled time whatever the replies, and report the latency from
 //          the scheduled time to the reply (so queueing counts);
-//        --only=noop-unary|durable-unary|noop-stream|durable-stream|open-loop.
+//        --only=noop-unary|durable-unary|noop-stream|durable-stream|open-loop;
+//        --pg_statements: load pg_stat_statements in the PostgreSQL server
+//          and print, per PostgreSQL target, what the server spent on each
+//          statement over the run.
 
 #include <grpcpp/grpcpp.h>
 #include <stdlib.h>
@@ -363,6 +366,7 @@ struct Target {
   std::string name;  // e.g. "postgres x3"
   std::vector<std::unique_ptr<Replica>> replicas;
   std::vector<std::string> addresses;
+  std::string dsn;
 
   int64_t Commits() const {
     int64_t n = 0;
@@ -392,8 +396,11 @@ void Adopt(std::unique_ptr<StoreT> store, Replica& replica) {
 // SQLite files go, and the PostgreSQL server (started on first use).
 class TargetFactory {
  public:
-  TargetFactory(const BreachValidator* validator, std::string data_dir)
-      : validator_(validator), data_dir_(std::move(data_dir)) {}
+  TargetFactory(const BreachValidator* validator, std::string data_dir,
+                bool pg_statements)
+      : validator_(validator),
+        data_dir_(std::move(data_dir)),
+        pg_statements_(pg_statements) {}
 
   absl::StatusOr<std::unique_ptr<Target>> Open(const std::string& engine,
                                                int replicas) {
@@ -406,6 +413,7 @@ class TargetFactory {
       RIPOSTE_RETURN_IF_ERROR(StartPostgres());
       RIPOSTE_RETURN_IF_ERROR(pg_->CreateDatabase(db));
       dsn = engine == "postgres-unix" ? pg_->SocketDsn(db) : pg_->Dsn(db);
+      target->dsn = dsn;
     }
     for (int i = 0; i < replicas; ++i) {
       auto replica = std::make_unique<Replica>();
@@ -443,14 +451,58 @@ class TargetFactory {
     // fsync on, to compare fairly with SQLite's synchronous=FULL.
     store::postgres::testing::PgServerOptions options;
     options.fsync = true;
+    if (pg_statements_) options.preload_libraries = {"pg_stat_statements"};
     RIPOSTE_ASSIGN_OR_RETURN(pg_, store::postgres::testing::PgServer::Start(options));
     return absl::OkStatus();
   }
 
   const BreachValidator* const validator_;
   const std::string data_dir_;
+  const bool pg_statements_;
   std::unique_ptr<store::postgres::testing::PgServer> pg_;
 };
+
+// What the server spent on each statement over the whole run, from
+// pg_stat_statements (--pg_statements): the server's share of a unit's
+// time, against the wall time the scenarios measured.
+void PrintStatementCosts(const Target& target) {
+  if (target.dsn.empty()) return;
+  auto conn = store::postgres::PgConnection::Connect(target.dsn, {});
+  if (!conn.ok()) return;
+  absl::Status made =
+      (*conn)->Exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  absl::StatusOr<store::postgres::PgResult> r =
+      made.ok() ? (*conn)->Query(
+                      "SELECT calls::text, round((total_exec_time / calls * "
+                      "1000)::numeric, 1)::text, round(total_exec_time::"
+                      "numeric)::text, left(regexp_replace(query, '\\s+', "
+                      "' ', 'g'), 90) FROM pg_stat_statements WHERE calls > "
+                      "100 AND dbid = (SELECT oid FROM pg_database WHERE "
+                      "datname = current_database()) ORDER BY "
+                      "total_exec_time DESC LIMIT 12")
+                : absl::StatusOr<store::postgres::PgResult>(made);
+  if (!r.ok()) {
+    std::printf("statement costs [%s]: %s\n", target.name.c_str(),
+                std::string(r.status().message()).c_str());
+    return;
+  }
+  std::printf("statement costs [%s]: calls, server us per call, total ms\n",
+              target.name.c_str());
+  for (int i = 0; i < r->rows(); ++i) {
+    std::printf("%9s %8s %7s  %s\n", std::string(r->Text(i, 0)).c_str(),
+                std::string(r->Text(i, 1)).c_str(),
+                std::string(r->Text(i, 2)).c_str(),
+                std::string(r->Text(i, 3)).c_str());
+  }
+}
+
+bool HasFlag(int argc, char** argv, const std::string& name) {
+  const std::string flag = "--" + name;
+  for (int i = 1; i < argc; ++i) {
+    if (flag == argv[i]) return true;
+  }
+  return false;
+}
 
 std::string FlagValue(int argc, char** argv, const std::string& name) {
   const std::string prefix = "--" + name + "=";
@@ -500,6 +552,7 @@ int Main(int argc, char** argv) {
   const int clients = IntFlag(argc, argv, "clients", 16);
   const int requests = IntFlag(argc, argv, "requests", 20000);
   const int open_loop_rate = IntFlag(argc, argv, "open_loop_rate", 0);
+  const bool pg_statements = HasFlag(argc, argv, "pg_statements");
   const absl::Duration open_loop_length =
       absl::Seconds(IntFlag(argc, argv, "open_loop_seconds", 10));
   std::string data_dir = FlagValue(argc, argv, "data_dir");
@@ -541,7 +594,7 @@ int Main(int argc, char** argv) {
   config::TenantConfig tenant;
   tenant.id = "contoso";
   BreachValidator validator(limits, {tenant});
-  TargetFactory factory(&validator, data_dir);
+  TargetFactory factory(&validator, data_dir, pg_statements);
   std::vector<std::unique_ptr<Target>> targets;
   for (const auto& [engine, n] : specs) {
     absl::StatusOr<std::unique_ptr<Target>> t = factory.Open(engine, n);
@@ -616,6 +669,9 @@ int Main(int argc, char** argv) {
     });
   }
 
+  if (pg_statements) {
+    for (auto& t : targets) PrintStatementCosts(*t);
+  }
   noop_server->Shutdown();
   for (auto& t : targets) t->Close();
   targets.clear();

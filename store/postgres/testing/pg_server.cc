@@ -173,6 +173,11 @@ absl::Status PgServer::StartServer() {
       "-c listen_addresses=127.0.0.1",
       absl::StrCat("-c max_connections=", options_.max_connections),
       absl::StrCat("-c fsync=", options_.fsync ? "on" : "off")};
+  if (!options_.preload_libraries.empty()) {
+    settings.push_back(absl::StrCat(
+        "-c shared_preload_libraries=",
+        absl::StrJoin(options_.preload_libraries, ",")));
+  }
   absl::Status s = RunTool({"pg_ctl", "-D", dir_ + "/data", "-l",
                             dir_ + "/server.log", "-w", "-t", "60", "-o",
                             absl::StrJoin(settings, " "), "start"},

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -19,6 +20,9 @@ struct PgServerOptions {
   // with scram-sha-256 on TCP.
   std::string password;
   int max_connections = 200;
+  // Libraries loaded at start (shared_preload_libraries), e.g.
+  // "pg_stat_statements" for a benchmark that reports statement costs.
+  std::vector<std::string> preload_libraries;
 };
 
 // A PostgreSQL server of its own for a test: initdb into a fresh directory
