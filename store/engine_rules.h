@@ -42,6 +42,7 @@ inline constexpr char kRunColumns[] =
 inline constexpr char kAuditColumns[] =
     "seq, time_us, actor, event, subject, details, policy_version, "
     "prev_hash, hash";
+inline constexpr char kOutboxColumns[] = "seq, uid, class_uid, time_us, event";
 
 // The settings key of the audit chain's base: "<seq> <hash>" of the last
 // record archived out of the store.

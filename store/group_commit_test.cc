@@ -78,6 +78,10 @@ class NoTransaction : public Transaction {
       const audit::AuditEvent&) override {
     return Nope();
   }
+  absl::Status AppendOutbox(const OutboxRow&) override { return Nope(); }
+  absl::StatusOr<int64_t> PruneOutbox(int64_t, absl::Time) override {
+    return Nope();
+  }
   absl::StatusOr<std::optional<ActionRunRow>> ClaimDueRun(absl::string_view,
                                                           absl::Time,
                                                           absl::Time) override {

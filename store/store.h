@@ -15,6 +15,7 @@
 #include "audit/chain_verifier.h"
 #include "audit/coverage_check.h"
 #include "runs/lifecycle.h"
+#include "store/outbox.h"
 
 namespace riposte::store {
 
@@ -296,6 +297,12 @@ class IntakeTransaction {
   // durable exactly when the rest of the unit of work is.
   virtual absl::StatusOr<audit::AuditRecord> AppendAudit(
       const audit::AuditEvent& event) = 0;
+
+  // Adds an OCSF event to the outbox (store/outbox.h), durable exactly when
+  // the rest of the unit is; row.seq is ignored and assigned. A row whose
+  // uid is already in the outbox is the same event rendered again: it is
+  // not added twice, and that is not an error.
+  virtual absl::Status AppendOutbox(const OutboxRow& row) = 0;
 };
 
 // What the executor's workers do inside a unit of work: lease due runs,
@@ -363,6 +370,10 @@ class RetentionTransaction : public virtual IntakeTransaction {
   // FailedPrecondition unless record base.seq is stored with base.hash and
   // at least one record follows it (the chain's head always stays).
   virtual absl::Status RemoveArchivedAudit(const audit::ChainBase& base) = 0;
+  // Removes outbox rows with seq <= up_to_seq (every sink has delivered
+  // them) whose time is before `before`. Returns how many.
+  virtual absl::StatusOr<int64_t> PruneOutbox(int64_t up_to_seq,
+                                              absl::Time before) = 0;
 };
 
 // Every operation available inside one unit of work: the union of the
@@ -399,6 +410,13 @@ class Store {
   // Audit records with seq > after_seq, in order, at most `limit`.
   virtual absl::StatusOr<std::vector<audit::AuditRecord>> ReadAudit(
       int64_t after_seq, int64_t limit) = 0;
+
+  // Outbox rows with seq > after_seq, in seq order, at most `limit`.
+  virtual absl::StatusOr<std::vector<OutboxRow>> ReadOutbox(
+      int64_t after_seq, int64_t limit) = 0;
+  // The highest seq of a stored outbox row (0 when none is stored: retention
+  // removes only rows every sink has delivered).
+  virtual absl::StatusOr<int64_t> LastOutboxSeq() = 0;
 
   // Recomputes the whole audit chain, from its base.
   virtual absl::StatusOr<audit::VerifyResult> VerifyAudit() = 0;

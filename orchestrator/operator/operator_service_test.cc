@@ -93,6 +93,15 @@ class GatedStore : public store::Store {
     Pass();
     return inner_->VerifyAudit();
   }
+  absl::StatusOr<std::vector<store::OutboxRow>> ReadOutbox(
+      int64_t after_seq, int64_t limit) override {
+    Pass();
+    return inner_->ReadOutbox(after_seq, limit);
+  }
+  absl::StatusOr<int64_t> LastOutboxSeq() override {
+    Pass();
+    return inner_->LastOutboxSeq();
+  }
   absl::StatusOr<audit::ChainBase> ReadAuditBase() override {
     Pass();
     return inner_->ReadAuditBase();

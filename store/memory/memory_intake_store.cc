@@ -155,4 +155,13 @@ absl::StatusOr<audit::AuditRecord> MemoryIntakeStore::AppendAudit(
   return r;
 }
 
+absl::Status MemoryIntakeStore::AppendOutbox(const OutboxRow& row) {
+  for (const OutboxRow& stored : outbox_) {
+    if (stored.uid == row.uid) return absl::OkStatus();
+  }
+  outbox_.push_back(row);
+  outbox_.back().seq = static_cast<int64_t>(outbox_.size());
+  return absl::OkStatus();
+}
+
 }  // namespace riposte::store

@@ -62,6 +62,10 @@ class MemoryIntakeStore : public IntakeTransaction {
       absl::string_view key) override;
   absl::StatusOr<audit::AuditRecord> AppendAudit(
       const audit::AuditEvent& event) override;
+  absl::Status AppendOutbox(const OutboxRow& row) override;
+
+  // The outbox as appended, in order, with seq assigned.
+  const std::vector<OutboxRow>& outbox() const { return outbox_; }
 
  private:
   absl::Time now_ = absl::UnixEpoch();
@@ -74,6 +78,7 @@ class MemoryIntakeStore : public IntakeTransaction {
   std::vector<DecisionRow> decisions_;
   std::map<std::string, std::string> settings_;
   std::vector<audit::AuditRecord> audit_;
+  std::vector<OutboxRow> outbox_;
 };
 
 }  // namespace riposte::store

@@ -126,6 +126,16 @@ audit::AuditRecord ReadAuditRecord(const PgResult& r, int i) {
   return rec;
 }
 
+OutboxRow ReadOutboxRow(const PgResult& r, int i) {
+  OutboxRow row;
+  row.seq = r.Int64(i, 0);
+  row.uid = TextAt(r, i, 1);
+  row.class_uid = r.Int64(i, 2);
+  row.time = TimeAt(r, i, 3);
+  row.event = TextAt(r, i, 4);
+  return row;
+}
+
 PgParam Micros(absl::Time t) {
   if (t == absl::InfinitePast()) return PgParam(INT64_MIN);
   if (t == absl::InfiniteFuture()) return PgParam(INT64_MAX);

@@ -20,6 +20,8 @@ BreachRow ReadBreach(const PgResult& r, int row);
 DecisionRow ReadDecision(const PgResult& r, int row);
 ActionRunRow ReadRun(const PgResult& r, int row);
 audit::AuditRecord ReadAuditRecord(const PgResult& r, int row);
+// Columns: kOutboxColumns.
+OutboxRow ReadOutboxRow(const PgResult& r, int i);
 
 // Every row of `r`, read with `read`.
 template <typename Row>

@@ -135,6 +135,20 @@ CREATE TABLE incident_steps (
   PRIMARY KEY (incident_id, target_key)
 );
 )sql",
+    // 1 -> 2: the OCSF outbox (store/outbox.h). seq comes from the identity
+    // sequence inside transactions that hold the chain head, so seq order
+    // is commit order and a sink's cursor never passes a row that commits
+    // later.
+    R"sql(
+CREATE TABLE ocsf_outbox (
+  seq       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  uid       text   NOT NULL UNIQUE,
+  class_uid bigint NOT NULL,
+  time_us   bigint NOT NULL,
+  event     text   NOT NULL
+);
+CREATE INDEX ocsf_outbox_by_time ON ocsf_outbox (time_us);
+)sql",
 };
 
 }  // namespace

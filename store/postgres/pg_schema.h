@@ -7,7 +7,7 @@
 namespace riposte::store::postgres {
 
 // The schema version this build writes.
-inline constexpr int kPgSchemaVersion = 1;
+inline constexpr int kPgSchemaVersion = 2;
 
 // Brings the database's schema to kPgSchemaVersion. Replicas starting at
 // once take turns under a session advisory lock, so each migration runs

@@ -379,6 +379,18 @@ class PostgresStore::Session : public BatchSession, public Transaction {
     return r;
   }
 
+  absl::Status AppendOutbox(const OutboxRow& row) override {
+    // A repeat of a stored uid is the same event: nothing to add, and no
+    // error to abort the transaction, so the write can wait in the queue.
+    static const PgStatement kInsert{
+        "insert_outbox",
+        "INSERT INTO ocsf_outbox (uid, class_uid, time_us, event) VALUES ($1, "
+        "$2, $3, $4) ON CONFLICT (uid) DO NOTHING"};
+    conn_->Defer(kInsert,
+                 {row.uid, row.class_uid, Micros(row.time), row.event});
+    return absl::OkStatus();
+  }
+
   // --- Transaction ---
 
   absl::StatusOr<std::optional<ActionRunRow>> ClaimDueRun(
@@ -642,6 +654,16 @@ class PostgresStore::Session : public BatchSession, public Transaction {
     return PutSetting(kAuditBaseKey, FormatAuditBase(base));
   }
 
+  absl::StatusOr<int64_t> PruneOutbox(int64_t up_to_seq,
+                                      absl::Time before) override {
+    static const PgStatement kPrune{
+        "prune_outbox",
+        "DELETE FROM ocsf_outbox WHERE seq <= $1 AND time_us < $2"};
+    RIPOSTE_ASSIGN_OR_RETURN(PgResult r,
+                             conn_->Run(kPrune, {up_to_seq, Micros(before)}));
+    return r.affected();
+  }
+
  private:
   PostgresStore& store_;
   std::unique_ptr<PgConnection> conn_;
@@ -787,6 +809,25 @@ absl::StatusOr<std::vector<audit::AuditRecord>> PostgresStore::ReadAudit(
   static const PgStatement kRead{"read_audit", sql.c_str()};
   RIPOSTE_ASSIGN_OR_RETURN(PgResult r, db->Run(kRead, {after_seq, limit}));
   return ReadRows(r, ReadAuditRecord);
+}
+
+absl::StatusOr<std::vector<OutboxRow>> PostgresStore::ReadOutbox(
+    int64_t after_seq, int64_t limit) {
+  RIPOSTE_ASSIGN_OR_RETURN(Reader db, Borrow());
+  static const std::string sql = absl::StrCat(
+      "SELECT ", kOutboxColumns,
+      " FROM ocsf_outbox WHERE seq > $1 ORDER BY seq LIMIT $2");
+  static const PgStatement kRead{"read_outbox", sql.c_str()};
+  RIPOSTE_ASSIGN_OR_RETURN(PgResult r, db->Run(kRead, {after_seq, limit}));
+  return ReadRows(r, ReadOutboxRow);
+}
+
+absl::StatusOr<int64_t> PostgresStore::LastOutboxSeq() {
+  RIPOSTE_ASSIGN_OR_RETURN(Reader db, Borrow());
+  static const PgStatement kLast{"last_outbox",
+                                 "SELECT COALESCE(MAX(seq), 0) FROM ocsf_outbox"};
+  RIPOSTE_ASSIGN_OR_RETURN(PgResult r, db->Run(kLast, {}));
+  return r.Int64(0, 0);
 }
 
 absl::StatusOr<audit::ChainBase> PostgresStore::ReadAuditBase() {

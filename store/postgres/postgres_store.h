@@ -68,6 +68,9 @@ class PostgresStore : public Store {
   absl::StatusOr<audit::VerifyResult> VerifyAudit() override;
   absl::StatusOr<audit::AuditedRows> ListAuditedRows() override;
   absl::StatusOr<audit::ChainBase> ReadAuditBase() override;
+  absl::StatusOr<std::vector<OutboxRow>> ReadOutbox(int64_t after_seq,
+                                                    int64_t limit) override;
+  absl::StatusOr<int64_t> LastOutboxSeq() override;
   absl::StatusOr<std::optional<BreachRow>> GetBreach(
       absl::string_view detector_id, absl::string_view breach_id) override;
   absl::StatusOr<StoreStats> Stats() override;

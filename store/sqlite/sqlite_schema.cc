@@ -147,6 +147,17 @@ DROP INDEX action_runs_by_target;
 CREATE INDEX action_runs_by_target_state
   ON action_runs (tenant_id, target_key, state);
 )sql",
+    // 6 -> 7: the OCSF outbox (store/outbox.h).
+    R"sql(
+CREATE TABLE ocsf_outbox (
+  seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+  uid       TEXT    NOT NULL UNIQUE,
+  class_uid INTEGER NOT NULL,
+  time_us   INTEGER NOT NULL,
+  event     TEXT    NOT NULL
+);
+CREATE INDEX ocsf_outbox_by_time ON ocsf_outbox (time_us);
+)sql",
 };
 
 }  // namespace

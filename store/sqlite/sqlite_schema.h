@@ -10,7 +10,7 @@
 namespace riposte::store::sqlite {
 
 // The schema version this build writes: one migration per version.
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // The file's schema version (PRAGMA user_version; 0 for a new file).
 absl::StatusOr<int> ReadSchemaVersion(Database& db);

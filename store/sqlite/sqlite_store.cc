@@ -177,6 +177,15 @@ absl::StatusOr<std::vector<audit::AuditRecord>> SqliteStore::ReadAudit(
   return OnReader([&](Tables& t) { return t.audit.Read(after_seq, limit); });
 }
 
+absl::StatusOr<std::vector<OutboxRow>> SqliteStore::ReadOutbox(
+    int64_t after_seq, int64_t limit) {
+  return OnReader([&](Tables& t) { return t.outbox.Read(after_seq, limit); });
+}
+
+absl::StatusOr<int64_t> SqliteStore::LastOutboxSeq() {
+  return OnReader([&](Tables& t) { return t.outbox.LastSeq(); });
+}
+
 absl::StatusOr<audit::ChainBase> SqliteStore::ReadAuditBase() {
   return OnReader([&](Tables& t) { return t.audit.ReadBase(); });
 }

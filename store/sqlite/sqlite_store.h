@@ -73,6 +73,9 @@ class SqliteStore : public Store {
   void Execute(Work work, Done done) override;
   absl::StatusOr<std::vector<audit::AuditRecord>> ReadAudit(
       int64_t after_seq, int64_t limit) override;
+  absl::StatusOr<std::vector<OutboxRow>> ReadOutbox(int64_t after_seq,
+                                                    int64_t limit) override;
+  absl::StatusOr<int64_t> LastOutboxSeq() override;
   absl::StatusOr<audit::VerifyResult> VerifyAudit() override;
   absl::StatusOr<audit::AuditedRows> ListAuditedRows() override;
   absl::StatusOr<audit::ChainBase> ReadAuditBase() override;

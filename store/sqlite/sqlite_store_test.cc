@@ -264,13 +264,29 @@ TEST(StorageFailureTest, ClassifiesBySqliteCodeAndErrno) {
   EXPECT_EQ(StorageFailureName(StorageFailure::kDiskFull), "disk_full");
 }
 
+// Runs `sql` on the file at `path` outside the store, as an older build
+// would have left it.
+void RewriteFile(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+// A store file left by an earlier build, rewritten with RewriteFile.
+class SqliteStoreMigrationTest : public ::testing::Test {
+ protected:
+  SqliteStoreMigrationTest() { options.path = dir.File("riposte.db"); }
+
+  riposte::testing::TempDir dir;
+  FakeClock clock{absl::FromUnixSeconds(1'790'000'000)};
+  SqliteStoreOptions options;
+};
+
 // A file from the build before incidents kept their steps: the migration
 // fills them in from the runs already there, leaving suppressed ones out.
-TEST(SqliteStoreMigrationTest, SchemaFiveGainsTheIncidentsSteps) {
-  riposte::testing::TempDir dir;
-  FakeClock clock(absl::FromUnixSeconds(1'790'000'000));
-  SqliteStoreOptions options;
-  options.path = dir.File("riposte.db");
+TEST_F(SqliteStoreMigrationTest, SchemaFiveGainsTheIncidentsSteps) {
   {
     auto store = *SqliteStore::Open(options, &clock);
     ASSERT_TRUE(store
@@ -305,26 +321,18 @@ TEST(SqliteStoreMigrationTest, SchemaFiveGainsTheIncidentsSteps) {
                     .ok());
     store->Close();
   }
-  {
-    // Back to schema 5, as the previous build left it.
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(options.path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db,
-                           "DROP TABLE incident_steps; "
-                           "DROP INDEX breaches_by_incident_observed; "
-                           "CREATE INDEX breaches_by_incident ON breaches "
-                           "(incident_id); "
-                           "DROP INDEX action_runs_by_target_state; "
-                           "CREATE INDEX action_runs_by_target ON action_runs "
-                           "(tenant_id, target_key); "
-                           "ALTER TABLE incidents DROP COLUMN corroborations; "
-                           "ALTER TABLE breaches DROP COLUMN corroborates; "
-                           "PRAGMA user_version = 5;",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK)
-        << sqlite3_errmsg(db);
-    sqlite3_close(db);
-  }
+  // Back to schema 5, as the previous build left it.
+  RewriteFile(options.path,
+              "DROP TABLE ocsf_outbox; "
+              "DROP TABLE incident_steps; "
+              "DROP INDEX breaches_by_incident_observed; "
+              "CREATE INDEX breaches_by_incident ON breaches (incident_id); "
+              "DROP INDEX action_runs_by_target_state; "
+              "CREATE INDEX action_runs_by_target ON action_runs "
+              "(tenant_id, target_key); "
+              "ALTER TABLE incidents DROP COLUMN corroborations; "
+              "ALTER TABLE breaches DROP COLUMN corroborates; "
+              "PRAGMA user_version = 5;");
   auto store = SqliteStore::Open(options, &clock);
   ASSERT_TRUE(store.ok()) << store.status();
   std::vector<int64_t> steps;
@@ -341,6 +349,33 @@ TEST(SqliteStoreMigrationTest, SchemaFiveGainsTheIncidentsSteps) {
   auto incident = *(*store)->GetIncident(1);
   ASSERT_TRUE(incident.has_value());
   EXPECT_EQ(incident->corroborations, 0);
+}
+
+// A file from the build before the OCSF outbox.
+TEST_F(SqliteStoreMigrationTest, SchemaSixGainsTheOutboxAndKeepsItsRows) {
+  {
+    auto store = *SqliteStore::Open(options, &clock);
+    ASSERT_TRUE(store
+                    ->ExecuteAndWait([&](Transaction& txn) {
+                      return txn.PutSetting("kept", "yes");
+                    })
+                    .ok());
+    store->Close();
+  }
+  // Back to schema 6, as the previous build left it.
+  RewriteFile(options.path, "DROP TABLE ocsf_outbox; PRAGMA user_version = 6;");
+  auto store = SqliteStore::Open(options, &clock);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(*(*store)->ReadSetting("kept"), "yes");
+  OutboxRow row;
+  row.uid = "riposte:test";
+  row.class_uid = 2004;
+  row.event = "{}";
+  ASSERT_TRUE((*store)
+                  ->ExecuteAndWait(
+                      [&](Transaction& txn) { return txn.AppendOutbox(row); })
+                  .ok());
+  EXPECT_EQ((*store)->ReadOutbox(0, 10)->size(), 1u);
 }
 
 }  // namespace

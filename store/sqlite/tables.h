@@ -5,6 +5,7 @@
 #include "store/sqlite/breaches.h"
 #include "store/sqlite/decisions.h"
 #include "store/sqlite/incidents.h"
+#include "store/sqlite/outbox.h"
 #include "store/sqlite/retention.h"
 #include "store/sqlite/runs.h"
 #include "store/sqlite/settings.h"
@@ -23,6 +24,7 @@ struct Tables {
         runs(db),
         settings(db),
         audit(db, settings),
+        outbox(db),
         retention(db, incidents, steps, breaches, decisions, runs) {}
   Tables(const Tables&) = delete;
   Tables& operator=(const Tables&) = delete;
@@ -34,6 +36,7 @@ struct Tables {
   Runs runs;
   Settings settings;
   AuditLog audit;
+  Outbox outbox;
   Retention retention;
 };
 

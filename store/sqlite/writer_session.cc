@@ -88,6 +88,10 @@ absl::StatusOr<audit::AuditRecord> SqliteTransaction::AppendAudit(
   return t_.audit.Append(event, clock_->Now());
 }
 
+absl::Status SqliteTransaction::AppendOutbox(const OutboxRow& row) {
+  return t_.outbox.Append(row);
+}
+
 absl::StatusOr<std::optional<ActionRunRow>> SqliteTransaction::ClaimDueRun(
     absl::string_view holder, absl::Time now, absl::Time lease_until) {
   return t_.runs.ClaimDue(holder, now, lease_until);
@@ -149,6 +153,11 @@ absl::StatusOr<int64_t> SqliteTransaction::CountStoredRows(
 absl::Status SqliteTransaction::RemoveArchivedAudit(
     const audit::ChainBase& base) {
   return t_.audit.RemoveArchived(base);
+}
+
+absl::StatusOr<int64_t> SqliteTransaction::PruneOutbox(int64_t up_to_seq,
+                                                       absl::Time before) {
+  return t_.outbox.Prune(up_to_seq, before);
 }
 
 absl::StatusOr<std::unique_ptr<WriterSession>> WriterSession::Open(

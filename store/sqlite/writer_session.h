@@ -56,6 +56,7 @@ class SqliteTransaction : public Transaction {
       absl::string_view key) override;
   absl::StatusOr<audit::AuditRecord> AppendAudit(
       const audit::AuditEvent& event) override;
+  absl::Status AppendOutbox(const OutboxRow& row) override;
 
   // ExecutorTransaction.
   absl::StatusOr<std::optional<ActionRunRow>> ClaimDueRun(
@@ -84,6 +85,8 @@ class SqliteTransaction : public Transaction {
   absl::StatusOr<int64_t> CountStoredRows(
       const audit::AuditedRows& rows) override;
   absl::Status RemoveArchivedAudit(const audit::ChainBase& base) override;
+  absl::StatusOr<int64_t> PruneOutbox(int64_t up_to_seq,
+                                      absl::Time before) override;
 
  private:
   Tables& t_;
