@@ -357,6 +357,30 @@ TEST(AuditTest, ExportToStdoutAndFile) {
   EXPECT_EQ(text.str(), "{\"seq\":\"1\"}\n{\"seq\":\"2\"}\n{\"seq\":\"3\"}\n");
 }
 
+TEST(OcsfTest, ExportPassesItsWindowAndWritesTheEvents) {
+  CliRunner cli;
+  v1::OcsfExportChunk a;
+  a.set_jsonl("{\"class_uid\":2004}\n{\"class_uid\":3001}\n");
+  cli.fake().ocsf_chunks = {a};
+  EXPECT_EQ(cli.Run({"ocsf", "export", "--since", "2026-11-16T09:00:00Z",
+                     "--after", "7"}),
+            0);
+  EXPECT_EQ(cli.out(), "{\"class_uid\":2004}\n{\"class_uid\":3001}\n");
+  ASSERT_EQ(cli.fake().export_ocsf_requests.size(), 1u);
+  const v1::ExportOcsfRequest& sent = cli.fake().export_ocsf_requests[0];
+  EXPECT_EQ(sent.after_seq(), 7);
+  EXPECT_EQ(sent.since().seconds(),
+            absl::ToUnixSeconds(absl::FromCivil(
+                absl::CivilSecond(2026, 11, 16, 9, 0, 0), absl::UTCTimeZone())));
+  const std::string path = cli.dir().File("ocsf.jsonl");
+  EXPECT_EQ(cli.Run({"ocsf", "export", "-o", path}), 0);
+  EXPECT_EQ(cli.err(), absl::StrCat("Exported 2 OCSF events to ", path, ".\n"));
+  EXPECT_FALSE(cli.fake().export_ocsf_requests[1].has_since());
+  // A window that is not a time is the caller's mistake, named.
+  EXPECT_EQ(cli.Run({"ocsf", "export", "--since", "yesterday"}), 2);
+  EXPECT_THAT(cli.err(), HasSubstr("--since"));
+}
+
 TEST(AuditTest, FailedExportLeavesNoFile) {
   CliRunner cli;
   v1::AuditExportChunk a;

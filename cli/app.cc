@@ -17,7 +17,7 @@
 namespace riposte::cli {
 namespace {
 
-constexpr const char* kGroups[] = {"policy", "audit"};
+constexpr const char* kGroups[] = {"policy", "audit", "ocsf"};
 
 struct Section {
   const char* heading;
@@ -33,6 +33,7 @@ const std::vector<Section>& Sections() {
       {"Policy", {"policy show", "policy validate", "policy reload"}},
       {"Administration", {"pause", "resume", "status", "whoami"}},
       {"Audit trail", {"audit tail", "audit verify", "audit export"}},
+      {"Data lake (OCSF)", {"ocsf export"}},
   };
   return *sections;
 }

@@ -1,12 +1,7 @@
 // audit tail, audit verify, audit export.
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -21,6 +16,7 @@
 #include "cli/command.h"
 #include "cli/input_file.h"
 #include "cli/json_output.h"
+#include "cli/jsonl_export.h"
 #include "cli/text.h"
 #include "cli/time_format.h"
 #include "common/json.h"
@@ -198,95 +194,16 @@ absl::Status Verify(CommandContext& ctx) {
   return r->ok() ? absl::OkStatus() : SilentExit(kExitAuditBroken);
 }
 
-// Writes to a temporary file beside `path` and renames it into place on
-// success, so an interrupted export never looks complete.
-class AtomicFile {
- public:
-  explicit AtomicFile(std::string path) : path_(std::move(path)) {}
-  ~AtomicFile() {
-    if (fd_ >= 0) close(fd_);
-    if (!committed_ && !temp_.empty()) unlink(temp_.c_str());
-  }
-
-  absl::Status Open() {
-    temp_ = absl::StrCat(path_, ".tmp-XXXXXX");
-    fd_ = mkstemp(temp_.data());
-    if (fd_ < 0) {
-      temp_.clear();
-      return UsageError(absl::StrCat("cannot write ", path_, ": ", std::strerror(errno)));
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status Write(absl::string_view data) {
-    while (!data.empty()) {
-      const ssize_t n = write(fd_, data.data(), data.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        return absl::InternalError(absl::StrCat("cannot write ", path_, ": ",
-                                                std::strerror(errno)));
-      }
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status Commit() {
-    // Other users need not read the audit trail; keep the mode mkstemp gave.
-    if (fsync(fd_) != 0 || close(fd_) != 0) {
-      fd_ = -1;
-      return absl::InternalError(absl::StrCat("cannot write ", path_, ": ",
-                                              std::strerror(errno)));
-    }
-    fd_ = -1;
-    if (rename(temp_.c_str(), path_.c_str()) != 0) {
-      return absl::InternalError(absl::StrCat("cannot write ", path_, ": ",
-                                              std::strerror(errno)));
-    }
-    committed_ = true;
-    return absl::OkStatus();
-  }
-
- private:
-  std::string path_;
-  std::string temp_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
-
 absl::Status Export(CommandContext& ctx) {
   absl::StatusOr<int64_t> after = ParsePositiveFlag(ctx, "after", 0, true);
   if (!after.ok()) return after.status();
   v1::ExportAuditRequest request;
   request.set_after_seq(*after);
-  const std::optional<std::string> path = ctx.args->Get("output");
-  if (path.has_value() && path->empty()) return UsageError("-o: empty path");
-  const bool to_file = path.has_value() && *path != "-";
-  std::optional<AtomicFile> file;
-  if (to_file) {
-    file.emplace(*path);
-    if (absl::Status s = file->Open(); !s.ok()) return s;
-  }
-  int64_t records = 0;
-  absl::Status write_status;
-  absl::Status status = ctx.client->ExportAudit(
-      request, [&](const v1::AuditExportChunk& chunk) {
-        for (char c : chunk.jsonl()) records += c == '\n';
-        if (to_file) {
-          write_status = file->Write(chunk.jsonl());
-          return write_status.ok();
-        }
-        *ctx.out << chunk.jsonl();
-        return true;
-      });
-  if (!write_status.ok()) return write_status;
-  if (!status.ok()) return status;
-  ctx.out->flush();
-  if (to_file) {
-    if (absl::Status s = file->Commit(); !s.ok()) return s;
-    *ctx.err << "Exported " << records << " audit records to " << *path << ".\n";
-  }
-  return absl::OkStatus();
+  return ExportJsonLines(ctx, "audit records", [&](LineSink sink) {
+    return ctx.client->ExportAudit(
+        request,
+        [&](const v1::AuditExportChunk& chunk) { return sink(chunk.jsonl()); });
+  });
 }
 
 }  // namespace

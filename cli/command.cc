@@ -15,7 +15,8 @@ namespace riposte::cli {
 std::vector<CommandSpec> AllCommands() {
   std::vector<CommandSpec> all;
   for (auto group : {RunCommands, IncidentCommands, DecisionCommands,
-                     PolicyCommands, AdminCommands, AuditCommands}) {
+                     PolicyCommands, AdminCommands, AuditCommands,
+                     OcsfCommands}) {
     for (CommandSpec& spec : group()) all.push_back(std::move(spec));
   }
   return all;

@@ -60,6 +60,7 @@ std::vector<CommandSpec> DecisionCommands();  // simulate submit
 std::vector<CommandSpec> PolicyCommands();    // policy show|validate|reload
 std::vector<CommandSpec> AdminCommands();     // pause resume status whoami
 std::vector<CommandSpec> AuditCommands();     // audit tail|verify|export
+std::vector<CommandSpec> OcsfCommands();      // ocsf export
 
 // Every command, in the order `riposte --help` lists them.
 std::vector<CommandSpec> AllCommands();

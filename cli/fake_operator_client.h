@@ -83,6 +83,18 @@ class FakeOperatorClient : public OperatorClient {
     }
     return export_audit_status;
   }
+  std::vector<v1::OcsfExportChunk> ocsf_chunks;
+  std::vector<v1::ExportOcsfRequest> export_ocsf_requests;
+  absl::Status ExportOcsf(
+      const v1::ExportOcsfRequest& request,
+      absl::FunctionRef<bool(const v1::OcsfExportChunk&)> on_message) override {
+    calls.push_back("ExportOcsf");
+    export_ocsf_requests.push_back(request);
+    for (const v1::OcsfExportChunk& c : ocsf_chunks) {
+      if (!on_message(c)) return absl::OkStatus();
+    }
+    return absl::OkStatus();
+  }
 
   std::vector<std::string> calls;
 };
@@ -126,6 +138,11 @@ class BorrowedOperatorClient : public OperatorClient {
       const v1::ExportAuditRequest& request,
       absl::FunctionRef<bool(const v1::AuditExportChunk&)> on_message) override {
     return target_->ExportAudit(request, on_message);
+  }
+  absl::Status ExportOcsf(
+      const v1::ExportOcsfRequest& request,
+      absl::FunctionRef<bool(const v1::OcsfExportChunk&)> on_message) override {
+    return target_->ExportOcsf(request, on_message);
   }
 
  private:

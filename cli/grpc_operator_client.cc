@@ -127,6 +127,12 @@ class GrpcOperatorClient final : public OperatorClient {
     return Stream<v1::AuditExportChunk>(&v1::Operator::Stub::ExportAudit,
                                         request, false, on_message);
   }
+  absl::Status ExportOcsf(
+      const v1::ExportOcsfRequest& request,
+      absl::FunctionRef<bool(const v1::OcsfExportChunk&)> on_message) override {
+    return Stream<v1::OcsfExportChunk>(&v1::Operator::Stub::ExportOcsf,
+                                       request, false, on_message);
+  }
 
   absl::StatusOr<v1::SubmitResponse> Submit(
       const v1::SubmitRequest& request) override {

@@ -61,6 +61,9 @@ class OperatorClient {
   virtual absl::Status ExportAudit(
       const v1::ExportAuditRequest& request,
       absl::FunctionRef<bool(const v1::AuditExportChunk&)> on_message) = 0;
+  virtual absl::Status ExportOcsf(
+      const v1::ExportOcsfRequest& request,
+      absl::FunctionRef<bool(const v1::OcsfExportChunk&)> on_message) = 0;
 
   // riposte.v1.Intake/Submit, for `riposte submit`.
   virtual absl::StatusOr<v1::SubmitResponse> Submit(

@@ -23,6 +23,7 @@ constexpr MethodRole kMethods[] = {
     {"/riposte.v1.Operator/StreamAudit", Role::kOperator},
     {"/riposte.v1.Operator/VerifyAudit", Role::kOperator},
     {"/riposte.v1.Operator/ExportAudit", Role::kOperator},
+    {"/riposte.v1.Operator/ExportOcsf", Role::kOperator},
     {"/riposte.v1.Operator/WhoAmI", Role::kOperator},
     // Changing what the server does on its own is for admins only.
     {"/riposte.v1.Operator/ReloadPolicy", Role::kAdmin},

@@ -732,18 +732,21 @@ grpc::ServerWriteReactor<v1::AuditEntry>* OperatorService::StreamAudit(
                                 req->follow());
 }
 
-// Streams the audit trail as JSON lines, in chunks of about 64 KiB, each
-// read on a worker; one step in flight at a time, as AuditStreamReactor.
-class OperatorService::ExportReactor
-    : public grpc::ServerWriteReactor<v1::AuditExportChunk> {
+// Streams JSON lines in chunks, each read on a worker by `fill`, one step
+// in flight at a time, as AuditStreamReactor. `fill` appends the next
+// chunk's lines and returns false once there is nothing more to send.
+template <typename Chunk>
+class JsonLinesExport : public grpc::ServerWriteReactor<Chunk> {
  public:
-  ExportReactor(store::Store* store, WorkerPool* workers, int64_t after)
-      : store_(store), workers_(workers), after_(after) {
+  using Fill = std::function<absl::StatusOr<bool>(std::string* lines)>;
+
+  JsonLinesExport(WorkerPool* workers, Fill fill)
+      : workers_(workers), fill_(std::move(fill)) {
     Next();
   }
   void OnWriteDone(bool ok) override {
     if (!ok) {
-      Finish(grpc::Status::CANCELLED);
+      this->Finish(grpc::Status::CANCELLED);
       return;
     }
     Next();
@@ -754,35 +757,64 @@ class OperatorService::ExportReactor
   void Next() {
     if (absl::Status queued = workers_->Post([this] { Read(); });
         !queued.ok()) {
-      Finish(ToGrpcStatus(queued));
+      this->Finish(ToGrpcStatus(queued));
     }
   }
 
   // On a worker.
   void Read() {
-    auto batch = store_->ReadAudit(after_, 200);
-    if (!batch.ok()) {
-      Finish(ToGrpcStatus(batch.status()));
-      return;
-    }
-    if (batch->empty()) {
-      Finish(grpc::Status::OK);
-      return;
-    }
     std::string lines;
-    for (const auto& r : *batch) {
-      absl::StrAppend(&lines, audit::ToJson(r), "\n");
-      after_ = r.seq;
+    absl::StatusOr<bool> more = fill_(&lines);
+    if (!more.ok()) {
+      this->Finish(ToGrpcStatus(more.status()));
+      return;
+    }
+    if (!*more) {
+      this->Finish(grpc::Status::OK);
+      return;
     }
     chunk_.set_jsonl(std::move(lines));
-    StartWrite(&chunk_);
+    this->StartWrite(&chunk_);
   }
 
-  store::Store* const store_;
   WorkerPool* const workers_;
-  int64_t after_;
-  v1::AuditExportChunk chunk_;
+  const Fill fill_;
+  Chunk chunk_;
 };
+
+// Pages of the audit trail after `after`: about 200 records a chunk.
+JsonLinesExport<v1::AuditExportChunk>::Fill AuditPages(store::Store* store,
+                                                       int64_t after) {
+  return [store, after](std::string* lines) mutable -> absl::StatusOr<bool> {
+    RIPOSTE_ASSIGN_OR_RETURN(std::vector<audit::AuditRecord> batch,
+                             store->ReadAudit(after, 200));
+    for (const auto& r : batch) {
+      absl::StrAppend(lines, audit::ToJson(r), "\n");
+      after = r.seq;
+    }
+    return !batch.empty();
+  };
+}
+
+// Pages of the OCSF outbox after `after`, leaving out events before
+// `since`; a chunk is sent once it holds something or the outbox ends.
+JsonLinesExport<v1::OcsfExportChunk>::Fill OutboxPages(store::Store* store,
+                                                       int64_t after,
+                                                       absl::Time since) {
+  return [store, after,
+          since](std::string* lines) mutable -> absl::StatusOr<bool> {
+    while (lines->empty()) {
+      RIPOSTE_ASSIGN_OR_RETURN(std::vector<store::OutboxRow> batch,
+                               store->ReadOutbox(after, 200));
+      if (batch.empty()) return false;
+      for (const store::OutboxRow& r : batch) {
+        if (r.time >= since) absl::StrAppend(lines, r.event, "\n");
+        after = r.seq;
+      }
+    }
+    return true;
+  };
+}
 
 grpc::ServerWriteReactor<v1::AuditExportChunk>* OperatorService::ExportAudit(
     grpc::CallbackServerContext* ctx, const v1::ExportAuditRequest* req) {
@@ -793,7 +825,25 @@ grpc::ServerWriteReactor<v1::AuditExportChunk>* OperatorService::ExportAudit(
   if (absl::Status s = CheckedAfterSeq(req->after_seq(), "after_seq"); !s.ok()) {
     return new RefusedWriter<v1::AuditExportChunk>(ToGrpcStatus(s));
   }
-  return new ExportReactor(deps_.store, workers_.get(), req->after_seq());
+  return new JsonLinesExport<v1::AuditExportChunk>(
+      workers_.get(), AuditPages(deps_.store, req->after_seq()));
+}
+
+grpc::ServerWriteReactor<v1::OcsfExportChunk>* OperatorService::ExportOcsf(
+    grpc::CallbackServerContext* ctx, const v1::ExportOcsfRequest* req) {
+  absl::StatusOr<CallerInfo> caller = Authorize(ctx, Need::kOperator);
+  if (!caller.ok()) {
+    return new RefusedWriter<v1::OcsfExportChunk>(ToGrpcStatus(caller.status()));
+  }
+  absl::StatusOr<absl::Time> since = CheckedTimeOr(
+      req->since(), req->has_since(), "since", absl::InfinitePast());
+  absl::Status checked = since.status();
+  if (checked.ok()) checked = CheckedAfterSeq(req->after_seq(), "after_seq");
+  if (!checked.ok()) {
+    return new RefusedWriter<v1::OcsfExportChunk>(ToGrpcStatus(checked));
+  }
+  return new JsonLinesExport<v1::OcsfExportChunk>(
+      workers_.get(), OutboxPages(deps_.store, req->after_seq(), *since));
 }
 
 }  // namespace riposte::operator_api

@@ -131,6 +131,9 @@ class OperatorService final : public v1::Operator::CallbackService {
   grpc::ServerWriteReactor<v1::AuditExportChunk>* ExportAudit(
       grpc::CallbackServerContext* ctx,
       const v1::ExportAuditRequest* req) override;
+  grpc::ServerWriteReactor<v1::OcsfExportChunk>* ExportOcsf(
+      grpc::CallbackServerContext* ctx,
+      const v1::ExportOcsfRequest* req) override;
   grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* ctx,
                                    const v1::WhoAmIRequest* req,
                                    v1::WhoAmIResponse* resp) override;
@@ -154,7 +157,6 @@ class OperatorService final : public v1::Operator::CallbackService {
   absl::StatusOr<v1::PolicyInfo> PolicyInfo() const;
 
   class AuditStreamReactor;
-  class ExportReactor;
 
   OperatorDeps deps_;
   // Declared last, so it is stopped (its queue run) before the rest goes.

@@ -13,6 +13,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/clock.h"
+#include "common/proto_time.h"
+#include "common/status_macros.h"
 #include "common/testing/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -471,6 +473,60 @@ TEST_F(OperatorServiceTest, AuditStreamsVerifiesAndExports) {
   EXPECT_EQ(std::count(jsonl.begin(), jsonl.end(), '\n'), 8);
   EXPECT_THAT(jsonl, HasSubstr("\"event\":\"decision.made\""));
   EXPECT_THAT(jsonl, HasSubstr("\"prev_hash\":"));
+}
+
+TEST_F(OperatorServiceTest, OcsfExportStreamsTheOutboxFromATimeOrPosition) {
+  const absl::Time t = absl::FromUnixSeconds(1'790'000'000);
+  // More than one page (200 rows), so the chunks carry on from each other.
+  ASSERT_TRUE(store_
+                  ->ExecuteAndWait([&](store::Transaction& txn) -> absl::Status {
+                    for (int i = 0; i < 450; ++i) {
+                      store::OutboxRow row;
+                      row.uid = absl::StrCat("e", i);
+                      row.class_uid = 2004;
+                      row.time = t + absl::Seconds(i);
+                      row.event = absl::StrCat("{\"n\":", i, "}");
+                      RIPOSTE_RETURN_IF_ERROR(txn.AppendOutbox(row));
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  auto read_all = [&](const v1::ExportOcsfRequest& req, std::string* jsonl) {
+    auto ctx = As("alice");
+    auto reader = stub_->ExportOcsf(ctx.get(), req);
+    v1::OcsfExportChunk chunk;
+    while (reader->Read(&chunk)) *jsonl += chunk.jsonl();
+    return reader->Finish();
+  };
+  std::string all;
+  ASSERT_TRUE(read_all(v1::ExportOcsfRequest(), &all).ok());
+  EXPECT_EQ(std::count(all.begin(), all.end(), '\n'), 450);
+  EXPECT_THAT(all, ::testing::StartsWith("{\"n\":0}\n{\"n\":1}\n"));
+  EXPECT_THAT(all, ::testing::EndsWith("{\"n\":449}\n"));
+
+  v1::ExportOcsfRequest since;
+  ToProtoTime(t + absl::Seconds(440), since.mutable_since());
+  std::string recent;
+  ASSERT_TRUE(read_all(since, &recent).ok());
+  EXPECT_EQ(recent.substr(0, recent.find('\n')), "{\"n\":440}");
+  EXPECT_EQ(std::count(recent.begin(), recent.end(), '\n'), 10);
+
+  v1::ExportOcsfRequest after;
+  after.set_after_seq(449);
+  std::string last;
+  ASSERT_TRUE(read_all(after, &last).ok());
+  EXPECT_EQ(last, "{\"n\":449}\n");
+
+  v1::ExportOcsfRequest bad;
+  bad.set_after_seq(-1);
+  std::string none;
+  ExpectInvalid(read_all(bad, &none), "after_seq");
+  auto anonymous = As("");
+  auto refused = stub_->ExportOcsf(anonymous.get(), v1::ExportOcsfRequest());
+  v1::OcsfExportChunk chunk;
+  while (refused->Read(&chunk)) {
+  }
+  EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(OperatorServiceTest, HostileStringsAreRefusedNamingTheField) {
