@@ -237,6 +237,9 @@ struct RetentionConfig {
   absl::Duration interval = absl::Hours(1);
   // Incidents looked at per unit of work, so intake is never held up long.
   int64_t batch = 500;
+  // OCSF events leave the outbox once every configured sink has delivered
+  // them and they are older than this. Default: incidents.
+  absl::Duration ocsf_events = absl::ZeroDuration();
 
   // Archiving the audit chain: records older than `keep` leave the store in
   // whole segments of `segment_records`, each written to archive_dir first

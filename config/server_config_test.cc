@@ -374,12 +374,26 @@ TEST(ParseServerConfigTest, ReadsRetention) {
   EXPECT_TRUE(r.enabled);
   EXPECT_EQ(r.incidents, absl::Hours(24 * 90));
   EXPECT_EQ(r.runs, absl::Hours(24 * 90));  // defaults to incidents
+  EXPECT_EQ(r.ocsf_events, absl::Hours(24 * 90));  // so does this
   EXPECT_EQ(r.interval, absl::Minutes(30));
   EXPECT_EQ(r.batch, 500);
   EXPECT_TRUE(r.audit_archiving());
   EXPECT_EQ(r.archive_dir, "/var/lib/riposte/audit-archive");
   EXPECT_EQ(r.audit_keep, absl::Hours(24 * 400));
   EXPECT_EQ(r.segment_records, 5000);
+}
+
+TEST(ParseServerConfigTest, OcsfEventsHaveTheirOwnAge) {
+  auto config = ParseServerConfig(
+      absl::StrCat(kMinimal, "retention:\n  incidents: 90d\n  ocsf_events: 7d\n"),
+      "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->retention.ocsf_events, absl::Hours(24 * 7));
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal,
+                                  "retention:\n  incidents: 90d\n"
+                                  "  ocsf_events: -1d\n")),
+            "riposted.yaml:5: retention.ocsf_events: must not be negative, "
+            "got \"-1d\"");
 }
 
 TEST(ParseServerConfigTest, RetentionProblemsNameTheField) {

@@ -17,6 +17,9 @@ void ReadRetention(MapReader& reader, const AuditConfig& audit,
       "incidents", &retention->incidents, DurationBounds::Positive());
   retention->runs = retention->incidents;
   reader.OptionalDuration("runs", &retention->runs, DurationBounds::Positive());
+  retention->ocsf_events = retention->incidents;
+  reader.OptionalDuration("ocsf_events", &retention->ocsf_events,
+                          DurationBounds::Positive());
   if (reader.OptionalDuration("interval", &retention->interval,
                               DurationBounds::Positive()) &&
       retention->interval < absl::Minutes(1)) {

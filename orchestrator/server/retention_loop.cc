@@ -25,7 +25,8 @@ absl::StatusOr<std::unique_ptr<RetentionLoop>> RetentionLoop::Create(
                            std::pair{"breach", &r->breaches_},
                            std::pair{"decision", &r->decisions_},
                            std::pair{"run", &r->runs_},
-                           std::pair{"audit", &r->audit_records_}}) {
+                           std::pair{"audit", &r->audit_records_},
+                           std::pair{"ocsf_event", &r->ocsf_events_}}) {
     RIPOSTE_ASSIGN_OR_RETURN(*out, removed->WithLabels({kind}));
   }
   RIPOSTE_ASSIGN_OR_RETURN(
@@ -92,6 +93,9 @@ absl::StatusOr<RetentionPass> RetentionLoop::RunPass() {
       pass.audit_records += archived;
     }
   }
+  if (options_.ocsf_delivered) {
+    RIPOSTE_ASSIGN_OR_RETURN(pass.ocsf_events, PruneOutbox(started));
+  }
   // Freed pages back to the file system, a bounded number per unit.
   int64_t free_pages = 0;
   do {
@@ -109,6 +113,7 @@ absl::StatusOr<RetentionPass> RetentionLoop::RunPass() {
              {"decisions", pass.removed.decisions},
              {"runs", pass.removed.runs},
              {"audit_segments", pass.audit_segments},
+             {"ocsf_events", pass.ocsf_events},
              {"audit_records", pass.audit_records},
              {"store_bytes", gauges.ok() ? gauges->size_bytes + gauges->wal_bytes
                                          : int64_t{-1}},
@@ -125,6 +130,34 @@ void RetentionLoop::Loop() {
       log::Error("retention pass failed", {{"error", pass.status()}});
     }
   } while (!stop_.WaitFor(options_.interval));
+}
+
+absl::StatusOr<int64_t> RetentionLoop::PruneOutbox(absl::Time now) {
+  RIPOSTE_ASSIGN_OR_RETURN(const int64_t delivered, options_.ocsf_delivered());
+  const absl::Time before = now - options_.ocsf_events;
+  int64_t removed = 0;
+  while (!stop_.stopping()) {
+    // The seq `batch` rows on bounds one unit's work.
+    RIPOSTE_ASSIGN_OR_RETURN(std::vector<store::OutboxRow> page,
+                             store_->ReadOutbox(0, options_.batch));
+    if (page.empty()) break;
+    const int64_t up_to = std::min(delivered, page.back().seq);
+    int64_t batch = 0;
+    RIPOSTE_RETURN_IF_ERROR(
+        store_->ExecuteAndWait([&](store::RetentionTransaction& txn) {
+          if (options_.lease != nullptr) {
+            RIPOSTE_RETURN_IF_ERROR(options_.lease->CheckHeld(txn));
+          }
+          RIPOSTE_ASSIGN_OR_RETURN(batch, txn.PruneOutbox(up_to, before));
+          return absl::OkStatus();
+        }));
+    ocsf_events_->Increment(batch);
+    removed += batch;
+    // Done once a unit removes less than a page: the rest is undelivered
+    // or recent.
+    if (batch < static_cast<int64_t>(page.size())) break;
+  }
+  return removed;
 }
 
 void RetentionLoop::Stop() {

@@ -2,6 +2,7 @@
 #define RIPOSTE_ORCHESTRATOR_SERVER_RETENTION_LOOP_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -25,6 +26,11 @@ struct RetentionOptions {
   absl::Duration correlation_window = absl::Hours(24);
   absl::Duration interval = absl::Hours(1);
   int64_t batch = 500;
+  // OCSF events older than this leave the outbox, up to the seq
+  // `ocsf_delivered` returns (what every sink has delivered). Without
+  // `ocsf_delivered` the outbox is not pruned.
+  absl::Duration ocsf_events = absl::Hours(24 * 90);
+  std::function<absl::StatusOr<int64_t>()> ocsf_delivered;
   // Pages given back to the file system per unit of work.
   int64_t reclaim_pages = 4096;
   // Among replicas, passes run only where this lease is held, and each
@@ -37,6 +43,7 @@ struct RetentionPass {
   store::PruneResult removed;
   int64_t audit_segments = 0;
   int64_t audit_records = 0;
+  int64_t ocsf_events = 0;
 };
 
 // Removes what retention allows (docs/RETENTION.md), every interval: old
@@ -77,6 +84,8 @@ class RetentionLoop {
         archiver_(std::move(archiver)),
         clock_(clock) {}
   void Loop();
+  // Removes delivered old OCSF events, `batch` rows a unit.
+  absl::StatusOr<int64_t> PruneOutbox(absl::Time now);
 
   store::Store* const store_;
   const RetentionOptions options_;
@@ -87,6 +96,7 @@ class RetentionLoop {
   metrics::Counter* decisions_ = nullptr;
   metrics::Counter* runs_ = nullptr;
   metrics::Counter* audit_records_ = nullptr;
+  metrics::Counter* ocsf_events_ = nullptr;
   metrics::Counter* failures_ = nullptr;
 
   absl::Mutex pass_mu_;  // one pass at a time

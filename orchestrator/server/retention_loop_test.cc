@@ -171,6 +171,56 @@ TEST_F(RetentionLoopTest, WithoutArchiveTheAuditChainStaysWhole) {
               HasSubstr("riposte_retention_removed_total{kind=\"breach\"} 5"));
 }
 
+TEST_F(RetentionLoopTest, OcsfEventsLeaveOnlyOnceDeliveredAndOld) {
+  auto append = [&](int n) {
+    ASSERT_TRUE(store_
+                    ->ExecuteAndWait([&](store::Transaction& txn) -> absl::Status {
+                      for (int i = 0; i < n; ++i) {
+                        store::OutboxRow row;
+                        row.uid = absl::StrCat("e", ++n_);
+                        row.class_uid = 2004;
+                        row.time = clock_.Now();
+                        row.event = "{}";
+                        RIPOSTE_RETURN_IF_ERROR(txn.AppendOutbox(row));
+                      }
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  };
+  append(7);  // old
+  clock_.Advance(2 * kDay);
+  append(2);  // recent
+  int64_t delivered = 5;
+  RetentionOptions o;
+  o.incidents = o.runs = o.ocsf_events = kDay;
+  o.batch = 2;  // several units
+  o.ocsf_delivered = [&]() -> absl::StatusOr<int64_t> { return delivered; };
+  auto loop = *RetentionLoop::Create(store_.get(), o, nullptr, &clock_,
+                                     registry_);
+  auto pass = loop->RunPass();
+  ASSERT_TRUE(pass.ok()) << pass.status();
+  // Old and delivered: 1..5. Old but undelivered (6, 7) and recent stay.
+  EXPECT_EQ(pass->ocsf_events, 5);
+  std::vector<store::OutboxRow> left = *store_->ReadOutbox(0, 100);
+  ASSERT_EQ(left.size(), 4u);
+  EXPECT_EQ(left[0].uid, "e6");
+  EXPECT_THAT(registry_.RenderText(),
+              HasSubstr("riposte_retention_removed_total{kind=\"ocsf_event\"} 5"));
+  delivered = 9;
+  EXPECT_EQ(loop->RunPass()->ocsf_events, 2);
+  EXPECT_EQ(store_->ReadOutbox(0, 100)->size(), 2u);
+  // A sink whose cursor cannot be read holds the pass back: nothing goes.
+  RetentionOptions broken = o;
+  broken.ocsf_delivered = []() -> absl::StatusOr<int64_t> {
+    return absl::DataLossError("cursor");
+  };
+  metrics::Registry other;
+  auto failing = *RetentionLoop::Create(store_.get(), broken, nullptr, &clock_,
+                                        other);
+  EXPECT_FALSE(failing->RunPass().ok());
+  EXPECT_EQ(store_->ReadOutbox(0, 100)->size(), 2u);
+}
+
 TEST_F(RetentionLoopTest, AnIncidentInsideTheCorrelationWindowStays) {
   AddIncident();
   clock_.Advance(2 * kDay);

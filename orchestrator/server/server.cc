@@ -19,6 +19,7 @@
 #include "config/secret.h"
 #include "orchestrator/server/audit_verification.h"
 #include "orchestrator/server/open_store.h"
+#include "ocsf/outbox/store_outbox_source.h"
 
 namespace riposte::server {
 namespace {
@@ -69,6 +70,11 @@ absl::StatusOr<std::unique_ptr<RetentionLoop>> StartRetention(
   options.correlation_window = config.correlation_window;
   options.interval = r.interval;
   options.batch = r.batch;
+  options.ocsf_events = r.ocsf_events;
+  options.ocsf_delivered = [store, sinks = std::vector<std::string>()] {
+    ocsf::StoreOutboxSource source(store);
+    return ocsf::DeliveredByAll(source, sinks);
+  };
   std::unique_ptr<AuditArchiver> archiver;
   if (r.audit_archiving()) {
     ArchiverOptions a;
