@@ -108,9 +108,12 @@ class Loader {
       SchemaValidator::Attribute& a = it->second;
       if (added) {
         if (const JsonValue* d = dictionary->Find(key)) Apply(*d, a);
-        a.profile = profile;
         if (a.requirement.empty()) a.requirement = "optional";
       }
+      // An attribute a class or object lists itself is its own, even if a
+      // profile it includes brings it too; one only a profile brings
+      // needs that profile.
+      if (added || profile.empty()) a.profile = profile;
       Apply(v, a);
     }
   }
@@ -120,8 +123,10 @@ class Loader {
     if (auto t = v.GetString("type")) a.type = *t;
     if (auto arr = v.GetBool("is_array")) a.is_array = *arr;
     if (auto r = v.GetString("requirement")) a.requirement = *r;
+    // A class's enum adds to what it inherits (0 Unknown and 99 Other
+    // come from the dictionary and base_event).
     std::set<std::string> keys = EnumKeys(v);
-    if (!keys.empty()) a.enum_keys = std::move(keys);
+    a.enum_keys.insert(keys.begin(), keys.end());
   }
 
   const std::string dir_;

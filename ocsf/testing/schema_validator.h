@@ -20,8 +20,8 @@
 //    name in metadata.profiles;
 //  - a value of the wrong JSON type (strings, integers, floats, booleans,
 //    arrays where is_array, objects);
-//  - an integer outside its enum (the class's or object's enum overrides
-//    the dictionary's);
+//  - an integer outside its enum (a class's or object's enum values add to
+//    those it inherits and the dictionary's);
 //  - an object's at_least_one / just_one constraint broken;
 //  - metadata.version other than the schema's version.
 // Recommended attributes left out are warnings, not errors.
