@@ -26,10 +26,6 @@ constexpr int kActivityOther = 99;
 
 int64_t Millis(absl::Time t) { return absl::ToUnixMillis(t); }
 
-absl::Time ProtoTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
 // A uid from what the event is about: "riposte-" and 32 hex digits of a
 // SHA-256 over the parts, so a uid never carries a detector's raw input.
 std::string StableUid(std::initializer_list<absl::string_view> parts) {
@@ -184,7 +180,7 @@ Event DetectionFinding(const BreachFacts& f) {
   Event ev;
   ev.class_uid = kDetectionFinding;
   ev.uid = StableUid({"finding", b.tenant_id(), b.detector_id(), b.breach_id()});
-  ev.time = ProtoTime(b.observed_time());
+  ev.time = f.observed;
   const int severity = SeverityIdForScore(b.score());
 
   JsonObjectWriter w;

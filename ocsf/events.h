@@ -36,6 +36,7 @@ struct BreachFacts {
   const v1::Breach* breach = nullptr;
   int64_t stored_breach_id = 0;
   int64_t incident_id = 0;
+  absl::Time observed;  // as Riposte took it (the received time if unsent)
   absl::Time received;
   // Null when no policy is loaded: the breach was recorded, not decided.
   const v1::Decision* decision = nullptr;

@@ -74,7 +74,7 @@ v1::Entity Mail() {
 std::vector<Event> ReferenceCaseEvents() {
   std::vector<Event> out;
   v1::Breach login = Breach("b1", "SaaS / Access / Suspicious Login Attempt", 35);
-  out.push_back(DetectionFinding({&login, 1, 3, kT, nullptr}));
+  out.push_back(DetectionFinding({&login, 1, 3, kT, kT, nullptr}));
   v1::Breach rare =
       Breach("b2", "SaaS / Compromise / Login From Rare Following Suspicious Login Attempt(s)", 91);
   v1::Decision d;
@@ -87,7 +87,7 @@ std::vector<Event> ReferenceCaseEvents() {
   a->set_action("force_logout");
   a->set_target_key("user:alice@contoso.com");
   a->set_state("queued");
-  out.push_back(DetectionFinding({&rare, 2, 3, kT + absl::Seconds(1), &d}));
+  out.push_back(DetectionFinding({&rare, 2, 3, kT, kT + absl::Seconds(1), &d}));
 
   v1::Entity user = login.subject();
   store::ActionRunRow logout = Run(11, "force_logout", user);

@@ -11,6 +11,7 @@
 #include "common/proto_time.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
+#include "ocsf/events.h"
 #include "orchestrator/decide/decision_writer.h"
 #include "orchestrator/entity/normal_form.h"
 #include "orchestrator/entity/subject_key.h"
@@ -237,6 +238,16 @@ absl::StatusOr<v1::SubmitResponse> RecordBreach(store::IntakeTransaction& txn,
     return absl::InternalError("intake: cannot serialize outcome");
   }
   RIPOSTE_RETURN_IF_ERROR(txn.InsertBreach(row));
+  // The breach and its decision for the data lake, in the same unit.
+  ocsf::BreachFacts facts;
+  facts.breach = &b;
+  facts.stored_breach_id = stored_id;
+  facts.incident_id = incident.id;
+  facts.observed = observed;
+  facts.received = received;
+  if (resp.has_decision()) facts.decision = &resp.decision();
+  RIPOSTE_RETURN_IF_ERROR(
+      txn.AppendOutbox(ocsf::DetectionFinding(facts).ToRow()));
   return resp;
 }
 

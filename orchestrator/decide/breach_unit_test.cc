@@ -214,6 +214,39 @@ TEST_F(BreachUnitStoreTest, CorroborationIsRecordedOnTheIncidentAndTheBreach) {
   EXPECT_EQ(breaches[1].corroborates, breaches[0].id);
 }
 
+TEST_F(BreachUnitStoreTest, EachNewBreachLeavesOneDetectionFindingInTheOutbox) {
+  auto policy = *policies::ParsePolicy({{"p.yaml", kPolicy}});
+  BreachUnitOptions unit;
+  unit.policy = policy.get();
+  v1::SubmitResponse first;
+  for (int i = 0; i < 2; ++i) {  // the second time, a duplicate
+    ASSERT_TRUE(store_
+                    ->ExecuteAndWait([&](store::Transaction& txn) {
+                      auto r = RecordBreach(txn, Login("d1", "b1", kT),
+                                            kT + absl::Minutes(1), unit);
+                      if (r.ok() && i == 0) first = *r;
+                      return r.status();
+                    })
+                    .ok());
+  }
+  std::vector<store::OutboxRow> rows = *store_->ReadOutbox(0, 10);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].class_uid, 2004);
+  EXPECT_EQ(rows[0].time, kT);
+  EXPECT_THAT(rows[0].event, HasSubstr(absl::StrCat(
+                                 "\"stored_breach_id\":", first.stored_breach_id())));
+  EXPECT_THAT(rows[0].event,
+              HasSubstr(absl::StrCat("\"decision_id\":",
+                                     first.decision().decision_id())));
+  // A unit that fails after the breach leaves no event behind.
+  absl::Status failed = store_->ExecuteAndWait([&](store::Transaction& txn) {
+    auto r = RecordBreach(txn, Login("d1", "b2", kT), kT + absl::Minutes(1), unit);
+    return r.ok() ? absl::AbortedError("the unit fails afterwards") : r.status();
+  });
+  EXPECT_EQ(failed.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(store_->ReadOutbox(0, 10)->size(), 1u);
+}
+
 TEST_F(BreachUnitStoreTest, AttachmentHashesAreStoredLowerCase) {
   auto& store = store_;
   const std::string lower(64, 'e');
