@@ -7,6 +7,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "ocsf/events.h"
 #include "runs/lifecycle.h"
 
 namespace riposte::execute {
@@ -161,7 +162,8 @@ void Executor::WorkerLoop(int index) {
 absl::Status Executor::Finish(const store::ActionRunRow& run,
                               const store::RunUpdate& update,
                               const std::string& event,
-                              const std::string& details, bool wait) {
+                              const std::string& details, bool wait,
+                              std::optional<store::OutboxRow> ocsf) {
   RIPOSTE_RETURN_IF_ERROR(
       runs::CheckTransition(run.state, update.state, runs::Actor::kExecutor));
   audit::AuditEvent ev;
@@ -169,8 +171,10 @@ absl::Status Executor::Finish(const store::ActionRunRow& run,
   ev.event = event;
   ev.subject = absl::StrCat(run.tenant_id, "/", run.target_key);
   ev.details = details;
-  auto work = [update, ev](store::ExecutorTransaction& txn) -> absl::Status {
+  auto work = [update, ev, ocsf = std::move(ocsf)](
+                  store::ExecutorTransaction& txn) -> absl::Status {
     RIPOSTE_RETURN_IF_ERROR(txn.UpdateLeasedRun(update));
+    if (ocsf.has_value()) RIPOSTE_RETURN_IF_ERROR(txn.AppendOutbox(*ocsf));
     return txn.AppendAudit(ev).status();
   };
   if (wait) return store_->ExecuteAndWait(std::move(work));
@@ -347,7 +351,24 @@ absl::StatusOr<bool> Executor::Cycle(bool wait) {
                                       {"tenant", run.tenant_id},
                                       {"state", runs::RunStateName(up.state)},
                                       {"outcome", outcome}});
-    RIPOSTE_RETURN_IF_ERROR(Finish(run, up, event, d.Finish(), wait));
+    // The data lake hears of a change Riposte made or found in place as it
+    // wanted; not of a revert that found nothing of Riposte's to undo.
+    std::optional<store::OutboxRow> effect;
+    using Outcome = actions::ActionResult::Outcome;
+    if (result->outcome == Outcome::kApplied ||
+        result->outcome == Outcome::kAlreadyApplied ||
+        result->outcome == Outcome::kReverted) {
+      ocsf::EffectFacts facts;
+      facts.run = &run;
+      facts.undo = reverting;
+      facts.at = done;
+      facts.adapter = adapter_name;
+      facts.outcome = outcome;
+      facts.note = up.outcome_note;
+      effect = ocsf::ActionEffect(facts).ToRow();
+    }
+    RIPOSTE_RETURN_IF_ERROR(
+        Finish(run, up, event, d.Finish(), wait, std::move(effect)));
     return true;
   }
 

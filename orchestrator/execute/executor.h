@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -96,7 +97,8 @@ class Executor {
   absl::StatusOr<bool> Cycle(bool wait);
   absl::Status Finish(const store::ActionRunRow& run, const store::RunUpdate& update,
                       const std::string& event, const std::string& details,
-                      bool wait);
+                      bool wait,
+                      std::optional<store::OutboxRow> ocsf = std::nullopt);
 
   store::Store* const store_;
   AdapterRouter* const router_;

@@ -213,6 +213,35 @@ TEST_F(ExecutorTest, ReversibleActionIsActiveThenRevertedAtExpiry) {
   EXPECT_THAT(audit[3].event.details, HasSubstr("\"outcome\":\"already_reverted\""));
 }
 
+// The OCSF outbox hears of each change Riposte made, in the unit that
+// records it, and not of a revert that changed nothing.
+TEST_F(ExecutorTest, EffectsAndUndosGoToTheOcsfOutboxWithTheirOutcome) {
+  auto exec = MakeExecutor();
+  const int64_t disable = AddRun("disable_user", absl::Hours(4), true);
+  EXPECT_TRUE(RunOnce(*exec));  // applied
+  clock_.Advance(absl::Hours(4));
+  EXPECT_TRUE(RunOnce(*exec));  // reverted at expiry
+  const int64_t other = AddRun("disable_user", absl::Hours(1), true);
+  EXPECT_TRUE(RunOnce(*exec));
+  clock_.Advance(absl::Hours(1));
+  actions::ActionResult nothing;
+  nothing.outcome = actions::ActionResult::Outcome::kNothingToUndo;
+  adapter_.Push(nothing);
+  EXPECT_TRUE(RunOnce(*exec));
+  EXPECT_EQ(runs::RunStateName(Run(other).state), "reverted");
+
+  std::vector<store::OutboxRow> rows = *store_->ReadOutbox(0, 10);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_THAT(rows[0].event, HasSubstr("\"type_uid\":300105"));  // Disable
+  EXPECT_THAT(rows[0].event, HasSubstr(absl::StrCat("\"run_id\":", disable)));
+  EXPECT_EQ(rows[0].time, kStart);
+  EXPECT_THAT(rows[1].event, HasSubstr("\"type_uid\":300102"));  // Enable
+  EXPECT_EQ(rows[1].time, kStart + absl::Hours(4));
+  EXPECT_THAT(rows[2].event, HasSubstr(absl::StrCat("\"run_id\":", other)));
+  EXPECT_THAT(rows[2].event, HasSubstr("\"type_uid\":300105"));
+  for (const store::OutboxRow& r : rows) EXPECT_EQ(r.class_uid, 3001);
+}
+
 TEST_F(ExecutorTest, RetryableFailureBacksOffThenSucceeds) {
   auto exec = MakeExecutor();
   const int64_t id = AddRun("force_logout", absl::ZeroDuration(), false);
