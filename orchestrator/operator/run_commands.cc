@@ -5,10 +5,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "actions/common/json_value.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "ocsf/events.h"
 #include "common/text_rules.h"
 #include "orchestrator/decide/decision_writer.h"
 #include "runs/lifecycle.h"
@@ -119,7 +121,19 @@ absl::StatusOr<store::ActionRunRow> RunCommands::Command(
         d.Add("reason", reason);
         if (!details.empty()) d.AddRaw("change", details);
         ev.details = d.Finish();
-        RIPOSTE_RETURN_IF_ERROR(txn.AppendAudit(ev).status());
+        RIPOSTE_ASSIGN_OR_RETURN(audit::AuditRecord recorded,
+                                 txn.AppendAudit(ev));
+        // The command for the data lake, in the same unit; its audit seq
+        // tells two commands of one kind on one run apart.
+        ocsf::OperatorFacts facts;
+        facts.run = &*run;
+        facts.command = std::string(absl::StripPrefix(event, "action."));
+        facts.identity = identity;
+        facts.reason = reason;
+        facts.at = recorded.time;
+        facts.occurrence = absl::StrCat(recorded.seq);
+        RIPOSTE_RETURN_IF_ERROR(
+            txn.AppendOutbox(ocsf::OperatorCommand(facts).ToRow()));
         result = *run;
         return absl::OkStatus();
       });

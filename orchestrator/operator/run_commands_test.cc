@@ -215,6 +215,20 @@ TEST_F(RunCommandsTest, ExtendShortenPermanentRevertRetry) {
   EXPECT_EQ(retried->state, runs::RunState::kQueued);
   EXPECT_EQ(commands_->Retry(424242, "bob", "x").status().code(),
             absl::StatusCode::kNotFound);
+
+  // Each command that went through is one OCSF event, with who and why;
+  // the refused ones left none.
+  std::vector<store::OutboxRow> events = *store_->ReadOutbox(0, 100);
+  ASSERT_EQ(events.size(), 6u);
+  for (const store::OutboxRow& e : events) EXPECT_EQ(e.class_uid, 3004);
+  EXPECT_THAT(events[0].event, HasSubstr("\"command\":\"expiry_changed\""));
+  EXPECT_THAT(events[0].event, HasSubstr("\"name\":\"alice\""));
+  EXPECT_THAT(events[3].event, HasSubstr("\"command\":\"made_permanent\""));
+  EXPECT_THAT(events[4].event, HasSubstr("\"comment\":\"revert_requested: false positive\""));
+  EXPECT_THAT(events[5].event, HasSubstr("\"command\":\"retry_requested\""));
+  std::set<std::string> uids;
+  for (const store::OutboxRow& e : events) uids.insert(e.uid);
+  EXPECT_EQ(uids.size(), events.size());  // three expiry changes, three uids
 }
 
 TEST_F(RunCommandsTest, PauseIsStoredAndAudited) {
