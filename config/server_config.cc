@@ -282,6 +282,9 @@ absl::StatusOr<ServerConfig> FromDocument(const Node& doc,
       root, "audit", {"signing_key"}, [&](MapReader& audit) {
         ReadAudit(audit, default_origin, &config.audit);
       });
+  root.OptionalMap("ocsf", [&](MapReader& ocsf) {
+    internal::ReadOcsf(ocsf, &config.ocsf);
+  });
   root.OptionalMap("retention", [&](MapReader& retention) {
     internal::ReadRetention(retention, config.audit, &config.retention);
   });

@@ -252,6 +252,23 @@ struct RetentionConfig {
   bool audit_archiving() const { return !archive_dir.empty(); }
 };
 
+// One destination of OCSF events (docs/OCSF.md). Only files for now.
+struct OcsfFileSinkConfig {
+  std::string dir;  // relative to data_dir unless absolute
+  std::string source = "riposte";
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
+  int64_t max_file_bytes = 64 << 20;
+  absl::Duration max_file_age = absl::Minutes(5);
+};
+struct OcsfSinkConfig {
+  std::string name;  // its cursor and metrics label; unique
+  OcsfFileSinkConfig file;
+};
+struct OcsfConfig {
+  std::vector<OcsfSinkConfig> sinks;
+};
+
 // A validated server configuration. Plain data; copy freely.
 struct ServerConfig {
   std::string grpc_listen = "127.0.0.1:50051";  // host:port, [v6]:port
@@ -278,6 +295,7 @@ struct ServerConfig {
   ExecutionConfig execution;
   AuditConfig audit;
   RetentionConfig retention;
+  OcsfConfig ocsf;
   std::string source;  // file name it came from, or "<embedded defaults>"
 
   // The tenant with this id, or nullptr.

@@ -220,7 +220,7 @@ TEST(ParseServerConfigTest, UnknownKeysAnywhere) {
             "file)\n"
             "riposted.yaml:6: unknown key 'grcp' at the top level (allowed: "
             "grpc, data_dir, store, tenants, correlation, intake, log, "
-            "policy, metrics, shutdown, execution, auth, audit, retention)");
+            "policy, metrics, shutdown, execution, auth, audit, ocsf, retention)");
   EXPECT_EQ(ErrorsOf("tenants:\n  - id: a\n    name: A\n"),
             "riposted.yaml:3: unknown key 'name' in 'tenants[0]' (allowed: "
             "id, display_name, graph, gateway, webhooks, routes)");
@@ -381,6 +381,53 @@ TEST(ParseServerConfigTest, ReadsRetention) {
   EXPECT_EQ(r.archive_dir, "/var/lib/riposte/audit-archive");
   EXPECT_EQ(r.audit_keep, absl::Hours(24 * 400));
   EXPECT_EQ(r.segment_records, 5000);
+}
+
+TEST(ParseServerConfigTest, OcsfFileSinksAreReadWithTheirLayout) {
+  auto config = ParseServerConfig(
+      absl::StrCat(kMinimal,
+                   "ocsf:\n"
+                   "  sinks:\n"
+                   "    - name: lake\n"
+                   "      file:\n"
+                   "        dir: /var/lib/riposte/ocsf\n"
+                   "        source: riposte-findings\n"
+                   "        region: eu-west-1\n"
+                   "        account_id: \"123456789012\"\n"
+                   "        max_file_bytes: 1048576\n"
+                   "        max_file_age: 1m\n"),
+      "riposted.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->ocsf.sinks.size(), 1u);
+  const OcsfSinkConfig& s = config->ocsf.sinks[0];
+  EXPECT_EQ(s.name, "lake");
+  EXPECT_EQ(s.file.dir, "/var/lib/riposte/ocsf");
+  EXPECT_EQ(s.file.source, "riposte-findings");
+  EXPECT_EQ(s.file.region, "eu-west-1");
+  EXPECT_EQ(s.file.account_id, "123456789012");
+  EXPECT_EQ(s.file.max_file_bytes, 1048576);
+  EXPECT_EQ(s.file.max_file_age, absl::Minutes(1));
+}
+
+TEST(ParseServerConfigTest, OcsfSinkProblemsNameTheField) {
+  EXPECT_EQ(ErrorsOf(absl::StrCat(kMinimal,
+                                  "ocsf:\n"
+                                  "  sinks:\n"
+                                  "    - name: Lake\n"
+                                  "      file: {dir: ocsf, account_id: \"12\"}\n"
+                                  "    - name: siem\n"
+                                  "    - name: siem\n"
+                                  "      file: {dir: \"\", source: \"a/b\"}\n")),
+            "riposted.yaml:5: ocsf.sinks[0].name: must be 1-40 lower-case "
+            "letters, digits, '-' or '_'\n"
+            "riposted.yaml:6: ocsf.sinks[0].file.account_id: must be 12 digits "
+            "(an AWS account id)\n"
+            "riposted.yaml:7: ocsf.sinks[1].file: required key is missing\n"
+            "riposted.yaml:8: ocsf.sinks[2].name: \"siem\" names another sink "
+            "too\n"
+            "riposted.yaml:9: ocsf.sinks[2].file.dir: must not be empty\n"
+            "riposted.yaml:9: ocsf.sinks[2].file.source: must be 1-64 letters, "
+            "digits, '-' or '_' (a directory name)");
 }
 
 TEST(ParseServerConfigTest, OcsfEventsHaveTheirOwnAge) {
@@ -558,7 +605,7 @@ TEST(ParseServerConfigTest, ReportsAllErrorsAtOnce) {
             "30s, 5m, 24h)\n"
             "riposted.yaml:9: unknown key 'extra' at the top level (allowed: "
             "grpc, data_dir, store, tenants, correlation, intake, log, "
-            "policy, metrics, shutdown, execution, auth, audit, retention)");
+            "policy, metrics, shutdown, execution, auth, audit, ocsf, retention)");
 }
 
 }  // namespace

@@ -131,6 +131,9 @@ void ReadAudit(MapReader& reader, const std::string& default_origin,
 void ReadRetention(MapReader& reader, const AuditConfig& audit,
                    RetentionConfig* retention);
 
+// The ocsf: section: where OCSF events are delivered.
+void ReadOcsf(MapReader& reader, OcsfConfig* ocsf);
+
 std::string CheckIdentity(absl::string_view identity);
 
 bool IsRoleName(absl::string_view role);

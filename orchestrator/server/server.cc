@@ -20,6 +20,7 @@
 #include "orchestrator/server/audit_verification.h"
 #include "orchestrator/server/open_store.h"
 #include "ocsf/outbox/store_outbox_source.h"
+#include "ocsf/sinks/file_sink.h"
 
 namespace riposte::server {
 namespace {
@@ -71,7 +72,11 @@ absl::StatusOr<std::unique_ptr<RetentionLoop>> StartRetention(
   options.interval = r.interval;
   options.batch = r.batch;
   options.ocsf_events = r.ocsf_events;
-  options.ocsf_delivered = [store, sinks = std::vector<std::string>()] {
+  std::vector<std::string> sinks;
+  for (const config::OcsfSinkConfig& sink : config.ocsf.sinks) {
+    sinks.push_back(sink.name);
+  }
+  options.ocsf_delivered = [store, sinks] {
     ocsf::StoreOutboxSource source(store);
     return ocsf::DeliveredByAll(source, sinks);
   };
@@ -298,7 +303,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         s->singletons_,
         Singletons::Start(s->store_.get(),
                           {kSweeperSingleton, kVerifierSingleton,
-                           kCheckpointerSingleton, kRetentionSingleton},
+                           kCheckpointerSingleton, kRetentionSingleton,
+                           kOcsfSinksSingleton},
                           std::move(so), clock, *s->metrics_));
   }
   if (signer != nullptr) {
@@ -319,6 +325,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                                             s->singletons_->lease(
                                                 kRetentionSingleton)));
   }
+  RIPOSTE_RETURN_IF_ERROR(s->StartOcsfSinks(clock));
   RIPOSTE_RETURN_IF_ERROR(s->executor_->Start());
   s->sweeper_ = std::thread([server = s.get()] { server->SweepApprovalsLoop(); });
   auto* health = s->grpc_server_->GetHealthCheckService();
@@ -470,6 +477,40 @@ absl::StatusOr<std::string> Server::ReloadPolicy(const std::string& actor,
   return (*policy)->version;
 }
 
+// One worker per configured sink, delivering under the ocsf-sinks lease
+// (docs/OCSF.md). A file sink's dir is relative to data_dir unless
+// absolute.
+absl::Status Server::StartOcsfSinks(Clock* clock) {
+  if (config_.ocsf.sinks.empty()) return absl::OkStatus();
+  outbox_source_ = std::make_unique<ocsf::StoreOutboxSource>(store_.get());
+  RIPOSTE_ASSIGN_OR_RETURN(ocsf::SinkMetricFamilies families,
+                           ocsf::SinkMetricFamilies::Register(*metrics_));
+  for (const config::OcsfSinkConfig& sink : config_.ocsf.sinks) {
+    ocsf::FileSinkOptions fo;
+    std::filesystem::path dir(sink.file.dir);
+    fo.root = dir.is_absolute()
+                  ? dir.string()
+                  : (std::filesystem::path(config_.data_dir) / dir).string();
+    fo.source = sink.file.source;
+    fo.region = sink.file.region;
+    fo.account_id = sink.file.account_id;
+    fo.max_file_bytes = sink.file.max_file_bytes;
+    fo.max_file_age = sink.file.max_file_age;
+    ocsf::SinkWorkerOptions wo;
+    wo.name = sink.name;
+    wo.lease = singletons_->lease(kOcsfSinksSingleton);
+    RIPOSTE_ASSIGN_OR_RETURN(
+        std::unique_ptr<ocsf::SinkWorker> worker,
+        ocsf::SinkWorker::Create(
+            std::move(wo), outbox_source_.get(),
+            std::make_unique<ocsf::FileSink>(std::move(fo), clock), clock,
+            families));
+    worker->Start();
+    sink_workers_.push_back(std::move(worker));
+  }
+  return absl::OkStatus();
+}
+
 void Server::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
@@ -487,6 +528,8 @@ void Server::Shutdown() {
   if (sweeper_.joinable()) sweeper_.join();
   // A pass under way ends after its current unit.
   if (retention_ != nullptr) retention_->Stop();
+  // A delivery under way finishes; its cursor is saved or it repeats.
+  for (auto& worker : sink_workers_) worker->Stop();
   // Calls in flight finish (each bounded by the call timeout); their runs
   // are recorded before the store closes. Anything unfinished resumes after
   // restart.

@@ -27,6 +27,8 @@
 #include "orchestrator/server/audit_checkpointer.h"
 #include "orchestrator/server/prepare.h"
 #include "orchestrator/server/retention_loop.h"
+#include "ocsf/outbox/store_outbox_source.h"
+#include "ocsf/sinks/sink_worker.h"
 #include "orchestrator/server/singletons.h"
 #include "orchestrator/server/server_metrics.h"
 #include "orchestrator/server/store_health_monitor.h"
@@ -85,6 +87,7 @@ class Server {
                      const std::string& actor = "system");
   // Applies approval deadlines until Shutdown.
   void SweepApprovalsLoop();
+  absl::Status StartOcsfSinks(Clock* clock);
   // Verifies the audit trail (against the checkpoint file when one is
   // configured), sets the gauges, and logs "AUDIT CHAIN BROKEN" at error
   // level when it does not verify.
@@ -119,6 +122,8 @@ class Server {
   std::string checkpoint_public_key_;
   std::unique_ptr<AuditCheckpointer> checkpointer_;
   std::unique_ptr<RetentionLoop> retention_;
+  std::unique_ptr<ocsf::StoreOutboxSource> outbox_source_;
+  std::vector<std::unique_ptr<ocsf::SinkWorker>> sink_workers_;
   // This process's name in leases.
   std::string holder_;
   std::unique_ptr<Singletons> singletons_;

@@ -22,6 +22,7 @@ inline constexpr char kSweeperSingleton[] = "approval_sweeper";
 inline constexpr char kVerifierSingleton[] = "audit_verification";
 inline constexpr char kCheckpointerSingleton[] = "audit_checkpoints";
 inline constexpr char kRetentionSingleton[] = "retention";
+inline constexpr char kOcsfSinksSingleton[] = "ocsf-sinks";
 
 struct SingletonOptions {
   std::string holder;  // this process, e.g. the executor's lease holder
