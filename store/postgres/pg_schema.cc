@@ -147,7 +147,6 @@ CREATE TABLE ocsf_outbox (
   time_us   bigint NOT NULL,
   event     text   NOT NULL
 );
-CREATE INDEX ocsf_outbox_by_time ON ocsf_outbox (time_us);
 )sql",
 };
 

@@ -156,7 +156,6 @@ CREATE TABLE ocsf_outbox (
   time_us   INTEGER NOT NULL,
   event     TEXT    NOT NULL
 );
-CREATE INDEX ocsf_outbox_by_time ON ocsf_outbox (time_us);
 )sql",
 };
 
