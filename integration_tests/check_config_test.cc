@@ -103,6 +103,30 @@ TEST_F(CheckConfigTest, AcceptsAConfigWhoseFilesAreAllThere) {
   EXPECT_FALSE(std::filesystem::exists(dir_.File("data")));
 }
 
+TEST_F(CheckConfigTest, SaysWhereOcsfEventsGo) {
+  const std::string config = dir_.File("riposted.yaml");
+  WriteFile(config, absl::StrCat(Head(), "  - id: contoso\n"));
+  CommandResult none = RunCommand({RunfilePath("orchestrator/server/riposted"),
+                                   "--check-config", "--config", config},
+                                  dir_.File("check-none"));
+  EXPECT_EQ(none.exit_code, 0) << none.stderr_text;
+  EXPECT_THAT(none.stdout_text,
+              HasSubstr("riposted: ocsf: events kept in the outbox for "
+                        "'riposte ocsf export'; no sink"));
+  WriteFile(config, absl::StrCat(Head(), "  - id: contoso\n",
+                                 "ocsf:\n  sinks:\n    - name: lake\n"
+                                 "      file: {dir: lake, region: eu-west-1}\n"));
+  CommandResult lake = RunCommand({RunfilePath("orchestrator/server/riposted"),
+                                   "--check-config", "--config", config},
+                                  dir_.File("check-lake"));
+  EXPECT_EQ(lake.exit_code, 0) << lake.stderr_text;
+  EXPECT_THAT(lake.stdout_text,
+              HasSubstr("riposted: ocsf: sink lake: JSON lines under "));
+  EXPECT_THAT(lake.stdout_text,
+              HasSubstr("/lake/ext/riposte/region=eu-west-1/"
+                        "accountId=000000000000/"));
+}
+
 TEST_F(CheckConfigTest, ATokensFileWithABadEntry) {
   const std::string tokens = dir_.File("bad-tokens.yaml");
   WriteFile(tokens, absl::StrCat("tokens:\n"

@@ -291,6 +291,16 @@ int CheckConfig(const config::ServerConfig& config) {
                       : std::string("kept whole"))
               << "\n";
   }
+  if (config.ocsf.sinks.empty()) {
+    std::cout << "riposted: ocsf: events kept in the outbox for 'riposte ocsf "
+                 "export'; no sink\n";
+  }
+  for (const config::OcsfSinkConfig& sink : config.ocsf.sinks) {
+    std::cout << "riposted: ocsf: sink " << sink.name << ": JSON lines under "
+              << OcsfSinkDir(config, sink) << "/ext/" << sink.file.source
+              << "/region=" << sink.file.region
+              << "/accountId=" << sink.file.account_id << "/\n";
+  }
   for (const config::TenantConfig& tenant : config.tenants) {
     if (!tenant.graph.enabled) continue;
     std::cout << "riposted: tenant " << tenant.id << ": Microsoft Graph, cloud "

@@ -104,11 +104,25 @@ absl::StatusOr<std::unique_ptr<RetentionLoop>> StartRetention(
 
 }  // namespace
 
-std::string ArchiveDir(const config::ServerConfig& config) {
-  if (!config.retention.audit_archiving()) return "";
-  std::filesystem::path dir(config.retention.archive_dir);
+namespace {
+
+std::string UnderDataDir(const config::ServerConfig& config,
+                         const std::string& path) {
+  std::filesystem::path dir(path);
   if (dir.is_absolute()) return dir.string();
   return (std::filesystem::path(config.data_dir) / dir).string();
+}
+
+}  // namespace
+
+std::string ArchiveDir(const config::ServerConfig& config) {
+  if (!config.retention.audit_archiving()) return "";
+  return UnderDataDir(config, config.retention.archive_dir);
+}
+
+std::string OcsfSinkDir(const config::ServerConfig& config,
+                        const config::OcsfSinkConfig& sink) {
+  return UnderDataDir(config, sink.file.dir);
 }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
@@ -487,10 +501,7 @@ absl::Status Server::StartOcsfSinks(Clock* clock) {
                            ocsf::SinkMetricFamilies::Register(*metrics_));
   for (const config::OcsfSinkConfig& sink : config_.ocsf.sinks) {
     ocsf::FileSinkOptions fo;
-    std::filesystem::path dir(sink.file.dir);
-    fo.root = dir.is_absolute()
-                  ? dir.string()
-                  : (std::filesystem::path(config_.data_dir) / dir).string();
+    fo.root = OcsfSinkDir(config_, sink);
     fo.source = sink.file.source;
     fo.region = sink.file.region;
     fo.account_id = sink.file.account_id;

@@ -134,6 +134,11 @@ class Server {
 // to data_dir unless absolute; "" when not archiving.
 std::string ArchiveDir(const config::ServerConfig& config);
 
+// Where an OCSF file sink writes: its dir, relative to data_dir unless
+// absolute.
+std::string OcsfSinkDir(const config::ServerConfig& config,
+                        const config::OcsfSinkConfig& sink);
+
 // The store file for a config: data_dir/store.sqlite.file.
 std::string StorePath(const config::ServerConfig& config);
 
