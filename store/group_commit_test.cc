@@ -79,7 +79,7 @@ class NoTransaction : public Transaction {
     return Nope();
   }
   absl::Status AppendOutbox(const OutboxRow&) override { return Nope(); }
-  absl::StatusOr<int64_t> PruneOutbox(int64_t, absl::Time) override {
+  absl::StatusOr<int64_t> PruneOutbox(int64_t, absl::Time, int64_t) override {
     return Nope();
   }
   absl::StatusOr<std::optional<ActionRunRow>> ClaimDueRun(absl::string_view,

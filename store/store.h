@@ -370,10 +370,12 @@ class RetentionTransaction : public virtual IntakeTransaction {
   // FailedPrecondition unless record base.seq is stored with base.hash and
   // at least one record follows it (the chain's head always stays).
   virtual absl::Status RemoveArchivedAudit(const audit::ChainBase& base) = 0;
-  // Removes outbox rows with seq <= up_to_seq (every sink has delivered
-  // them) whose time is before `before`. Returns how many.
+  // Removes the first `limit` (in seq order) outbox rows with seq <=
+  // up_to_seq (every sink has delivered them) whose time is before
+  // `before`. Returns how many.
   virtual absl::StatusOr<int64_t> PruneOutbox(int64_t up_to_seq,
-                                              absl::Time before) = 0;
+                                              absl::Time before,
+                                              int64_t limit) = 0;
 };
 
 // Every operation available inside one unit of work: the union of the

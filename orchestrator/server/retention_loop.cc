@@ -137,25 +137,21 @@ absl::StatusOr<int64_t> RetentionLoop::PruneOutbox(absl::Time now) {
   const absl::Time before = now - options_.ocsf_events;
   int64_t removed = 0;
   while (!stop_.stopping()) {
-    // The seq `batch` rows on bounds one unit's work.
-    RIPOSTE_ASSIGN_OR_RETURN(std::vector<store::OutboxRow> page,
-                             store_->ReadOutbox(0, options_.batch));
-    if (page.empty()) break;
-    const int64_t up_to = std::min(delivered, page.back().seq);
     int64_t batch = 0;
     RIPOSTE_RETURN_IF_ERROR(
         store_->ExecuteAndWait([&](store::RetentionTransaction& txn) {
           if (options_.lease != nullptr) {
             RIPOSTE_RETURN_IF_ERROR(options_.lease->CheckHeld(txn));
           }
-          RIPOSTE_ASSIGN_OR_RETURN(batch, txn.PruneOutbox(up_to, before));
+          RIPOSTE_ASSIGN_OR_RETURN(
+              batch, txn.PruneOutbox(delivered, before, options_.batch));
           return absl::OkStatus();
         }));
     ocsf_events_->Increment(batch);
     removed += batch;
-    // Done once a unit removes less than a page: the rest is undelivered
+    // Done once a unit removes less than a batch: the rest is undelivered
     // or recent.
-    if (batch < static_cast<int64_t>(page.size())) break;
+    if (batch < options_.batch) break;
   }
   return removed;
 }

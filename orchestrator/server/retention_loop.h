@@ -84,7 +84,7 @@ class RetentionLoop {
         archiver_(std::move(archiver)),
         clock_(clock) {}
   void Loop();
-  // Removes delivered old OCSF events, `batch` rows a unit.
+  // Removes delivered old OCSF events, at most `batch` rows a unit.
   absl::StatusOr<int64_t> PruneOutbox(absl::Time now);
 
   store::Store* const store_;

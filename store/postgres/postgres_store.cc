@@ -654,13 +654,14 @@ class PostgresStore::Session : public BatchSession, public Transaction {
     return PutSetting(kAuditBaseKey, FormatAuditBase(base));
   }
 
-  absl::StatusOr<int64_t> PruneOutbox(int64_t up_to_seq,
-                                      absl::Time before) override {
+  absl::StatusOr<int64_t> PruneOutbox(int64_t up_to_seq, absl::Time before,
+                                      int64_t limit) override {
     static const PgStatement kPrune{
         "prune_outbox",
-        "DELETE FROM ocsf_outbox WHERE seq <= $1 AND time_us < $2"};
-    RIPOSTE_ASSIGN_OR_RETURN(PgResult r,
-                             conn_->Run(kPrune, {up_to_seq, Micros(before)}));
+        "DELETE FROM ocsf_outbox WHERE seq IN (SELECT seq FROM ocsf_outbox "
+        "WHERE seq <= $1 AND time_us < $2 ORDER BY seq LIMIT $3)"};
+    RIPOSTE_ASSIGN_OR_RETURN(
+        PgResult r, conn_->Run(kPrune, {up_to_seq, Micros(before), limit}));
     return r.affected();
   }
 

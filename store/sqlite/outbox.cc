@@ -50,13 +50,16 @@ absl::StatusOr<int64_t> Outbox::LastSeq() {
   return last.value_or(0);
 }
 
-absl::StatusOr<int64_t> Outbox::Prune(int64_t up_to_seq, absl::Time before) {
+absl::StatusOr<int64_t> Outbox::Prune(int64_t up_to_seq, absl::Time before,
+                                      int64_t limit) {
   RIPOSTE_ASSIGN_OR_RETURN(
       Statement * s,
       prune_.Get(db_,
-                 "DELETE FROM ocsf_outbox WHERE seq <= ? AND time_us < ?"));
+                 "DELETE FROM ocsf_outbox WHERE seq IN (SELECT seq FROM "
+                 "ocsf_outbox WHERE seq <= ? AND time_us < ? ORDER BY seq "
+                 "LIMIT ?)"));
   ResetOnExit reset(*s);
-  s->Bind(1, up_to_seq).Bind(2, absl::ToUnixMicros(before));
+  s->Bind(1, up_to_seq).Bind(2, absl::ToUnixMicros(before)).Bind(3, limit);
   RIPOSTE_RETURN_IF_ERROR(s->Run());
   return db_.Changes();
 }

@@ -26,7 +26,8 @@ class Outbox {
                                               int64_t limit);
   absl::StatusOr<int64_t> LastSeq();
   // Returns how many rows it removed.
-  absl::StatusOr<int64_t> Prune(int64_t up_to_seq, absl::Time before);
+  absl::StatusOr<int64_t> Prune(int64_t up_to_seq, absl::Time before,
+                                int64_t limit);
 
  private:
   Database& db_;

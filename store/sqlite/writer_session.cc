@@ -156,8 +156,9 @@ absl::Status SqliteTransaction::RemoveArchivedAudit(
 }
 
 absl::StatusOr<int64_t> SqliteTransaction::PruneOutbox(int64_t up_to_seq,
-                                                       absl::Time before) {
-  return t_.outbox.Prune(up_to_seq, before);
+                                                       absl::Time before,
+                                                       int64_t limit) {
+  return t_.outbox.Prune(up_to_seq, before, limit);
 }
 
 absl::StatusOr<std::unique_ptr<WriterSession>> WriterSession::Open(

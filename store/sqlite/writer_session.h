@@ -85,8 +85,8 @@ class SqliteTransaction : public Transaction {
   absl::StatusOr<int64_t> CountStoredRows(
       const audit::AuditedRows& rows) override;
   absl::Status RemoveArchivedAudit(const audit::ChainBase& base) override;
-  absl::StatusOr<int64_t> PruneOutbox(int64_t up_to_seq,
-                                      absl::Time before) override;
+  absl::StatusOr<int64_t> PruneOutbox(int64_t up_to_seq, absl::Time before,
+                                      int64_t limit) override;
 
  private:
   Tables& t_;

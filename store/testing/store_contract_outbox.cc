@@ -97,7 +97,7 @@ TEST_P(StoreContractTest, PruningTheOutboxKeepsUndeliveredAndRecentRows) {
   ASSERT_TRUE(Run([&](Transaction& txn) -> absl::Status {
                 RIPOSTE_ASSIGN_OR_RETURN(
                     pruned,
-                    txn.PruneOutbox(rows[2].seq, t + absl::Hours(1)));
+                    txn.PruneOutbox(rows[2].seq, t + absl::Hours(1), 100));
                 return absl::OkStatus();
               }).ok());
   EXPECT_EQ(pruned, 2);
@@ -112,6 +112,25 @@ TEST_P(StoreContractTest, PruningTheOutboxKeepsUndeliveredAndRecentRows) {
   EXPECT_GT(after[0].seq, last);
 }
 
+TEST_P(StoreContractTest, PruningTheOutboxRemovesAtMostItsLimitOldestFirst) {
+  const absl::Time t = clock_.Now();
+  ASSERT_TRUE(Run([&](Transaction& txn) -> absl::Status {
+                for (const char* uid : {"a", "b", "c"}) {
+                  RIPOSTE_RETURN_IF_ERROR(txn.AppendOutbox(Event(uid, t)));
+                }
+                return absl::OkStatus();
+              }).ok());
+  const int64_t last = *store_->LastOutboxSeq();
+  int64_t pruned = -1;
+  ASSERT_TRUE(Run([&](Transaction& txn) -> absl::Status {
+                RIPOSTE_ASSIGN_OR_RETURN(
+                    pruned, txn.PruneOutbox(last, t + absl::Hours(1), 2));
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(pruned, 2);
+  EXPECT_EQ(Uids(*store_->ReadOutbox(0, 10)), (std::vector<std::string>{"c"}));
+}
+
 TEST_P(StoreContractTest, OutboxSeqsNeverRepeatAfterTheNewestRowsArePruned) {
   const absl::Time t = clock_.Now();
   ASSERT_TRUE(Run([&](Transaction& txn) {
@@ -119,7 +138,7 @@ TEST_P(StoreContractTest, OutboxSeqsNeverRepeatAfterTheNewestRowsArePruned) {
               }).ok());
   const int64_t seq = store_->ReadOutbox(0, 1)->at(0).seq;
   ASSERT_TRUE(Run([&](Transaction& txn) {
-                return txn.PruneOutbox(seq, t + absl::Hours(1)).status();
+                return txn.PruneOutbox(seq, t + absl::Hours(1), 100).status();
               }).ok());
   EXPECT_EQ(*store_->LastOutboxSeq(), 0);
   Reopen();
