@@ -93,12 +93,19 @@ absl::StatusOr<int> SinkWorker::DeliverOnce() {
     RIPOSTE_RETURN_IF_ERROR(source_->SaveCursor(options_.name, delivered_to));
     delivered_->Increment(static_cast<int64_t>(rows.size()));
   }
-  RIPOSTE_ASSIGN_OR_RETURN(const int64_t last, source_->LastSeq());
   // Rows are numbered with gaps (an undone unit's seq is not reused), so
   // the lag is counted, up to one batch beyond which it says "at least".
-  RIPOSTE_ASSIGN_OR_RETURN(std::vector<store::OutboxRow> waiting,
-                           source_->Read(delivered_to, options_.batch));
-  lag_->Set(last > delivered_to ? static_cast<double>(waiting.size()) : 0);
+  // A short read found all there was: nothing waits without reading again.
+  size_t waiting = 0;
+  if (static_cast<int>(rows.size()) >= options_.batch) {
+    RIPOSTE_ASSIGN_OR_RETURN(const int64_t last, source_->LastSeq());
+    if (last > delivered_to) {
+      RIPOSTE_ASSIGN_OR_RETURN(std::vector<store::OutboxRow> next,
+                               source_->Read(delivered_to, options_.batch));
+      waiting = next.size();
+    }
+  }
+  lag_->Set(static_cast<double>(waiting));
   last_success_->Set(absl::ToDoubleSeconds(clock_->Now() - absl::UnixEpoch()));
   return static_cast<int>(rows.size());
 }
