@@ -48,12 +48,19 @@ void Classify(JsonObjectWriter& w, int64_t category, int64_t class_uid,
       .Add("type_name", absl::StrCat(class_name, ": ", activity_name));
 }
 
+// Once per process: every event of every breach names it.
+const std::string& BuildVersion() {
+  static const std::string* version =
+      new std::string(metrics::CompiledBuildInfo().version);
+  return *version;
+}
+
 std::string Metadata(absl::string_view uid, absl::string_view tenant,
                      int64_t incident_id) {
   JsonObjectWriter product;
   product.Add("name", "Riposte")
       .Add("vendor_name", "Riposte")
-      .Add("version", metrics::CompiledBuildInfo().version);
+      .Add("version", BuildVersion());
   JsonObjectWriter m;
   m.Add("version", kOcsfVersion).Add("uid", uid).AddRaw("product",
                                                         product.Finish());
