@@ -172,14 +172,31 @@ std::string QuoteValue(absl::string_view value) {
   return out;
 }
 
-std::string RedactKeyValue(absl::string_view text) {
+// How deep RedactKeyValue has gone into dbname settings that are
+// connection strings.
+enum class Depth { kTop, kInsideDbname };
+
+std::string RedactUri(absl::string_view text, size_t prefix_length);
+
+std::string RedactKeyValue(absl::string_view text, Depth depth) {
   KeyValueParse parse = ParseKeyValue(text);
   std::vector<std::string> kept;
   for (const Setting& setting : parse.settings) {
     if (!IsKnownOption(setting.key) || IsSecretOption(setting.key)) continue;
     if (setting.key == "dbname" && LooksLikeConnectionString(setting.value)) {
-      kept.push_back(
-          absl::StrCat("dbname=", QuoteValue(RedactDsn(setting.value))));
+      // libpq expands a dbname once; one nested inside that is a name to
+      // it, but may still hold a password, so it is dropped, not shown.
+      // Expanding only one level also keeps the output's size linear in
+      // the input's: every level of quoting doubles the backslashes.
+      if (depth == Depth::kInsideDbname) continue;
+      const absl::string_view inner =
+          absl::StripLeadingAsciiWhitespace(setting.value);
+      const size_t prefix_length = UriPrefixLength(inner);
+      kept.push_back(absl::StrCat(
+          "dbname=",
+          QuoteValue(prefix_length > 0
+                         ? RedactUri(inner, prefix_length)
+                         : RedactKeyValue(inner, Depth::kInsideDbname))));
       continue;
     }
     kept.push_back(absl::StrCat(setting.key, "=", setting.raw_value));
@@ -322,7 +339,7 @@ std::string RedactDsn(absl::string_view dsn) {
   absl::string_view text = absl::StripLeadingAsciiWhitespace(dsn);
   const size_t prefix_length = UriPrefixLength(text);
   if (prefix_length > 0) return RedactUri(text, prefix_length);
-  return RedactKeyValue(text);
+  return RedactKeyValue(text, Depth::kTop);
 }
 
 std::string DsnSyntaxProblem(absl::string_view dsn) {

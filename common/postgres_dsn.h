@@ -26,7 +26,8 @@ namespace riposte {
 // libpq does not know, settings without '=', the rest of the string after an
 // unterminated quote, a URI's user part when its '@' is not where it should
 // be (shown as "***@"). A dbname setting that is itself a connection string
-// is redacted the same way. Never throws; any input gives some output
+// is redacted the same way, one level deep as libpq expands it; a dbname
+// connection string inside that one is removed. Never throws; any input gives some output
 // (possibly "").
 std::string RedactDsn(absl::string_view dsn);
 

@@ -4,6 +4,8 @@
 #include <random>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -65,6 +67,24 @@ TEST(RedactDsnTest, KeyValueRedactsADbnameThatIsAConnectionString) {
   EXPECT_EQ(RedactDsn("dbname='postgresql://u:hunter2@db/r' port=5433"),
             "dbname='postgresql://u@db/r' port=5433");
   EXPECT_EQ(RedactDsn("dbname='host=db password=hunter2'"), "dbname='host=db'");
+}
+
+// libpq expands one level; deeper ones are removed, and the output stays
+// about as long as the input however deep the nesting goes.
+TEST(RedactDsnTest, KeyValueDropsADbnameConnectionStringNestedInAnother) {
+  EXPECT_EQ(RedactDsn("dbname='host=db dbname=\\'user=u password=x\\''"),
+            "dbname='host=db'");
+  std::string nested = "password=hunter2";
+  for (int level = 0; level < 12; ++level) {
+    nested = absl::StrCat(
+        "host=h", level, " dbname='",
+        absl::StrReplaceAll(nested, {{"\\", "\\\\"}, {"'", "\\'"}}),
+        "'");
+  }
+  const std::string once = RedactDsn(nested);
+  EXPECT_LE(once.size(), nested.size());
+  EXPECT_EQ(RedactDsn(once), once);
+  EXPECT_THAT(once, Not(HasSubstr("hunter2")));
 }
 
 TEST(RedactDsnTest, KeyValueBackslashEscapesInBareValues) {
