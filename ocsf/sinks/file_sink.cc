@@ -100,7 +100,10 @@ absl::StatusOr<FileSink::OpenFile*> FileSink::FileFor(
   return &f;
 }
 
-absl::Status FileSink::Deliver(const std::vector<store::OutboxRow>& rows) {
+absl::Status FileSink::Deliver(const std::vector<store::OutboxRow>& rows,
+                               size_t* delivered) {
+  // Nothing counts as delivered before the fdatasync below.
+  *delivered = 0;
   std::set<OpenFile*> touched;
   for (const store::OutboxRow& row : rows) {
     RIPOSTE_ASSIGN_OR_RETURN(OpenFile * f, FileFor(row));
@@ -120,6 +123,7 @@ absl::Status FileSink::Deliver(const std::vector<store::OutboxRow>& rows) {
       return Errno("cannot sync a file under", options_.root);
     }
   }
+  *delivered = rows.size();
   return absl::OkStatus();
 }
 

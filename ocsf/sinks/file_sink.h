@@ -45,7 +45,8 @@ class FileSink : public Sink {
   FileSink(const FileSink&) = delete;
   FileSink& operator=(const FileSink&) = delete;
 
-  absl::Status Deliver(const std::vector<store::OutboxRow>& rows) override;
+  absl::Status Deliver(const std::vector<store::OutboxRow>& rows,
+                       size_t* delivered) override;
 
   // The directory an event of `time` goes to.
   std::string DayDirectory(absl::Time time) const;

@@ -20,6 +20,14 @@ using ::testing::ElementsAre;
 const absl::Time kDay1 = absl::FromCivil(absl::CivilSecond(2026, 12, 3, 23, 59, 0),
                                          absl::UTCTimeZone());
 
+// Delivers `rows`, checking the count of delivered rows says all or none.
+absl::Status Deliver(FileSink& sink, const std::vector<store::OutboxRow>& rows) {
+  size_t delivered = 99;
+  absl::Status status = sink.Deliver(rows, &delivered);
+  EXPECT_EQ(delivered, status.ok() ? rows.size() : 0);
+  return status;
+}
+
 store::OutboxRow Row(int64_t seq, int64_t class_uid, absl::Time time) {
   store::OutboxRow r;
   r.seq = seq;
@@ -64,7 +72,7 @@ class FileSinkTest : public ::testing::Test {
 
 TEST_F(FileSinkTest, EventsLandInTheCustomSourceLayoutOneClassPerFile) {
   FileSink sink(Options(), &clock_);
-  ASSERT_TRUE(sink.Deliver({Row(1, 2004, kDay1), Row(2, 3001, kDay1),
+  ASSERT_TRUE(Deliver(sink, {Row(1, 2004, kDay1), Row(2, 3001, kDay1),
                             Row(3, 2004, kDay1 + absl::Minutes(2))})
                   .ok());
   const std::string day1 =
@@ -87,11 +95,11 @@ TEST_F(FileSinkTest, FilesRotateBySizeAndAgeWithoutOverwriting) {
   o.max_file_bytes = 20;  // two 9-byte lines, then a new file
   o.max_file_age = absl::Minutes(5);
   FileSink sink(o, &clock_);
-  ASSERT_TRUE(sink.Deliver({Row(1, 2004, kDay1), Row(2, 2004, kDay1),
+  ASSERT_TRUE(Deliver(sink, {Row(1, 2004, kDay1), Row(2, 2004, kDay1),
                             Row(3, 2004, kDay1)})
                   .ok());
   clock_.Advance(absl::Minutes(5));
-  ASSERT_TRUE(sink.Deliver({Row(4, 2004, kDay1)}).ok());
+  ASSERT_TRUE(Deliver(sink, {Row(4, 2004, kDay1)}).ok());
   const std::string day =
       "lake/ext/riposte/region=eu-west-1/accountId=123456789012/eventDay=20261203/";
   EXPECT_EQ(Read(dir_.File(day + "2004-1.jsonl")), "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
@@ -101,10 +109,10 @@ TEST_F(FileSinkTest, FilesRotateBySizeAndAgeWithoutOverwriting) {
 TEST_F(FileSinkTest, ARedeliveryAfterARestartAppendsAndKeepsWhatWasThere) {
   {
     FileSink sink(Options(), &clock_);
-    ASSERT_TRUE(sink.Deliver({Row(1, 2004, kDay1)}).ok());
+    ASSERT_TRUE(Deliver(sink, {Row(1, 2004, kDay1)}).ok());
   }
   FileSink again(Options(), &clock_);  // the cursor was not saved
-  ASSERT_TRUE(again.Deliver({Row(1, 2004, kDay1), Row(2, 2004, kDay1)}).ok());
+  ASSERT_TRUE(Deliver(again, {Row(1, 2004, kDay1), Row(2, 2004, kDay1)}).ok());
   EXPECT_EQ(Read(dir_.File("lake/ext/riposte/region=eu-west-1/"
                            "accountId=123456789012/eventDay=20261203/2004-1.jsonl")),
             "{\"n\":1}\n{\"n\":1}\n{\"n\":2}\n");
@@ -114,7 +122,7 @@ TEST_F(FileSinkTest, AnUnwritableRootIsUnavailableNamingIt) {
   FileSinkOptions o = Options();
   o.root = "/proc/riposte-cannot-write-here";
   FileSink sink(o, &clock_);
-  absl::Status s = sink.Deliver({Row(1, 2004, kDay1)});
+  absl::Status s = Deliver(sink, {Row(1, 2004, kDay1)});
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(s.message(), ::testing::HasSubstr("/proc/riposte-cannot-write-here"));
 }

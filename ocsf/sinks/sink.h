@@ -14,11 +14,16 @@ namespace riposte::ocsf {
 class Sink {
  public:
   virtual ~Sink() = default;
-  // Delivers `rows` (in seq order). OK means they are durable at the
-  // destination: the worker then moves the sink's cursor past them. A
-  // failure is retried with the same rows (and the same uids), so a
-  // destination may see some of them twice, never none.
-  virtual absl::Status Deliver(const std::vector<store::OutboxRow>& rows) = 0;
+  // Delivers `rows` (in seq order). OK means they are all durable at the
+  // destination: the worker then moves the sink's cursor past them. On a
+  // failure, `*delivered` says how many of them, from the first, are
+  // durable all the same (a sink that sends them in several requests); the
+  // worker moves past those and retries the rest with the same uids, so a
+  // destination may see an event twice, never not at all. A failure may
+  // carry a Retry-After (actions::WithRetryAfter): the worker waits that
+  // long before retrying.
+  virtual absl::Status Deliver(const std::vector<store::OutboxRow>& rows,
+                               size_t* delivered) = 0;
 };
 
 }  // namespace riposte::ocsf

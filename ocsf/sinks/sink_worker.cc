@@ -3,10 +3,34 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/random/random.h"
+#include "actions/action_executor.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 
 namespace riposte::ocsf {
+namespace {
+
+// A Retry-After longer than this is taken as this: a collector's answer
+// must not silence a sink for a day.
+constexpr absl::Duration kLongestRetryAfter = absl::Minutes(15);
+
+// Failures that retrying will not cure until someone changes something:
+// the destination refuses these events or the credentials outright.
+bool Refused(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kUnauthenticated:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
 
 absl::StatusOr<SinkMetricFamilies> SinkMetricFamilies::Register(
     metrics::Registry& registry) {
@@ -33,6 +57,19 @@ absl::StatusOr<SinkMetricFamilies> SinkMetricFamilies::Register(
                         "When a sink last delivered or found nothing to "
                         "deliver (Unix seconds).",
                         {"sink"}));
+  RIPOSTE_ASSIGN_OR_RETURN(
+      f.refused,
+      registry.AddGauge("riposte_ocsf_sink_refused",
+                        "1 while a sink's destination refuses its events or "
+                        "credentials outright (retrying goes on, slowly, "
+                        "until someone fixes it).",
+                        {"sink"}));
+  RIPOSTE_ASSIGN_OR_RETURN(
+      f.circuit_open,
+      registry.AddGauge("riposte_ocsf_sink_circuit_open",
+                        "1 while a sink's circuit breaker holds deliveries "
+                        "back after repeated failures.",
+                        {"sink"}));
   return f;
 }
 
@@ -48,6 +85,12 @@ absl::StatusOr<std::unique_ptr<SinkWorker>> SinkWorker::Create(
   RIPOSTE_ASSIGN_OR_RETURN(w->lag_, families.lag->WithLabels(labels));
   RIPOSTE_ASSIGN_OR_RETURN(w->last_success_,
                            families.last_success->WithLabels(labels));
+  RIPOSTE_ASSIGN_OR_RETURN(w->refused_, families.refused->WithLabels(labels));
+  // Every sink shows its series from the start, at 0.
+  w->refused_->Set(0);
+  RIPOSTE_ASSIGN_OR_RETURN(metrics::Gauge * circuit,
+                           families.circuit_open->WithLabels(labels));
+  circuit->Set(0);
   return w;
 }
 
@@ -70,10 +113,10 @@ void SinkWorker::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool SinkWorker::Wait(absl::Duration d) {
+bool SinkWorker::Wait(absl::Duration d, bool wake_on_notify) {
   absl::MutexLock lock(&mu_);
-  auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return notified_ || stopping_;
+  auto woken = [this, wake_on_notify]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return (wake_on_notify && notified_) || stopping_;
   };
   mu_.AwaitWithTimeout(absl::Condition(&woken), d);
   notified_ = false;
@@ -88,10 +131,16 @@ absl::StatusOr<int> SinkWorker::DeliverOnce() {
                            source_->Read(cursor, options_.batch));
   int64_t delivered_to = cursor;
   if (!rows.empty()) {
-    RIPOSTE_RETURN_IF_ERROR(sink_->Deliver(rows));
-    delivered_to = rows.back().seq;
-    RIPOSTE_RETURN_IF_ERROR(source_->SaveCursor(options_.name, delivered_to));
-    delivered_->Increment(static_cast<int64_t>(rows.size()));
+    size_t delivered = 0;
+    const absl::Status sent = sink_->Deliver(rows, &delivered);
+    delivered = std::min(delivered, sent.ok() ? rows.size() : delivered);
+    if (delivered > 0) {
+      // What reached the destination before a failure is not sent again.
+      delivered_to = rows[delivered - 1].seq;
+      RIPOSTE_RETURN_IF_ERROR(source_->SaveCursor(options_.name, delivered_to));
+      delivered_->Increment(static_cast<int64_t>(delivered));
+    }
+    RIPOSTE_RETURN_IF_ERROR(sent);
   }
   // Rows are numbered with gaps (an undone unit's seq is not reused), so
   // the lag is counted, up to one batch beyond which it says "at least".
@@ -110,25 +159,45 @@ absl::StatusOr<int> SinkWorker::DeliverOnce() {
   return static_cast<int>(rows.size());
 }
 
+absl::Duration SinkWorker::RetryWait(const absl::Status& failure,
+                                     absl::Duration backoff) {
+  if (std::optional<absl::Duration> asked = actions::RetryAfter(failure)) {
+    // The destination said how long: exactly that, never sooner.
+    return std::min(std::max(*asked, absl::ZeroDuration()), kLongestRetryAfter);
+  }
+  if (Refused(failure)) return options_.max_backoff;
+  // Several replicas' or sinks' retries do not fall into step.
+  return backoff * absl::Uniform(jitter_, 0.75, 1.25);
+}
+
 void SinkWorker::Loop() {
   absl::Duration backoff = options_.initial_backoff;
   while (true) {
     absl::StatusOr<int> delivered = DeliverOnce();
     absl::Duration wait = options_.poll;
+    // New events do not cut a wait after a failure short: under steady
+    // intake that would retry at once, whatever the destination asked.
+    const bool wake_on_notify = delivered.ok();
     if (!delivered.ok()) {
       failures_->Increment();
-      log::Warn("OCSF sink delivery failed; retrying",
-                {{"sink", options_.name},
-                 {"error", delivered.status()},
-                 {"retry_in_ms", absl::ToInt64Milliseconds(backoff)}});
-      wait = backoff;
+      const bool refused = Refused(delivered.status());
+      refused_->Set(refused ? 1 : 0);
+      wait = RetryWait(delivered.status(), backoff);
+      log::Log(refused ? log::Level::kError : log::Level::kWarn,
+               refused ? "OCSF sink's destination refuses its events; "
+                         "retrying slowly until it accepts them"
+                       : "OCSF sink delivery failed; retrying",
+               {{"sink", options_.name},
+                {"error", delivered.status()},
+                {"retry_in_ms", absl::ToInt64Milliseconds(wait)}});
       backoff = std::min(backoff * 2, options_.max_backoff);
     } else {
+      refused_->Set(0);
       backoff = options_.initial_backoff;
       // A full batch: more is waiting; go on at once.
       if (*delivered >= options_.batch) wait = absl::ZeroDuration();
     }
-    if (!Wait(wait)) return;
+    if (!Wait(wait, wake_on_notify)) return;
   }
 }
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -38,6 +39,8 @@ struct SinkMetricFamilies {
   metrics::CounterFamily* failures = nullptr;
   metrics::GaugeFamily* lag = nullptr;
   metrics::GaugeFamily* last_success = nullptr;
+  metrics::GaugeFamily* refused = nullptr;
+  metrics::GaugeFamily* circuit_open = nullptr;  // set by the sink itself
 
   static absl::StatusOr<SinkMetricFamilies> Register(
       metrics::Registry& registry);
@@ -46,11 +49,17 @@ struct SinkMetricFamilies {
 // Moves one sink's cursor through the outbox: reads the rows after it,
 // delivers them, then saves the cursor past them. A crash between the
 // delivery and the save repeats those rows (with their uids): at least
-// once. Failures are retried with backoff, the same rows again, forever:
-// an event is never skipped. Metrics, labelled {sink}:
+// once. Failures are retried, the same rows again, forever: an event is
+// never skipped. The wait before a retry is the destination's Retry-After
+// when the failure carries one (at most 15 minutes), max_backoff when the
+// destination refuses the events or credentials outright, else a backoff
+// doubling from initial_backoff, with +-25% jitter. Metrics, labelled
+// {sink}, all present from the start:
 //   riposte_ocsf_sink_delivered_total, riposte_ocsf_sink_failures_total,
 //   riposte_ocsf_sink_lag_events (outbox rows not yet delivered),
-//   riposte_ocsf_sink_last_success_timestamp_seconds.
+//   riposte_ocsf_sink_last_success_timestamp_seconds,
+//   riposte_ocsf_sink_refused (1 while refused outright),
+//   riposte_ocsf_sink_circuit_open (kept by sinks with a breaker).
 // Thread-safe: Notify from any thread.
 class SinkWorker {
  public:
@@ -71,6 +80,10 @@ class SinkWorker {
   // Returns how many rows it delivered.
   absl::StatusOr<int> DeliverOnce();
 
+  // How long the worker waits before retrying after `failure`, its backoff
+  // being `backoff` (see the class comment). Not while the worker runs.
+  absl::Duration RetryWait(const absl::Status& failure, absl::Duration backoff);
+
  private:
   SinkWorker(SinkWorkerOptions options, OutboxSource* source,
              std::unique_ptr<Sink> sink, Clock* clock)
@@ -79,8 +92,9 @@ class SinkWorker {
         sink_(std::move(sink)),
         clock_(clock) {}
   void Loop();
-  // Waits up to `d` or until notified or stopped; false once stopped.
-  bool Wait(absl::Duration d);
+  // Waits up to `d`, or until stopped, or (if `wake_on_notify`) notified;
+  // false once stopped.
+  bool Wait(absl::Duration d, bool wake_on_notify);
 
   const SinkWorkerOptions options_;
   OutboxSource* const source_;
@@ -90,6 +104,8 @@ class SinkWorker {
   metrics::Counter* failures_ = nullptr;
   metrics::Gauge* lag_ = nullptr;
   metrics::Gauge* last_success_ = nullptr;
+  metrics::Gauge* refused_ = nullptr;
+  absl::BitGen jitter_;  // Loop's thread only
 
   absl::Mutex mu_;
   bool notified_ ABSL_GUARDED_BY(mu_) = false;
